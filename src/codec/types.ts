@@ -1,0 +1,87 @@
+import type { Frame } from "./frame.ts";
+
+/** A rational number, e.g. a frame rate of 30000/1001. */
+export interface Rational {
+  num: number;
+  den: number;
+}
+
+/** One audio stream of the input. */
+export interface AudioStreamInfo {
+  /** Stream index inside the container. */
+  index: number;
+  /** Codec name as ffmpeg reports it, e.g. `aac`, `opus`, `pcm_s16le`. */
+  codec: string;
+  sampleRate: number;
+  channels: number;
+}
+
+/** What {@link probe} learns about an input video. */
+export interface VideoInfo {
+  width: number;
+  height: number;
+  /** Average frame rate as a rational (e.g. 30000/1001). */
+  fps: Rational;
+  /** Number of video frames. */
+  frameCount: number;
+  /** Duration of the video stream in seconds. */
+  duration: number;
+  /** Display rotation in degrees (0, 90, 180, 270) from the stream's side data. */
+  rotation: number;
+  /** Source pixel format, e.g. `yuv420p`. */
+  pixelFormat: string;
+  /** Source video codec, e.g. `h264`. */
+  videoCodec: string;
+  /** Audio streams, empty when the input has none. */
+  audio: AudioStreamInfo[];
+}
+
+/** Which implementation runs ffmpeg: the bundled ffmpeg.wasm, or a native `ffmpeg` on PATH. */
+export type CodecBackendName = "wasm" | "native";
+
+/** What the user asks for: a backend, or `auto` (native when present, else wasm). */
+export type CodecChoice = CodecBackendName | "auto";
+
+/** Limits that make hostile or huge inputs fail early with a clear error. */
+export interface InputLimits {
+  /** Largest accepted width or height in pixels (default 7680). */
+  maxDimension?: number;
+  /** Largest accepted frame count (default 1_000_000). */
+  maxFrames?: number;
+}
+
+/** Options for opening a decoder. */
+export interface DecodeOptions {
+  backend?: CodecChoice;
+  /** Decoded frames buffered ahead of the consumer before the decoder waits (default 8). */
+  maxBuffered?: number;
+  limits?: InputLimits;
+  signal?: AbortSignal;
+}
+
+/** Options for opening an encoder. */
+export interface EncodeOptions {
+  /** Final output path; written to a temporary file and renamed on success. */
+  output: string;
+  width: number;
+  height: number;
+  fps: Rational;
+  /** Input file whose audio streams are carried into the output (stream copy where possible). */
+  audioFrom?: string;
+  /** x264 CRF (default 23). */
+  crf?: number;
+  /** x264 preset (default `veryfast`). */
+  preset?: string;
+  backend?: CodecChoice;
+  signal?: AbortSignal;
+}
+
+/** Consumes frames in index order and writes an MP4. */
+export interface FrameEncoder {
+  /** Appends the next frame; resolves when the encoder is ready for more (back-pressure). */
+  write(frame: Frame): Promise<void>;
+  /** Flushes, muxes audio, moves the file into place. Resolves to the output path. */
+  close(): Promise<string>;
+  /** Stops and removes every partial file. Safe to call more than once. */
+  abort(): Promise<void>;
+}

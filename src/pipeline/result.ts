@@ -1,0 +1,52 @@
+/** The result JSON the server sends the client at the end of a job (also served by the preview). */
+export interface JobResult {
+  /** Result format version. */
+  version: 1;
+  jobId: string;
+  state: "queued" | "running" | "done" | "failed" | "cancelled";
+  /** Set when state is `failed`. */
+  error?: string;
+  input: {
+    fileName: string;
+    bytes: number;
+    width: number;
+    height: number;
+    /** Frames per second as a decimal, and as the exact rational. */
+    fps: number;
+    fpsRational: string;
+    frames: number;
+    duration: number;
+    audio: boolean;
+  };
+  /** Canonical filter chain. */
+  filter: string;
+  frames: {
+    total: number;
+    processed: number;
+    fallback: number;
+    /** Frames that needed more than one attempt. */
+    retried: number;
+  };
+  /** Frames for which the original was used, and why. */
+  fallbackFrames: { index: number; reason: string; attempts: number }[];
+  /** Milliseconds per stage. `download` is filled in by the client. */
+  timings: {
+    upload: number;
+    decode: number;
+    process: number;
+    encode: number;
+    download?: number;
+    total: number;
+  };
+  /** Frames per second through the whole server-side job (decode → encode). */
+  throughputFps: number;
+  /** Per-frame queue latency, submission → result, ms. */
+  latencyMs: { p50: number; p95: number; p99: number };
+  /** Frames completed per worker id. */
+  framesPerWorker: Record<string, number>;
+  backend: { queue: "embedded" | "bullmq"; codec: "wasm" | "native" };
+  /** Output file size in bytes, once encoded. */
+  outputBytes?: number;
+  startedAt: string;
+  finishedAt?: string;
+}
