@@ -1,0 +1,130 @@
+/**
+ * ffmpeg/ffprobe command lines, shared by both backends (only the input/output names differ:
+ * host paths or `pipe:` for native, wasm file-system paths and devices for ffmpeg.wasm). Pure.
+ */
+import type { Rational } from "./types.ts";
+
+/** Audio codecs an MP4 holds and browsers/players accept, copied as they are. */
+export const MP4_COPY_AUDIO = new Set(["aac", "mp3", "ac3", "eac3", "alac", "opus"]);
+
+/** What happens to an input audio stream: copied unchanged, or re-encoded to AAC. */
+export type AudioAction = "copy" | "aac";
+
+/** `copy` when MP4 can hold `codec`, else `aac` (e.g. pcm_s16le, vorbis, flac). */
+export function audioActionFor(codec: string): AudioAction {
+  return MP4_COPY_AUDIO.has(codec) ? "copy" : "aac";
+}
+
+const QUIET = ["-hide_banner", "-nostats", "-loglevel", "error"];
+
+/** ffprobe: streams and format as JSON; `countPackets` also counts packets (reads the file). */
+export function probeArgs(input: string, options: { countPackets?: boolean } = {}): string[] {
+  return [
+    "-v",
+    "error",
+    "-print_format",
+    "json",
+    "-show_streams",
+    "-show_format",
+    ...(options.countPackets ? ["-count_packets"] : []),
+    input,
+  ];
+}
+
+/** Options for {@link decodeArgs}. */
+export interface DecodeArgsOptions {
+  input: string;
+  output: string;
+  /** The input cannot seek (a pipe or a streaming device). */
+  unseekableInput?: boolean;
+  /** Decoder threads (default: ffmpeg's choice). */
+  threads?: number;
+}
+
+/**
+ * Decode the first video stream to YUV4MPEG2, yuv420p, one output frame per decoded frame
+ * (`-fps_mode passthrough`: no frames dropped or duplicated), upright (ffmpeg's autorotate).
+ */
+export function decodeArgs(options: DecodeArgsOptions): string[] {
+  return [
+    ...QUIET,
+    ...(options.threads ? ["-threads", String(options.threads)] : []),
+    ...(options.unseekableInput ? ["-seekable", "0"] : []),
+    "-i",
+    options.input,
+    "-map",
+    "0:v:0",
+    "-an",
+    "-sn",
+    "-dn",
+    "-fps_mode",
+    "passthrough",
+    "-pix_fmt",
+    "yuv420p",
+    "-f",
+    "yuv4mpegpipe",
+    options.output,
+  ];
+}
+
+/** Options for {@link encodeArgs}. */
+export interface EncodeArgsOptions {
+  /** Raw yuv420p frames, back to back. */
+  input: string;
+  output: string;
+  /** Encoded frame size (even). */
+  width: number;
+  height: number;
+  fps: Rational;
+  crf: number;
+  preset: string;
+  /** Audio to carry over: the file, one action per audio stream, and the video's start offset. */
+  audio?: { input: string; actions: AudioAction[]; videoOffset: number };
+  /** Encoder threads (default: ffmpeg's choice). */
+  threads?: number;
+}
+
+/**
+ * Encode raw frames to H.264 (libx264, yuv420p) in an MP4 with `+faststart`, frames timed at a
+ * constant `fps`; audio streams of `audio.input` copied (or AAC where MP4 cannot hold them).
+ */
+export function encodeArgs(options: EncodeArgsOptions): string[] {
+  const { audio } = options;
+  const offset = audio && Math.abs(audio.videoOffset) >= 0.0005
+    ? ["-itsoffset", audio.videoOffset.toFixed(6)]
+    : [];
+  const args = [
+    ...QUIET,
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "yuv420p",
+    "-video_size",
+    `${options.width}x${options.height}`,
+    "-framerate",
+    `${options.fps.num}/${options.fps.den}`,
+    ...offset,
+    "-i",
+    options.input,
+  ];
+  if (audio && audio.actions.length > 0) args.push("-i", audio.input);
+  args.push("-map", "0:v:0");
+  audio?.actions.forEach((_, i) => args.push("-map", `1:a:${i}`));
+  args.push(
+    "-c:v",
+    "libx264",
+    "-preset",
+    options.preset,
+    "-crf",
+    String(options.crf),
+    "-pix_fmt",
+    "yuv420p",
+    ...(options.threads ? ["-threads", String(options.threads)] : []),
+  );
+  audio?.actions.forEach((action, i) => {
+    args.push(`-c:a:${i}`, action);
+    if (action === "aac") args.push(`-b:a:${i}`, "192k");
+  });
+  args.push("-movflags", "+faststart", "-f", "mp4", options.output);
+  return args;
+}

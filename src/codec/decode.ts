@@ -1,0 +1,144 @@
+/**
+ * `decodeFrames(input)`: a video file or byte stream as an async iterable of upright yuv420p
+ * {@link Frame}s, with bounded read-ahead.
+ *
+ * - Back-pressure: at most `maxBuffered` decoded frames wait in memory; the decoder (an ffmpeg
+ *   process or an ffmpeg.wasm worker) waits while the consumer is behind.
+ * - Rotation: frames are rotated upright by ffmpeg (its autorotate), so `width`/`height` are the
+ *   display size and the output needs no rotation metadata (`probe` reports the source's
+ *   `rotation` for information).
+ * - Timing: frame `index` counts from 0; `pts` = index / fps (constant frame rate at the
+ *   stream's average rate; a variable-rate input keeps its frame count and duration).
+ * - Each frame owns its `data`. Breaking out of the loop stops ffmpeg and frees everything.
+ */
+import { resolveBackend } from "./backend.ts";
+import { CodecError, InvalidInputError } from "./errors.ts";
+import type { Frame } from "./frame.ts";
+import { checkDimensions, resolveLimits } from "./limits.ts";
+import { startNativeDecoder } from "./native/decoder.ts";
+import { probeDetailed } from "./probe.ts";
+import type { ProbeResult } from "./probe_parse.ts";
+import type { DecodeSource, RawDecoder } from "./raw_codec.ts";
+import { prepareStream } from "./stream_input.ts";
+import type { CodecBackendName, DecodeOptions, InputLimits } from "./types.ts";
+import { startWasmDecoder } from "./wasm/decoder.ts";
+
+/** Default for {@link DecodeOptions.maxBuffered}. */
+export const DEFAULT_MAX_BUFFERED = 8;
+
+/** Starts the backend's decoder on a prepared source. */
+export function startDecoder(
+  backend: CodecBackendName,
+  source: DecodeSource,
+  options: { maxBuffered: number; inputName: string },
+): RawDecoder {
+  return backend === "native"
+    ? startNativeDecoder(source, options)
+    : startWasmDecoder(source, options);
+}
+
+/**
+ * Decodes `input` (a file path or a byte stream) into frames.
+ * @param options.backend `auto` (default): native ffmpeg when on PATH, else ffmpeg.wasm.
+ * @param options.maxBuffered decoded frames held ahead of the consumer (default 8, ≥ 1).
+ * @param options.limits refuse inputs past these (defaults: 7680 px per side, 1 000 000 frames).
+ * @param options.signal aborting it stops decoding; the loop then throws the abort reason.
+ * @throws RangeError/TypeError at once for bad options; while iterating, InvalidInputError for a
+ *   bad input (also a file found truncated while decoding) and CodecError for other failures.
+ */
+export function decodeFrames(
+  input: string | ReadableStream<Uint8Array>,
+  options: DecodeOptions = {},
+): AsyncIterable<Frame> {
+  if (typeof input !== "string" && !(input instanceof ReadableStream)) {
+    throw new TypeError(`input must be a file path or a ReadableStream, got ${typeof input}`);
+  }
+  if (typeof input === "string" && input.length === 0) {
+    throw new TypeError("input path is empty");
+  }
+  const maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+  if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
+    throw new RangeError(`maxBuffered must be an integer >= 1, got ${maxBuffered}`);
+  }
+  const limits = resolveLimits(options.limits);
+  return generate(input, { ...options, maxBuffered, limits });
+}
+
+async function* generate(
+  input: string | ReadableStream<Uint8Array>,
+  options: DecodeOptions & { maxBuffered: number; limits: Required<InputLimits> },
+): AsyncGenerator<Frame> {
+  const { signal, limits, maxBuffered } = options;
+  signal?.throwIfAborted();
+  const backend = await resolveBackend(options.backend);
+  const name = typeof input === "string" ? input : "<stream>";
+  let source: DecodeSource;
+  let expected: ProbeResult | undefined;
+  let cleanup = async () => {};
+  if (typeof input === "string") {
+    expected = await probeDetailed(input, { backend, limits });
+    source = { kind: "file", path: input };
+  } else {
+    const prepared = await prepareStream(input, name);
+    cleanup = prepared.cleanup;
+    source = prepared.source;
+    if (source.kind === "file") {
+      try {
+        expected = await probeDetailed(source.path, { backend, limits });
+      } catch (error) {
+        await cleanup();
+        if (error instanceof InvalidInputError) {
+          throw new InvalidInputError(error.reason, name, error.message.replace(/^[^:]*: /, ""));
+        }
+        throw error;
+      }
+    }
+  }
+  const decoder = startDecoder(backend, source, { maxBuffered, inputName: name });
+  const onAbort = () => decoder.cancel();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const header = await decoder.header();
+    checkDimensions(header.width, header.height, limits, name);
+    const { width, height } = header;
+    const frameDuration = header.fps.den / header.fps.num;
+    let index = 0;
+    while (true) {
+      const data = await decoder.next();
+      if (data === null) break;
+      if (index >= limits.maxFrames) {
+        throw new InvalidInputError(
+          "too-large",
+          name,
+          `has more than ${limits.maxFrames} frames; cut it shorter or raise limits.maxFrames`,
+        );
+      }
+      yield { index, pts: index * frameDuration, width, height, data };
+      index++;
+    }
+    if (expected) checkComplete(expected, index, name);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    await decoder.cancel();
+    await cleanup();
+  }
+}
+
+/** A file that decodes to clearly fewer frames than its index lists was cut short. */
+function checkComplete(expected: ProbeResult, decoded: number, name: string): void {
+  if (expected.frameCountSource === "estimated") return;
+  const listed = expected.info.frameCount;
+  const tolerance = Math.max(2, Math.floor(listed * 0.01));
+  if (decoded + tolerance <= listed) {
+    throw new InvalidInputError(
+      "truncated",
+      name,
+      `decoded only ${decoded} of the ${listed} frames its index lists: the file is truncated ` +
+        "or damaged",
+    );
+  }
+  if (decoded === 0) throw new CodecError(`${name}: no frames decoded`);
+}

@@ -1,0 +1,204 @@
+/**
+ * `openEncoder(options)`: frames in, an MP4 out — H.264 (libx264), yuv420p, `+faststart` so it
+ * plays while downloading. Frames are timed at the constant `fps`, so the output has exactly the
+ * frames written and their duration. The audio streams of `audioFrom` are copied unchanged
+ * (re-encoded to AAC only when MP4 cannot hold them), with the video's start offset kept so
+ * audio stays in sync. The MP4 is written to a temporary file beside `output` and renamed on
+ * success: there is never a half-written `output`.
+ *
+ * H.264 4:2:0 needs even dimensions: an odd width or height is padded by one column/row that
+ * repeats the edge pixels, so the output is up to 1 px wider/taller (see {@link encodedSize}).
+ */
+import { type AudioAction, audioActionFor, encodeArgs } from "./args.ts";
+import { resolveBackend } from "./backend.ts";
+import { CodecError } from "./errors.ts";
+import type { Frame } from "./frame.ts";
+import { frameSize } from "./frame.ts";
+import { startNativeEncoder } from "./native/encoder.ts";
+import { padToEven } from "./pad.ts";
+import { runProbe } from "./probe.ts";
+import type { RawEncoder } from "./raw_codec.ts";
+import type { CodecBackendName, EncodeOptions, FrameEncoder } from "./types.ts";
+import { startWasmEncoder } from "./wasm/encoder.ts";
+
+/** Default x264 CRF (0 = lossless … 51; 23 is x264's own default). */
+export const DEFAULT_CRF = 23;
+/** Default x264 preset. */
+export const DEFAULT_PRESET = "veryfast";
+/** x264's presets, fastest first. */
+export const PRESETS = [
+  "ultrafast",
+  "superfast",
+  "veryfast",
+  "faster",
+  "fast",
+  "medium",
+  "slow",
+  "slower",
+  "veryslow",
+  "placebo",
+];
+
+/** The size an encoded `width`×`height` video has: each rounded up to even. */
+export function encodedSize(width: number, height: number): { width: number; height: number } {
+  return { width: width + (width & 1), height: height + (height & 1) };
+}
+
+function checkOptions(options: EncodeOptions): { crf: number; preset: string } {
+  if (typeof options?.output !== "string" || options.output.length === 0) {
+    throw new TypeError(`output must be a non-empty path, got ${JSON.stringify(options?.output)}`);
+  }
+  for (const key of ["width", "height"] as const) {
+    const value = options[key];
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`${key} must be an integer >= 1, got ${value}`);
+    }
+  }
+  const { fps } = options;
+  if (!fps || !Number.isInteger(fps.num) || !Number.isInteger(fps.den) || fps.num < 1 || fps.den < 1) {
+    throw new RangeError(`fps must be a rational of positive integers, got ${JSON.stringify(fps)}`);
+  }
+  const crf = options.crf ?? DEFAULT_CRF;
+  if (!Number.isFinite(crf) || crf < 0 || crf > 51) {
+    throw new RangeError(`crf must be a number in 0..51, got ${crf}`);
+  }
+  const preset = options.preset ?? DEFAULT_PRESET;
+  if (!PRESETS.includes(preset)) {
+    throw new RangeError(`preset must be one of ${PRESETS.join(", ")}, got '${preset}'`);
+  }
+  return { crf, preset };
+}
+
+/** The audio streams of `path` and how to carry each, and the video's offset from file start. */
+async function planAudio(
+  backend: CodecBackendName,
+  path: string,
+): Promise<{ actions: AudioAction[]; videoOffset: number }> {
+  const { stdout, stderr } = await runProbe(backend, path, false);
+  let json: {
+    streams?: { codec_type?: string; codec_name?: string; start_time?: string }[];
+    format?: { start_time?: string };
+  };
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    throw new CodecError(`cannot read the audio of ${path}: ${stderr.trim() || "ffprobe failed"}`);
+  }
+  const streams = json.streams ?? [];
+  const actions = streams
+    .filter((s) => s.codec_type === "audio")
+    .map((s) => audioActionFor(s.codec_name ?? ""));
+  const video = streams.find((s) => s.codec_type === "video");
+  const videoOffset = (Number(video?.start_time) || 0) - (Number(json.format?.start_time) || 0);
+  return { actions, videoOffset: Math.max(0, videoOffset) };
+}
+
+function tempPathFor(output: string): string {
+  const slash = output.lastIndexOf("/");
+  const dir = slash === -1 ? "." : output.slice(0, slash) || "/";
+  const base = output.slice(slash + 1);
+  return `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.part`;
+}
+
+async function checkOutputDir(output: string): Promise<void> {
+  const slash = output.lastIndexOf("/");
+  const dir = slash === -1 ? "." : output.slice(0, slash) || "/";
+  try {
+    const stat = await Deno.stat(dir);
+    if (!stat.isDirectory) throw new Error("not a directory");
+  } catch (error) {
+    throw new CodecError(
+      `cannot write ${output}: its directory ${dir} is not usable (${(error as Error).message})`,
+    );
+  }
+}
+
+/**
+ * Opens an encoder writing `options.output`.
+ * @param options.crf x264 CRF, 0..51 (default 23); `options.preset` x264 preset (default
+ *   `veryfast`); `options.backend` `auto` (default), `wasm` or `native`; `options.audioFrom` a
+ *   file whose audio streams are carried over; `options.signal` aborting it aborts the encoder.
+ * @throws TypeError/RangeError for bad options, CodecError when the output directory is unusable.
+ */
+export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder> {
+  const { crf, preset } = checkOptions(options);
+  options.signal?.throwIfAborted();
+  const backend = await resolveBackend(options.backend);
+  await checkOutputDir(options.output);
+  const audioPlan = options.audioFrom ? await planAudio(backend, options.audioFrom) : undefined;
+  const audio = audioPlan && audioPlan.actions.length > 0
+    ? { input: options.audioFrom!, ...audioPlan }
+    : undefined;
+  const { width, height, fps } = options;
+  const size = encodedSize(width, height);
+  const temp = tempPathFor(options.output);
+  const inputName = options.output;
+  let raw: RawEncoder;
+  if (backend === "native") {
+    raw = startNativeEncoder(
+      encodeArgs({ input: "pipe:0", output: temp, ...size, fps, crf, preset, audio }),
+      inputName,
+    );
+  } else {
+    raw = startWasmEncoder({ output: temp, ...size, fps, crf, preset, audio, inputName });
+  }
+  const expectedBytes = frameSize(width, height);
+  let written = 0;
+  let state: "open" | "closing" | "closed" | "aborted" = "open";
+
+  const abort = async () => {
+    if (state === "closed" || state === "aborted") return;
+    state = "aborted";
+    await raw.abort();
+    await Deno.remove(temp).catch(() => {});
+  };
+  const onAbort = () => void abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  return {
+    async write(frame: Frame) {
+      if (state !== "open") throw new CodecError(`write on a ${state} encoder`);
+      if (frame.width !== width || frame.height !== height) {
+        throw new RangeError(
+          `frame ${frame.index} is ${frame.width}x${frame.height}, the encoder ${width}x${height}`,
+        );
+      }
+      if (frame.data.length !== expectedBytes) {
+        throw new RangeError(
+          `frame ${frame.index} has ${frame.data.length} bytes, a ${width}x${height} yuv420p ` +
+            `frame has ${expectedBytes}`,
+        );
+      }
+      if (frame.index !== written) {
+        throw new RangeError(`frames must come in order: expected index ${written}, got ${frame.index}`);
+      }
+      try {
+        await raw.write(padToEven(frame.data, width, height));
+        written++;
+      } catch (error) {
+        await abort();
+        throw error;
+      }
+    },
+    async close() {
+      if (state !== "open") throw new CodecError(`close on a ${state} encoder`);
+      state = "closing";
+      options.signal?.removeEventListener("abort", onAbort);
+      try {
+        if (written === 0) throw new CodecError(`no frames were written to ${options.output}`);
+        await raw.finish();
+        await Deno.rename(temp, options.output);
+        state = "closed";
+        return options.output;
+      } catch (error) {
+        state = "open";
+        await abort();
+        throw error;
+      }
+    },
+    async abort() {
+      options.signal?.removeEventListener("abort", onAbort);
+      await abort();
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * `probe(input)`: what a video file is (size, rate, frame count, duration, rotation, pixel
+ * format, audio), or an {@link InvalidInputError} saying why it is not a usable video.
+ *
+ * Checks run cheapest first: the file exists and is not empty; its first bytes are not an image
+ * or text; an MP4's top-level boxes all fit in the file (a cut download is caught here, before
+ * ffmpeg would half-read it); then ffprobe; then the {@link InputLimits}.
+ */
+import { resolveBackend } from "./backend.ts";
+import { InvalidInputError } from "./errors.ts";
+import { checkDimensions, checkFrameCount, resolveLimits } from "./limits.ts";
+import { nativeProbe } from "./native/probe.ts";
+import { parseProbeOutput, type ProbeResult } from "./probe_parse.ts";
+import type { ProbeOutput } from "./raw_codec.ts";
+import { isIsoBmff, sniffHead, walkTopLevelBoxes } from "./sniff.ts";
+import type { CodecBackendName, CodecChoice, InputLimits, VideoInfo } from "./types.ts";
+import { wasmProbe } from "./wasm/probe.ts";
+
+/** Options for {@link probe}. */
+export interface ProbeOptions {
+  /** Default `auto`. */
+  backend?: CodecChoice;
+  /** Defaults in {@link DEFAULT_LIMITS}. */
+  limits?: InputLimits;
+}
+
+/** Runs ffprobe with the given backend. */
+export function runProbe(
+  backend: CodecBackendName,
+  path: string,
+  countPackets: boolean,
+): Promise<ProbeOutput> {
+  return backend === "native" ? nativeProbe(path, countPackets) : wasmProbe(path, countPackets);
+}
+
+async function readAt(file: Deno.FsFile, position: number, length: number): Promise<Uint8Array> {
+  await file.seek(position, Deno.SeekMode.Start);
+  const out = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = await file.read(out.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return out.subarray(0, filled);
+}
+
+/** Checks the file itself before ffmpeg sees it. @throws InvalidInputError */
+export async function precheckFile(input: string): Promise<void> {
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.stat(input);
+  } catch (error) {
+    throw new InvalidInputError(
+      "unreadable",
+      input,
+      `cannot be read: ${(error as Error).message}; check the path`,
+      { cause: error },
+    );
+  }
+  if (!stat.isFile) {
+    throw new InvalidInputError("unreadable", input, "is not a regular file; give a video file");
+  }
+  if (stat.size === 0) {
+    throw new InvalidInputError("empty", input, "is empty (0 bytes); give a video file");
+  }
+  using file = await Deno.open(input, { read: true });
+  const head = await readAt(file, 0, 4096);
+  const kind = sniffHead(head);
+  if (kind.kind === "image") {
+    throw new InvalidInputError(
+      "image",
+      input,
+      `is a ${kind.format} image, not a video; give a video file`,
+    );
+  }
+  if (kind.kind === "text") {
+    throw new InvalidInputError("not-video", input, "is a text file, not a video; give a video file");
+  }
+  if (isIsoBmff(head)) {
+    const walk = await walkTopLevelBoxes((at, length) => readAt(file, at, length), stat.size);
+    if (walk.truncated) {
+      const last = walk.boxes.at(-1);
+      throw new InvalidInputError(
+        "truncated",
+        input,
+        `the MP4 is truncated: ${
+          last ? `box '${last.type}' at byte ${last.start} needs ${last.size} bytes but` : ""
+        } the file ends at byte ${stat.size}; upload or export it again`,
+      );
+    }
+    if (walk.moov === -1) {
+      throw new InvalidInputError(
+        "truncated",
+        input,
+        "the MP4 has no index (no moov box): it is truncated or unfinished; export it again",
+      );
+    }
+  }
+}
+
+/**
+ * Probes and validates, returning the info plus internal details (frame-count source, start
+ * times) the decoder and encoder use.
+ * @throws InvalidInputError for an unusable input; CodecError when ffprobe fails otherwise.
+ */
+export async function probeDetailed(input: string, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const limits = resolveLimits(options.limits);
+  const backend = await resolveBackend(options.backend);
+  await precheckFile(input);
+  let output = await runProbe(backend, input, false);
+  let result = parseProbeOutput(output.stdout, output.stderr, input);
+  if (result.frameCountSource === "estimated") {
+    output = await runProbe(backend, input, true);
+    result = parseProbeOutput(output.stdout, output.stderr, input);
+  }
+  checkDimensions(result.info.width, result.info.height, limits, input);
+  checkFrameCount(result.info.frameCount, limits, input);
+  return result;
+}
+
+/**
+ * Describes a video file: width and height (as decoded: upright, so swapped for a 90°/270°
+ * rotation), frame rate as a rational, frame count, duration, rotation, pixel format, video
+ * codec and audio streams.
+ * @param options.backend `auto` (default), `wasm` or `native`.
+ * @param options.limits refuse inputs past these (defaults: 7680 px per side, 1 000 000 frames).
+ * @throws InvalidInputError when the input is missing, empty, not a video, an image, audio only,
+ *   truncated, or past the limits.
+ */
+export async function probe(input: string, options: ProbeOptions = {}): Promise<VideoInfo> {
+  return (await probeDetailed(input, options)).info;
+}

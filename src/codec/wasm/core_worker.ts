@@ -1,0 +1,145 @@
+/**
+ * The ffmpeg.wasm worker: receives one {@link WorkerRequest}, instantiates `@ffmpeg/core` from the
+ * precompiled module, mounts host files and streaming devices, runs the command (which blocks
+ * this thread), posts `done` and waits to be terminated.
+ *
+ * Decoded frames leave through a YUV4MPEG2 device: each whole frame is copied once out of the wasm
+ * heap into its own ArrayBuffer and transferred to the main thread; before posting, the worker
+ * waits (`Atomics.wait`) while `maxBuffered` frames are still unconsumed — this is the decoder's
+ * back-pressure. Bytes going in (frames to encode, a byte-stream input) come through a
+ * {@link ByteRing}, since a worker blocked in `exec` cannot receive messages.
+ */
+/// <reference lib="deno.worker" />
+import createFFmpegCore from "@ffmpeg/core";
+import { ByteRing } from "../ring.ts";
+import { Y4mParser } from "../y4m.ts";
+import {
+  ERRNO,
+  type FFmpegCore,
+  heapView,
+  mountDevice,
+  mountHostFile,
+} from "./emscripten.ts";
+import { CONTROL, type WorkerMessage, type WorkerRequest } from "./protocol.ts";
+
+const STDERR_LINES = 60;
+
+// The Emscripten glue reads self.location.href to find its directory.
+const scope = self as unknown as { location?: { href: string } };
+if (!scope.location) scope.location = { href: import.meta.url };
+
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+async function run({ module, job }: WorkerRequest): Promise<void> {
+  const create = createFFmpegCore as unknown as (
+    options: Record<string, unknown>,
+  ) => Promise<FFmpegCore>;
+  const core = await create({
+    instantiateWasm(
+      imports: WebAssembly.Imports,
+      receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+    ) {
+      WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module));
+      return {};
+    },
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  core.setLogger(({ type, message }) => {
+    if (type === "stdout") stdout.push(message);
+    else {
+      stderr.push(message);
+      if (stderr.length > STDERR_LINES) stderr.shift();
+    }
+  });
+
+  const fs = core.FS;
+  const files: Deno.FsFile[] = [];
+  let failure: string | undefined;
+  try {
+    for (const mount of job.files ?? []) {
+      files.push(mountHostFile(fs, mount.path, mount.host, mount.write === true));
+    }
+    for (const mount of job.ringInputs ?? []) {
+      const ring = ByteRing.attach(mount.buffer);
+      mountDevice(fs, mount.path, {
+        read(_stream, buffer, offset, length) {
+          try {
+            return ring.readBlocking(heapView(buffer, offset, length));
+          } catch (error) {
+            failure ??= `input stream: ${(error as Error).message}`;
+            throw new fs.ErrnoError(ERRNO.EIO);
+          }
+        },
+      });
+    }
+    if (job.y4mOutput) {
+      const { path, maxBuffered } = job.y4mOutput;
+      const control = new Int32Array(job.y4mOutput.control);
+      let posted = 0;
+      const parser = new Y4mParser({ onHeader: (header) => post({ type: "header", header }) });
+      const onFrame = (frame: Uint8Array) => {
+        while (true) {
+          if (Atomics.load(control, CONTROL.CANCELLED) === 1) throw new Error("cancelled");
+          const consumed = Atomics.load(control, CONTROL.CONSUMED);
+          if (posted - consumed < maxBuffered) break;
+          Atomics.wait(control, CONTROL.CONSUMED, consumed, 1000);
+        }
+        post({ type: "frame", data: frame.buffer as ArrayBuffer }, [frame.buffer as ArrayBuffer]);
+        posted++;
+        Atomics.store(control, CONTROL.POSTED, posted);
+      };
+      mountDevice(fs, path, {
+        write(_stream, buffer, offset, length) {
+          try {
+            parser.push(heapView(buffer, offset, length), onFrame);
+            return length;
+          } catch (error) {
+            failure ??= `frame output: ${(error as Error).message}`;
+            throw new fs.ErrnoError(ERRNO.EIO);
+          }
+        },
+        close() {
+          try {
+            parser.finish();
+          } catch (error) {
+            failure ??= `frame output: ${(error as Error).message}`;
+          }
+        },
+      });
+    }
+    const exitCode = job.tool === "ffprobe" ? core.ffprobe(...job.args) : core.exec(...job.args);
+    core.reset();
+    post({
+      type: "done",
+      exitCode,
+      stdout: stdout.join("\n"),
+      stderr: stderr.join("\n"),
+      error: failure,
+    });
+  } catch (error) {
+    post({
+      type: "done",
+      exitCode: -1,
+      stdout: stdout.join("\n"),
+      stderr: stderr.join("\n"),
+      error: failure ?? String((error as Error)?.stack ?? error),
+    });
+  } finally {
+    for (const file of files) {
+      try {
+        file.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
+self.onmessage = (event: MessageEvent<WorkerRequest>) => {
+  run(event.data).catch((error) => {
+    post({ type: "done", exitCode: -1, stdout: "", stderr: "", error: String(error?.stack ?? error) });
+  });
+};

@@ -1,0 +1,84 @@
+/**
+ * Encoding with ffmpeg.wasm in a worker: frames go in through a {@link ByteRing} (the worker's
+ * rawvideo input device blocks on it), the MP4 is written straight to a host file (seekable, so
+ * `+faststart` can rewrite it) — no video is ever held whole in wasm memory.
+ */
+import { type AudioAction, encodeArgs } from "../args.ts";
+import { CodecError } from "../errors.ts";
+import { failureFromStderr } from "../failure.ts";
+import { frameSize } from "../frame.ts";
+import type { RawEncoder } from "../raw_codec.ts";
+import { ByteRing, RingCancelledError } from "../ring.ts";
+import type { Rational } from "../types.ts";
+import { startWasmJob, type WasmResult } from "./host.ts";
+import { wasmInputPath } from "./paths.ts";
+
+/** Options for {@link startWasmEncoder}. */
+export interface WasmEncoderOptions {
+  /** Host path of the (temporary) MP4 to write. */
+  output: string;
+  width: number;
+  height: number;
+  fps: Rational;
+  crf: number;
+  preset: string;
+  audio?: { input: string; actions: AudioAction[]; videoOffset: number };
+  inputName: string;
+}
+
+/** Starts ffmpeg.wasm encoding. */
+export function startWasmEncoder(options: WasmEncoderOptions): RawEncoder {
+  const ring = ByteRing.create(Math.max(4 << 20, 3 * frameSize(options.width, options.height)));
+  const output = "/out/output.mp4";
+  const audioPath = options.audio ? wasmInputPath(options.audio.input, "audio") : undefined;
+  const args = encodeArgs({
+    input: "/dev/vin",
+    output,
+    width: options.width,
+    height: options.height,
+    fps: options.fps,
+    crf: options.crf,
+    preset: options.preset,
+    audio: options.audio && audioPath ? { ...options.audio, input: audioPath } : undefined,
+  });
+  const files = [{ path: output, host: options.output, write: true }];
+  if (options.audio && audioPath) files.push({ path: audioPath, host: options.audio.input, write: false });
+  const run = startWasmJob({ tool: "ffmpeg", args, files, ringInputs: [{ path: "/dev/vin", buffer: ring.buffer }] });
+  let result: WasmResult | undefined;
+  let crash: unknown;
+  const finished = run.done.then((r) => result = r, (error) => crash = error).finally(() => ring.cancel());
+
+  const failure = async (): Promise<Error> => {
+    await finished;
+    if (crash) return crash as Error;
+    const r = result!;
+    const error = failureFromStderr(r.stderr, {
+      backend: "wasm",
+      input: options.inputName,
+      action: "encode",
+      exitCode: r.exitCode,
+    });
+    return r.error ? new CodecError(`${error.message}; ${r.error}`, { backend: "wasm" }) : error;
+  };
+
+  return {
+    async write(data) {
+      try {
+        await ring.write(data);
+      } catch (error) {
+        if (error instanceof RingCancelledError) throw await failure();
+        throw error;
+      }
+    },
+    async finish() {
+      ring.close();
+      await finished;
+      if (crash || !result || result.exitCode !== 0 || result.error) throw await failure();
+    },
+    async abort() {
+      ring.cancel();
+      run.terminate();
+      await finished;
+    },
+  };
+}

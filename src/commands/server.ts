@@ -1,0 +1,145 @@
+/**
+ * `vframe server` (`deno task server`): the TCP job server with its queue and preview, until
+ * SIGINT/SIGTERM. Flags are documented in docs/result.md.
+ */
+import { Command, Option } from "commander";
+import type { CodecChoice } from "../codec/types.ts";
+import { choiceArg, intArg, positiveArg } from "../pipeline/cli_args.ts";
+import { DEFAULT_MAX_IN_FLIGHT, defaultThreads, VframeServer } from "../pipeline/server.ts";
+
+interface ServerFlags {
+  host: string;
+  port: number;
+  unix?: string;
+  redis?: string;
+  threads?: number;
+  attempts: number;
+  backoff: number;
+  frameTimeout: number;
+  frameDeadline: number;
+  rate?: number;
+  maxInFlight: number;
+  maxInFlightTotal?: number;
+  maxJobs: number;
+  maxUploadMb: number;
+  codec: CodecChoice;
+  crf?: number;
+  preset?: string;
+  preview: boolean;
+  previewPort: number;
+  previewHost: string;
+  workDir?: string;
+  streamDecode: boolean;
+}
+
+/** The `server` subcommand. */
+export function serverCommand(): Command {
+  return new Command("server")
+    .description("Run the vframe job server (TCP on [::], optional unix socket, HTTP preview)")
+    .option("--host <addr>", "address to listen on ([::] accepts IPv4 too)", "::")
+    .option("--port <n>", "TCP port (0 = any free port)", intArg(0, 65535), 9090)
+    .option("--unix <path>", "also listen on this AF_UNIX socket")
+    .addOption(
+      new Option("--redis <url>", "use BullMQ workers on this Redis (default: embedded pool)")
+        .env("REDIS_URL"),
+    )
+    .option(
+      "--threads <n>",
+      `embedded pool threads (default: 2/3 of the cores = ${defaultThreads()})`,
+      intArg(1, 1024),
+    )
+    .option("--attempts <n>", "tries per frame, first included", intArg(1, 100), 3)
+    .option("--backoff <ms>", "first retry delay, doubling after each failure", intArg(0), 100)
+    .option("--frame-timeout <ms>", "time limit of one attempt", intArg(1), 10_000)
+    .option(
+      "--frame-deadline <ms>",
+      "deadline per frame; then the original is used",
+      intArg(1),
+      60_000,
+    )
+    .option(
+      "--rate <fps>",
+      "frames per second started by the workers (default: unlimited)",
+      positiveArg,
+    )
+    .option("--max-in-flight <n>", "frames in flight per job", intArg(1), DEFAULT_MAX_IN_FLIGHT)
+    .option(
+      "--max-in-flight-total <n>",
+      "frames in flight over all jobs (default: 4 × per job)",
+      intArg(1),
+    )
+    .option("--max-jobs <n>", "jobs at once; more are refused as busy", intArg(1), 8)
+    .option("--max-upload-mb <n>", "largest accepted upload, MiB", intArg(1), 2048)
+    .addOption(
+      new Option("--codec <backend>", "codec backend").choices(["auto", "wasm", "native"]).default(
+        "auto",
+      ),
+    )
+    .option("--crf <n>", "default x264 CRF (client may override)", intArg(0, 51))
+    .option(
+      "--preset <name>",
+      "default x264 preset (client may override)",
+      choiceArg([
+        "ultrafast",
+        "superfast",
+        "veryfast",
+        "faster",
+        "fast",
+        "medium",
+        "slow",
+        "slower",
+        "veryslow",
+      ]),
+    )
+    .option("--preview-port <n>", "preview HTTP port (0 = any free port)", intArg(0, 65535), 8080)
+    .option("--preview-host <addr>", "preview address", "127.0.0.1")
+    .option("--no-preview", "do not start the HTTP preview")
+    .option("--work-dir <dir>", "where uploads and outputs are kept (default: a temp dir)")
+    .option("--no-stream-decode", "always wait for the whole upload before decoding")
+    .action(async (flags: ServerFlags) => {
+      const server = await VframeServer.start({
+        host: flags.host,
+        port: flags.port,
+        unixPath: flags.unix,
+        redisUrl: flags.redis || undefined,
+        threads: flags.threads,
+        policy: {
+          attempts: flags.attempts,
+          backoffMs: flags.backoff,
+          attemptTimeoutMs: flags.frameTimeout,
+          deadlineMs: flags.frameDeadline,
+        },
+        ratePerSecond: flags.rate,
+        maxInFlight: flags.maxInFlight,
+        maxInFlightTotal: flags.maxInFlightTotal ?? Math.max(4 * flags.maxInFlight, 1),
+        maxJobs: flags.maxJobs,
+        maxUploadBytes: flags.maxUploadMb * 1024 * 1024,
+        codec: flags.codec,
+        crf: flags.crf,
+        preset: flags.preset,
+        previewPort: flags.preview ? flags.previewPort : false,
+        previewHost: flags.previewHost,
+        workDir: flags.workDir,
+        streamDecode: flags.streamDecode,
+        log: (line) => console.error(`[${new Date().toISOString()}] ${line}`),
+      });
+      console.log(
+        `vframe server ready: port=${server.port}${
+          server.unixPath ? ` unix=${server.unixPath}` : ""
+        } queue=${server.queue.backend} codec=${server.codec}${
+          server.previewUrl ? ` preview=${server.previewUrl}` : ""
+        }`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          Deno.removeSignalListener("SIGINT", stop);
+          Deno.removeSignalListener("SIGTERM", stop);
+          resolve();
+        };
+        Deno.addSignalListener("SIGINT", stop);
+        Deno.addSignalListener("SIGTERM", stop);
+      });
+      console.error("vframe server: shutting down");
+      await server.close();
+    });
+}

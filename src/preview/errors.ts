@@ -1,0 +1,41 @@
+/** Named errors of the preview server. */
+
+/** An option passed to {@link startPreview} or a preview helper was invalid. */
+export class PreviewOptionsError extends TypeError {
+  override name = "PreviewOptionsError";
+}
+
+/** The preview's HTTP listener could not start (port in use, address not available...). */
+export class PreviewListenError extends Error {
+  override name = "PreviewListenError";
+  /** Host the preview tried to bind. */
+  readonly hostname: string;
+  /** Port the preview tried to bind. */
+  readonly port: number;
+
+  constructor(hostname: string, port: number, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `preview could not listen on ${hostname}:${port}: ${why}` +
+        " (pick another --preview-port, 0 for any free port, or --no-preview)",
+      { cause },
+    );
+    this.hostname = hostname;
+    this.port = port;
+  }
+}
+
+/** A request the preview refuses, with the HTTP status to answer and a message for people. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  /** HTTP status code, 4xx. */
+  readonly status: number;
+  /** Extra response headers (e.g. `Allow` for 405, `Content-Range` for 416). */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.headers = headers;
+  }
+}

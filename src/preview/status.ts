@@ -1,0 +1,67 @@
+/** The queue as the dashboard shows it: backend, depth and workers, fetched at most once a second. */
+import type { FrameQueue, WorkerInfo } from "../queue/types.ts";
+import { withTimeout } from "./metrics.ts";
+
+/** The queue's state at one moment. */
+export interface QueueStatus {
+  backend: FrameQueue["backend"];
+  /** False when the queue failed to answer or answered too late; depth and workers are then empty. */
+  up: boolean;
+  /** Frames waiting to run. */
+  depth: number;
+  /** Workers connected (BullMQ) or threads of the embedded pool. */
+  workers: WorkerInfo[];
+}
+
+/** Options for {@link QueueStatusCache}. */
+export interface QueueStatusOptions {
+  /** How long an answer is reused, ms (default 1000). */
+  ttlMs?: number;
+  /** How long to wait for the queue, ms (default 2000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Asks the queue for its depth and workers, sharing one answer between every caller for
+ * `ttlMs` and one request between concurrent callers, so many open dashboards cost one Redis
+ * round trip a second.
+ */
+export class QueueStatusCache {
+  readonly #queue: FrameQueue;
+  readonly #ttlMs: number;
+  readonly #timeoutMs: number;
+  #last?: { at: number; status: QueueStatus };
+  #pending?: Promise<QueueStatus>;
+
+  constructor(queue: FrameQueue, options: QueueStatusOptions = {}) {
+    this.#queue = queue;
+    this.#ttlMs = options.ttlMs ?? 1000;
+    this.#timeoutMs = options.timeoutMs ?? 2000;
+  }
+
+  /** The queue's status, at most `ttlMs` old. Never rejects: a failing queue reports `up: false`. */
+  get(): Promise<QueueStatus> {
+    const last = this.#last;
+    if (last && Date.now() - last.at < this.#ttlMs) return Promise.resolve(last.status);
+    this.#pending ??= this.#fetch().finally(() => {
+      this.#pending = undefined;
+    });
+    return this.#pending;
+  }
+
+  async #fetch(): Promise<QueueStatus> {
+    const backend = this.#queue.backend;
+    let status: QueueStatus;
+    try {
+      const [depth, workers] = await withTimeout(
+        Promise.all([this.#queue.depth(), this.#queue.workers()]),
+        this.#timeoutMs,
+      );
+      status = { backend, up: true, depth, workers };
+    } catch {
+      status = { backend, up: false, depth: 0, workers: [] };
+    }
+    this.#last = { at: Date.now(), status };
+    return status;
+  }
+}

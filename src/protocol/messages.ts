@@ -1,0 +1,309 @@
+/**
+ * The messages of vframe's wire protocol (version {@link PROTOCOL_VERSION}), their type codes and
+ * their size limits. Types and constants only: see `codec.ts` for the byte layout and
+ * `docs/protocol.md` for the whole protocol.
+ *
+ * Every message on the wire is a 5-byte header — a 1-byte type code and a 4-byte big-endian
+ * payload length — followed by the payload: UTF-8 JSON (the message's fields except `type`) for
+ * control messages, or a 4-byte big-endian CRC-32 followed by raw bytes for chunks.
+ */
+import type { JobResult } from "../pipeline/result.ts";
+
+/** The protocol version this code speaks. Any change to the wire format increments it. */
+export const PROTOCOL_VERSION = 1;
+
+/** x264 presets a client may ask for. */
+export const X264_PRESETS = [
+  "ultrafast",
+  "superfast",
+  "veryfast",
+  "faster",
+  "fast",
+  "medium",
+  "slow",
+  "slower",
+  "veryslow",
+] as const;
+
+/** One of {@link X264_PRESETS}. */
+export type X264Preset = typeof X264_PRESETS[number];
+
+/** Encoding and reporting options of a job. Every field is optional; the defaults are the server's. */
+export interface JobOptions {
+  /** x264 constant rate factor, integer 0..51 (server default 23). */
+  crf?: number;
+  /** x264 preset (server default `veryfast`). */
+  preset?: X264Preset;
+  /** Carry the input's audio streams into the output (default true). */
+  audio?: boolean;
+  /** How often the server sends `progress` while the job runs, integer ms 100..60_000 (default 500). */
+  progressIntervalMs?: number;
+}
+
+/** Why a server refuses a job in its `ack`. */
+export const REFUSAL_CODES = [
+  "version-mismatch",
+  "unknown-filter",
+  "bad-filter",
+  "too-large",
+  "server-busy",
+] as const;
+
+/** One of {@link REFUSAL_CODES}. */
+export type RefusalCode = typeof REFUSAL_CODES[number];
+
+/** Codes of `error` messages and of {@link ProtocolError}. See docs/protocol.md for each. */
+export const ERROR_CODES = [
+  "unknown-type",
+  "unexpected-type",
+  "too-large",
+  "truncated",
+  "bad-json",
+  "bad-message",
+  "bad-checksum",
+  "unexpected-message",
+  "size-mismatch",
+  "file-checksum",
+  "timeout",
+  "cancelled",
+  "internal",
+] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = typeof ERROR_CODES[number];
+
+/** Stages a job goes through, in order; `progress.stage` names the earliest unfinished one. */
+export const STAGES = ["upload", "decode", "process", "encode"] as const;
+
+/** One of {@link STAGES}. */
+export type Stage = typeof STAGES[number];
+
+/** Client → server, first message: what to do. */
+export interface HelloMessage {
+  type: "hello";
+  /** The protocol version the client speaks, integer 1..65535. */
+  version: number;
+  /** The input's base name, 1..255 UTF-8 bytes, no `/`, `\`, control characters; not `.`/`..`. */
+  fileName: string;
+  /** Exact size of the upload in bytes, integer ≥ 1. */
+  size: number;
+  /** Filter chain in ffmpeg `-vf` syntax, 1..4096 characters, no control characters. */
+  filter: string;
+  options: JobOptions;
+}
+
+/** Client → server: a piece of the input file, in order. `data` is 1..{@link MAX_CHUNK_DATA} bytes. */
+export interface UploadChunkMessage {
+  type: "upload-chunk";
+  data: Uint8Array;
+}
+
+/** Client → server: the upload is complete; the server checks both fields. */
+export interface UploadEndMessage {
+  type: "upload-end";
+  /** Bytes sent in all `upload-chunk`s; must equal `hello.size`. */
+  size: number;
+  /** SHA-256 of the whole file, 64 lowercase hex digits. */
+  sha256: string;
+}
+
+/** Client → server, at any time after `hello`: stop the job. */
+export interface CancelMessage {
+  type: "cancel";
+  /** Why, for the logs, at most 256 characters. */
+  reason?: string;
+}
+
+/** Server → client: the job is accepted… */
+export interface AcceptMessage {
+  type: "ack";
+  ok: true;
+  /** The protocol version the server speaks. */
+  version: number;
+  /** 1..64 characters of `[A-Za-z0-9_-]`. */
+  jobId: string;
+}
+
+/** …or refused; the server closes the connection after sending it. */
+export interface RefuseMessage {
+  type: "ack";
+  ok: false;
+  /** The protocol version the server speaks. */
+  version: number;
+  code: RefusalCode;
+  /** Human-readable explanation, 1..1024 characters. */
+  reason: string;
+  /** With `server-busy`: when trying again makes sense, integer ms 0..3_600_000. */
+  retryAfterMs?: number;
+}
+
+/** Server → client, second message: accept or refuse. */
+export type AckMessage = AcceptMessage | RefuseMessage;
+
+/** Server → client, while the job runs: counters so far. Integers ≥ 0 unless said otherwise. */
+export interface ProgressMessage {
+  type: "progress";
+  /** The earliest stage not finished yet. */
+  stage: Stage;
+  bytesReceived: number;
+  /** Frames in the input, `null` until the server knows. */
+  framesTotal: number | null;
+  framesDecoded: number;
+  /** Frames filtered, or replaced by the original as a fallback. */
+  framesProcessed: number;
+  framesEncoded: number;
+  /** Frames for which the original was used. */
+  fallbackFrames: number;
+  /** Frames processed per second since the job started, finite number ≥ 0. */
+  fps: number;
+  /** Milliseconds since the job started. */
+  elapsedMs: number;
+}
+
+/** Server → client, once: the result JSON. With state `done`, output chunks follow. */
+export interface ResultMessage {
+  type: "result";
+  result: JobResult;
+}
+
+/** Server → client: a piece of the output MP4, in order. `data` is 1..{@link MAX_CHUNK_DATA} bytes. */
+export interface OutputChunkMessage {
+  type: "output-chunk";
+  data: Uint8Array;
+}
+
+/** Server → client, last message of a successful job. */
+export interface OutputEndMessage {
+  type: "output-end";
+  /** Bytes sent in all `output-chunk`s. */
+  size: number;
+  /** SHA-256 of the whole output, 64 lowercase hex digits. */
+  sha256: string;
+}
+
+/** Either direction: something went wrong; the sender closes the connection after it. */
+export interface ErrorMessage {
+  type: "error";
+  code: ErrorCode;
+  /** Human-readable explanation, 1..1024 characters. */
+  message: string;
+}
+
+/** Messages a client sends. */
+export type ClientMessage =
+  | HelloMessage
+  | UploadChunkMessage
+  | UploadEndMessage
+  | CancelMessage
+  | ErrorMessage;
+
+/** Messages a server sends. */
+export type ServerMessage =
+  | AckMessage
+  | ProgressMessage
+  | ResultMessage
+  | OutputChunkMessage
+  | OutputEndMessage
+  | ErrorMessage;
+
+/** Any protocol message. */
+export type Message = ClientMessage | ServerMessage;
+
+/** The `type` of a message. */
+export type MessageType = Message["type"];
+
+/** Which side of a connection sends a message. */
+export type Peer = "client" | "server";
+
+/** Bytes of a message header: 1-byte type code + 4-byte big-endian payload length. */
+export const HEADER_BYTES = 5;
+
+/** Bytes of the CRC-32 at the start of a chunk payload. */
+export const CHUNK_CRC_BYTES = 4;
+
+/** Largest `data` of one `upload-chunk` or `output-chunk`: 1 MiB. */
+export const MAX_CHUNK_DATA = 1_048_576;
+
+/** Type code of each message type (the first byte of its header). */
+export const TYPE_CODES: Readonly<Record<MessageType, number>> = Object.freeze({
+  "hello": 0x01,
+  "upload-chunk": 0x02,
+  "upload-end": 0x03,
+  "cancel": 0x04,
+  "error": 0x7f,
+  "ack": 0x81,
+  "progress": 0x82,
+  "result": 0x83,
+  "output-chunk": 0x84,
+  "output-end": 0x85,
+});
+
+/** Message type of each type code. */
+export const TYPES_BY_CODE: ReadonlyMap<number, MessageType> = new Map(
+  Object.entries(TYPE_CODES).map(([type, code]) => [code, type as MessageType]),
+);
+
+/** Which peers may send each message type. */
+export const SENDERS: Readonly<Record<MessageType, readonly Peer[]>> = Object.freeze({
+  "hello": ["client"],
+  "upload-chunk": ["client"],
+  "upload-end": ["client"],
+  "cancel": ["client"],
+  "error": ["client", "server"],
+  "ack": ["server"],
+  "progress": ["server"],
+  "result": ["server"],
+  "output-chunk": ["server"],
+  "output-end": ["server"],
+});
+
+/** Largest payload of each message type, in bytes (the header's length field). */
+export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze({
+  "hello": 16_384,
+  "upload-chunk": CHUNK_CRC_BYTES + MAX_CHUNK_DATA,
+  "upload-end": 1_024,
+  "cancel": 1_024,
+  "error": 4_096,
+  "ack": 4_096,
+  "progress": 1_024,
+  "result": 4_194_304,
+  "output-chunk": CHUNK_CRC_BYTES + MAX_CHUNK_DATA,
+  "output-end": 1_024,
+});
+
+/** Smallest payload of each message type: a chunk carries at least one byte of data. */
+export const MIN_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze({
+  "hello": 2,
+  "upload-chunk": CHUNK_CRC_BYTES + 1,
+  "upload-end": 2,
+  "cancel": 2,
+  "error": 2,
+  "ack": 2,
+  "progress": 2,
+  "result": 2,
+  "output-chunk": CHUNK_CRC_BYTES + 1,
+  "output-end": 2,
+});
+
+/** Field limits of JSON payloads (characters unless said otherwise). */
+export const FIELD_LIMITS = Object.freeze({
+  /** `hello.fileName`, in UTF-8 bytes. */
+  fileNameBytes: 255,
+  /** `hello.filter`. */
+  filter: 4_096,
+  /** `ack.jobId`. */
+  jobId: 64,
+  /** `ack.reason`, `error.message`. */
+  reason: 1_024,
+  /** `cancel.reason`. */
+  cancelReason: 256,
+  /** `ack.retryAfterMs`. */
+  retryAfterMs: 3_600_000,
+  /** `hello.version`, `ack.version`. */
+  version: 65_535,
+});
+
+/** Whether `type` carries raw bytes (a CRC-32 and data) rather than JSON. */
+export function isChunkType(type: MessageType): type is "upload-chunk" | "output-chunk" {
+  return type === "upload-chunk" || type === "output-chunk";
+}

@@ -1,0 +1,16 @@
+/**
+ * vframe's wire protocol, version 1: message types and limits, the pure codec, checksums and
+ * {@link MessageConnection}. See docs/protocol.md.
+ * @module
+ */
+export * from "./messages.ts";
+export * from "./errors.ts";
+export * from "./checksum.ts";
+export { type DecoderOptions, encodeMessage, MessageDecoder } from "./codec.ts";
+export { validateMessage } from "./validate.ts";
+export { checkJobResult } from "./result_check.ts";
+export {
+  type GracefulCloseOptions,
+  MessageConnection,
+  type MessageConnectionOptions,
+} from "./connection.ts";

@@ -1,0 +1,224 @@
+/**
+ * Schema checks of every message: the same checks run before encoding (to catch a sender's bug
+ * where it happens) and after decoding (to refuse a peer's bad input). Checked messages are
+ * rebuilt from the known fields only, so nothing unchecked reaches the caller — except inside
+ * `result.result` (see `result_check.ts`) and a `hello` of another protocol version (below).
+ */
+import { ProtocolError } from "./errors.ts";
+import {
+  bool,
+  fail,
+  int,
+  isObject,
+  type JsonObject,
+  num,
+  object,
+  oneOf,
+  onlyKeys,
+  optional,
+  show,
+  str,
+} from "./fields.ts";
+import {
+  ERROR_CODES,
+  FIELD_LIMITS,
+  isChunkType,
+  type JobOptions,
+  MAX_CHUNK_DATA,
+  type Message,
+  type MessageType,
+  PROTOCOL_VERSION,
+  REFUSAL_CODES,
+  STAGES,
+  TYPE_CODES,
+  X264_PRESETS,
+} from "./messages.ts";
+import { checkJobResult } from "./result_check.ts";
+
+const MAX_SIZE = Number.MAX_SAFE_INTEGER;
+const COUNT = { min: 0 };
+const SHA256 = { min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, describe: "64 lowercase hex digits" };
+const VERSION = { min: 1, max: FIELD_LIMITS.version };
+const JOB_ID = {
+  min: 1,
+  max: FIELD_LIMITS.jobId,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  describe: `1..${FIELD_LIMITS.jobId} of [A-Za-z0-9_-]`,
+};
+const REASON = { min: 1, max: FIELD_LIMITS.reason };
+
+function checkFileName(obj: JsonObject, path: string): string {
+  const name = str(obj, "fileName", path, {
+    min: 1,
+    max: FIELD_LIMITS.fileNameBytes,
+    maxBytes: FIELD_LIMITS.fileNameBytes,
+    noControl: true,
+  });
+  if (name.includes("/") || name.includes("\\") || name === "." || name === "..") {
+    fail(`${path}.fileName`, 'a base name (no "/" or "\\", not "." or "..")', name);
+  }
+  return name;
+}
+
+/** Options of another protocol version: must be an object; not ours to read. */
+function foreignOptions(value: unknown, path: string): JobOptions {
+  object(value, `${path}.options`);
+  return {};
+}
+
+function checkOptions(value: unknown, parent: string): JobOptions {
+  const path = `${parent}.options`;
+  const o = object(value, path);
+  onlyKeys(o, ["crf", "preset", "audio", "progressIntervalMs"], path);
+  const options: JobOptions = {};
+  const crf = optional(o, "crf", () => int(o, "crf", path, { min: 0, max: 51 }));
+  if (crf !== undefined) options.crf = crf;
+  const preset = optional(o, "preset", () => oneOf(o, "preset", path, X264_PRESETS));
+  if (preset !== undefined) options.preset = preset;
+  const audio = optional(o, "audio", () => bool(o, "audio", path));
+  if (audio !== undefined) options.audio = audio;
+  const interval = optional(
+    o,
+    "progressIntervalMs",
+    () => int(o, "progressIntervalMs", path, { min: 100, max: 60_000 }),
+  );
+  if (interval !== undefined) options.progressIntervalMs = interval;
+  return options;
+}
+
+/**
+ * Checks the JSON fields of a control message of type `type` (`fields` without `type`) and
+ * rebuilds the message from them.
+ * @throws ProtocolError `bad-message` naming the first bad field.
+ */
+export function checkFields(type: MessageType, fields: JsonObject): Message {
+  const p = type;
+  switch (type) {
+    case "hello": {
+      const version = int(fields, "version", p, VERSION);
+      // A hello of another version is read by its frozen fields only, so that the server can
+      // refuse it with `version-mismatch`; its other fields and its options are not ours to judge.
+      const foreign = version !== PROTOCOL_VERSION;
+      if (!foreign) onlyKeys(fields, ["version", "fileName", "size", "filter", "options"], p);
+      return {
+        type,
+        version,
+        fileName: checkFileName(fields, p),
+        size: int(fields, "size", p, { min: 1, max: MAX_SIZE }),
+        filter: str(fields, "filter", p, { min: 1, max: FIELD_LIMITS.filter, noControl: true }),
+        options: foreign ? foreignOptions(fields.options, p) : checkOptions(fields.options, p),
+      };
+    }
+    case "upload-end":
+    case "output-end":
+      onlyKeys(fields, ["size", "sha256"], p);
+      return {
+        type,
+        size: int(fields, "size", p, { min: 1, max: MAX_SIZE }),
+        sha256: str(fields, "sha256", p, SHA256),
+      };
+    case "cancel": {
+      onlyKeys(fields, ["reason"], p);
+      const reason = optional(
+        fields,
+        "reason",
+        () => str(fields, "reason", p, { max: FIELD_LIMITS.cancelReason }),
+      );
+      return reason === undefined ? { type } : { type, reason };
+    }
+    case "error":
+      onlyKeys(fields, ["code", "message"], p);
+      return {
+        type,
+        code: oneOf(fields, "code", p, ERROR_CODES),
+        message: str(fields, "message", p, REASON),
+      };
+    case "ack": {
+      const ok = bool(fields, "ok", p);
+      const version = int(fields, "version", p, VERSION);
+      if (ok) {
+        onlyKeys(fields, ["ok", "version", "jobId"], p);
+        return { type, ok, version, jobId: str(fields, "jobId", p, JOB_ID) };
+      }
+      onlyKeys(fields, ["ok", "version", "code", "reason", "retryAfterMs"], p);
+      const refusal = {
+        type,
+        ok,
+        version,
+        code: oneOf(fields, "code", p, REFUSAL_CODES),
+        reason: str(fields, "reason", p, REASON),
+      };
+      const retry = optional(
+        fields,
+        "retryAfterMs",
+        () => int(fields, "retryAfterMs", p, { min: 0, max: FIELD_LIMITS.retryAfterMs }),
+      );
+      return retry === undefined ? refusal : { ...refusal, retryAfterMs: retry };
+    }
+    case "progress": {
+      onlyKeys(fields, [
+        "stage",
+        "bytesReceived",
+        "framesTotal",
+        "framesDecoded",
+        "framesProcessed",
+        "framesEncoded",
+        "fallbackFrames",
+        "fps",
+        "elapsedMs",
+      ], p);
+      return {
+        type,
+        stage: oneOf(fields, "stage", p, STAGES),
+        bytesReceived: int(fields, "bytesReceived", p, COUNT),
+        framesTotal: fields.framesTotal === null ? null : int(fields, "framesTotal", p, COUNT),
+        framesDecoded: int(fields, "framesDecoded", p, COUNT),
+        framesProcessed: int(fields, "framesProcessed", p, COUNT),
+        framesEncoded: int(fields, "framesEncoded", p, COUNT),
+        fallbackFrames: int(fields, "fallbackFrames", p, COUNT),
+        fps: num(fields, "fps", p, COUNT),
+        elapsedMs: int(fields, "elapsedMs", p, COUNT),
+      };
+    }
+    case "result":
+      onlyKeys(fields, ["result"], p);
+      return { type, result: checkJobResult(fields.result, `${p}.result`) };
+    case "upload-chunk":
+    case "output-chunk":
+      throw new TypeError(`checkFields: "${type}" carries bytes, not JSON fields`);
+  }
+}
+
+/**
+ * Checks a chunk's data: a `Uint8Array` of 1..{@link MAX_CHUNK_DATA} bytes.
+ * @throws ProtocolError `bad-message` otherwise.
+ */
+export function checkChunkData(type: "upload-chunk" | "output-chunk", data: unknown): Uint8Array {
+  if (!(data instanceof Uint8Array)) fail(`${type}.data`, "a Uint8Array", data);
+  if (data.length < 1 || data.length > MAX_CHUNK_DATA) {
+    throw new ProtocolError(
+      "bad-message",
+      `${type}.data must be 1..${MAX_CHUNK_DATA} bytes, got ${data.length}`,
+    );
+  }
+  return data;
+}
+
+/**
+ * Checks any message value — `type` and every field — and returns it rebuilt from its known
+ * fields. Chunk data is returned as is (not copied).
+ * @throws ProtocolError `unknown-type` for a type that does not exist, `bad-message` for a bad field.
+ */
+export function validateMessage(value: unknown): Message {
+  if (!isObject(value)) fail("message", "an object", value);
+  const { type, ...fields } = value;
+  if (typeof type !== "string" || !Object.hasOwn(TYPE_CODES, type)) {
+    throw new ProtocolError("unknown-type", `unknown message type ${show(type)}`);
+  }
+  const messageType = type as MessageType;
+  if (isChunkType(messageType)) {
+    onlyKeys(fields, ["data"], messageType);
+    return { type: messageType, data: checkChunkData(messageType, fields.data) };
+  }
+  return checkFields(messageType, fields);
+}

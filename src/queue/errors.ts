@@ -1,0 +1,26 @@
+/** Named errors of the queue backends. Each message says what was wrong and the value seen. */
+
+/** A queue option or a task field is invalid (programming error, thrown up front). */
+export class QueueOptionError extends TypeError {
+  override name = "QueueOptionError";
+}
+
+/** `VFRAME_FAULT` (or the `fault` option) could not be parsed. */
+export class FaultSpecError extends SyntaxError {
+  override name = "FaultSpecError";
+}
+
+/** Thrown inside a worker for a frame the fault switch marks as failing (test-only). */
+export class FaultInjectedError extends Error {
+  override name = "FaultInjectedError";
+}
+
+/** Redis could not be reached when a backend or worker started. */
+export class RedisUnavailableError extends Error {
+  override name = "RedisUnavailableError";
+}
+
+/** The queue was used after `close()`. */
+export class QueueClosedError extends Error {
+  override name = "QueueClosedError";
+}

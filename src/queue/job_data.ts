@@ -1,0 +1,51 @@
+/** The small JSON payload of a BullMQ frame job: keys and metadata, never frame bytes. */
+import { QueueOptionError } from "./errors.ts";
+
+/** Data of one frame job, as stored by BullMQ. */
+export interface FrameJobData {
+  /** Server job id. */
+  jobId: string;
+  /** Frame index. */
+  index: number;
+  width: number;
+  height: number;
+  /** Canonical filter chain text. */
+  chain: string;
+  /** Redis key of the original frame. */
+  inKey: string;
+  /** Redis key the worker writes the encoded result to. */
+  outKey: string;
+  /** Redis key whose existence means the server job was cancelled. */
+  cancelKey: string;
+  /** Time limit of one attempt, enforced by the worker (ms). */
+  timeoutMs: number;
+  /** TTL of the result key (ms). */
+  ttlMs: number;
+}
+
+const STRING_FIELDS = ["jobId", "chain", "inKey", "outKey", "cancelKey"] as const;
+const INT_FIELDS = ["index", "width", "height", "timeoutMs", "ttlMs"] as const;
+
+/**
+ * Checks job data read from Redis (it may come from another version of the server).
+ * @throws QueueOptionError naming the first bad field and its value.
+ */
+export function checkJobData(data: unknown): FrameJobData {
+  if (data === null || typeof data !== "object") {
+    throw new QueueOptionError(`frame job data must be an object, got ${JSON.stringify(data)}`);
+  }
+  const d = data as Record<string, unknown>;
+  for (const f of STRING_FIELDS) {
+    if (typeof d[f] !== "string" || d[f] === "") {
+      throw new QueueOptionError(`frame job data.${f} must be a non-empty string, got ${d[f]}`);
+    }
+  }
+  for (const f of INT_FIELDS) {
+    const v = d[f];
+    const min = f === "index" ? 0 : 1;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+      throw new QueueOptionError(`frame job data.${f} must be an integer >= ${min}, got ${v}`);
+    }
+  }
+  return d as unknown as FrameJobData;
+}

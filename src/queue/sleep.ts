@@ -1,0 +1,23 @@
+/** An abortable sleep that always clears its timer. */
+
+/**
+ * Resolves after `ms` milliseconds (0 or less: next macrotask). Rejects with `signal.reason`
+ * when `signal` aborts first; the timer is cleared either way.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,83 @@
+/** Up-front checks of a FrameTask and the FrameOutcome helpers both backends share. */
+import { frameSize } from "../codec/frame.ts";
+import { QueueOptionError } from "./errors.ts";
+import type { FrameOutcome, FrameTask } from "./types.ts";
+
+/**
+ * Checks a task before it is queued: `jobId` a non-empty string, `index` an integer ≥ 0,
+ * `width`/`height` integers ≥ 1, `chain` a non-empty string, `data` a Uint8Array of exactly
+ * `frameSize(width, height)` bytes.
+ * @throws QueueOptionError naming the bad field and the value seen.
+ */
+export function checkTask(task: FrameTask): void {
+  if (task === null || typeof task !== "object") {
+    throw new QueueOptionError(`frame task must be an object, got ${String(task)}`);
+  }
+  if (typeof task.jobId !== "string" || task.jobId === "") {
+    throw new QueueOptionError(`task.jobId must be a non-empty string, got ${task.jobId}`);
+  }
+  if (!Number.isInteger(task.index) || task.index < 0) {
+    throw new QueueOptionError(`task.index must be an integer >= 0, got ${task.index}`);
+  }
+  if (!Number.isInteger(task.width) || task.width < 1) {
+    throw new QueueOptionError(`task.width must be an integer >= 1, got ${task.width}`);
+  }
+  if (!Number.isInteger(task.height) || task.height < 1) {
+    throw new QueueOptionError(`task.height must be an integer >= 1, got ${task.height}`);
+  }
+  if (typeof task.chain !== "string" || task.chain.trim() === "") {
+    throw new QueueOptionError(`task.chain must be a non-empty string, got ${task.chain}`);
+  }
+  if (!(task.data instanceof Uint8Array)) {
+    throw new QueueOptionError(`task.data must be a Uint8Array, got ${typeof task.data}`);
+  }
+  const want = frameSize(task.width, task.height);
+  if (task.data.length !== want) {
+    throw new QueueOptionError(
+      `task.data must be ${want} bytes for a ${task.width}x${task.height} yuv420p frame, ` +
+        `got ${task.data.length}`,
+    );
+  }
+}
+
+/** A failed outcome. */
+export function failure(
+  index: number,
+  reason: string,
+  attempts: number,
+  startedAt: number,
+): FrameOutcome {
+  return { ok: false, index, reason, attempts, latencyMs: performance.now() - startedAt };
+}
+
+/** Why an attempt failed, for `FrameOutcome.reason`: `timeout after N ms` or `Name: message`. */
+export function describeError(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error) {
+    if (err.name === "FilterTimeoutError") return `timeout after ${timeoutMs} ms`;
+    return err.name === "Error" ? err.message : `${err.name}: ${err.message}`;
+  }
+  return String(err);
+}
+
+/** Abort reason used by the backends; its message becomes the outcome's `reason`. */
+export class StopReason extends Error {
+  override name = "StopReason";
+}
+
+/** The outcome reason for a signal aborted with a {@link StopReason} (or anything else). */
+export function stopReason(signal: AbortSignal): string {
+  const r = signal.reason;
+  if (r instanceof StopReason) return r.message;
+  return "cancelled";
+}
+
+/** `HOST:PID`, the id of this process as a worker (`localhost` without --allow-sys). */
+export function processId(): string {
+  let host = "localhost";
+  try {
+    host = Deno.hostname();
+  } catch {
+    // no sys permission: keep the placeholder
+  }
+  return `${host}:${Deno.pid}`;
+}

@@ -1,0 +1,47 @@
+/** Test frames for the queue tests: small deterministic yuv420p frames and expected outputs. */
+import { frameSize } from "../../src/codec/frame.ts";
+import { FilterEngine } from "../../src/filters/engine.ts";
+import { formatChain, parseChain } from "../../src/filters/parse.ts";
+import type { FrameTask } from "../../src/queue/types.ts";
+
+/** Frame size used by the queue tests: small, odd height to exercise chroma rounding. */
+export const W = 32;
+export const H = 19;
+
+/** A chain with a real effect on every byte, in canonical form. */
+export const CHAIN = formatChain(parseChain("invert"));
+
+/** A deterministic pseudo-random frame (xorshift32, seeded by `seed`). */
+export function makeFrame(seed: number, width = W, height = H): Uint8Array {
+  const out = new Uint8Array(frameSize(width, height));
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < out.length; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+/** `count` tasks of job `jobId`, frame i seeded by i. */
+export function makeTasks(jobId: string, count: number, chain = CHAIN): FrameTask[] {
+  return Array.from({ length: count }, (_, index) => ({
+    jobId,
+    index,
+    width: W,
+    height: H,
+    chain,
+    data: makeFrame(index + 1),
+  }));
+}
+
+let engine: FilterEngine | undefined;
+
+/** What FilterEngine (one wasm instance, in this thread) makes of `task`. */
+export async function expected(task: FrameTask): Promise<Uint8Array> {
+  engine ??= await FilterEngine.create();
+  return engine.apply(parseChain(task.chain), task.width, task.height, task.data);
+}
