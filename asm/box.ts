@@ -3,156 +3,292 @@
  * 3-tap [c1, 256-2·c1, c1]/256 kernel. Horizontal passes are the same passes on a transposed plane.
  *
  * Rows outside the plane are mirrored with the edge row repeated (see edges.ts `mirror`), so any
- * radius works on any height. Columns are processed 16 at a time with u16 running sums kept in
- * a per-column scratch row; when the width is not a multiple of 16 the last vector overlaps the
- * previous one and has its own sums. Planes narrower than 16 take a scalar path.
+ * radius works on any height. The box pass walks down strips of 32 (then 16) columns keeping the
+ * u16 window sums in registers; a last strip that would cross the right edge is moved left to
+ * end at it (recomputing a few columns). Planes narrower than 16 take a scalar path.
  */
 import { mirror } from "./edges";
 
 /**
- * Box normalisation. ffmpeg boxblur's rounding: (S · inv + 2^15) >> 16 with
- * inv = floor((2^16 + floor(len / 2)) / len), computed in 32-bit lanes.
+ * Box normalisation without a division: out = q15(S >> shift, m) where q15(a, m) =
+ * (a · m + 2^14) >> 15 (i16x8.q15mulr_sat_s) and S is the window sum. The host picks shift
+ * (0 for windows up to 128 samples, 1 above, so S >> shift fits in 15 bits) and m ≈
+ * 2^(15+shift) / len such that flat areas keep their value; the result is within 1 of
+ * round(S / len).
  */
 class Box {
   @inline
-  static div(s: v128, inv: v128, half: v128): v128 {
-    const lo = i32x4.shr_u(i32x4.add(i32x4.extmul_low_i16x8_u(s, inv), half), 16);
-    const hi = i32x4.shr_u(i32x4.add(i32x4.extmul_high_i16x8_u(s, inv), half), 16);
-    return i16x8.narrow_i32x4_u(lo, hi);
+  static div(s: v128, m: v128, shift: i32): v128 {
+    return i16x8.q15mulr_sat_s(shift != 0 ? i16x8.shr_u(s, 1) : s, m);
   }
 
-  /** Output one row of 16 columns at x from the sums at sp, then slide the window by one row. */
   @inline
-  static step(
-    sp: usize,
-    out: usize,
-    addRow: usize,
-    subRow: usize,
+  static lo(a: v128): v128 {
+    return i16x8.extend_low_i8x16_u(a);
+  }
+
+  @inline
+  static hi(a: v128): v128 {
+    return i16x8.extend_high_i8x16_u(a);
+  }
+}
+
+/** Byte offset of mirrored row i, for i in [-r-1, h+r], stored at rows + 4·(i + r + 1). */
+function rowTable(rows: usize, stride: i32, h: i32, r: i32): void {
+  for (let i = -r - 1; i <= h + r; i++) {
+    store<u32>(rows + (<usize> (i + r + 1) << 2), <u32> mirror(i, h) * <u32> stride);
+  }
+}
+
+/** Strip walkers; every method is inlined so `shift` is a constant in each copy. */
+class Strip {
+  @inline
+  static rowAt(rows: usize, k: i32): usize {
+    return <usize> load<u32>(rows + (<usize> k << 2));
+  }
+
+  @inline
+  static strip64(
+    src: usize,
+    dst: usize,
+    ds: i32,
+    h: i32,
+    r: i32,
     x: usize,
-    inv: v128,
-    half: v128,
+    m: v128,
+    shift: i32,
+    rows: usize,
   ): void {
-    let s0 = v128.load(sp);
-    let s1 = v128.load(sp, 16);
-    v128.store(out + x, i8x16.narrow_i16x8_u(Box.div(s0, inv, half), Box.div(s1, inv, half)));
-    const a = v128.load(addRow + x);
-    const b = v128.load(subRow + x);
-    s0 = i16x8.sub(i16x8.add(s0, i16x8.extend_low_i8x16_u(a)), i16x8.extend_low_i8x16_u(b));
-    s1 = i16x8.sub(i16x8.add(s1, i16x8.extend_high_i8x16_u(a)), i16x8.extend_high_i8x16_u(b));
-    v128.store(sp, s0);
-    v128.store(sp, s1, 16);
-  }
-
-  /** Adds the 16 bytes at p to the sums at sp. */
-  @inline
-  static accumulate(sp: usize, p: usize): void {
-    const a = v128.load(p);
-    v128.store(sp, i16x8.add(v128.load(sp), i16x8.extend_low_i8x16_u(a)));
-    v128.store(sp, i16x8.add(v128.load(sp, 16), i16x8.extend_high_i8x16_u(a)), 16);
-  }
-}
-
-/** The box normaliser ffmpeg uses: floor((2^16 + floor(len/2)) / len). */
-function boxInverse(len: i32): i32 {
-  return ((1 << 16) + (len >> 1)) / len;
-}
-
-function boxVScalar(src: usize, dst: usize, w: i32, h: i32, r: i32): void {
-  const W = <usize>w;
-  const inv = <u32>boxInverse(2 * r + 1);
-  for (let x: usize = 0; x < W; x++) {
-    let s: u32 = 0;
-    for (let i = -r; i <= r; i++) s += <u32>load<u8>(src + <usize>mirror(i, h) * W + x);
+    const D = <usize> ds;
+    let s0 = i16x8.splat(0);
+    let s1 = s0;
+    let s2 = s0;
+    let s3 = s0;
+    let s4 = s0;
+    let s5 = s0;
+    let s6 = s0;
+    let s7 = s0;
+    const span = 2 * r + 1;
+    for (let k = 1; k <= span; k++) {
+      const p = src + Strip.rowAt(rows, k) + x;
+      const a = v128.load(p);
+      const b = v128.load(p, 16);
+      const c = v128.load(p, 32);
+      const d = v128.load(p, 48);
+      s0 = i16x8.add(s0, Box.lo(a));
+      s1 = i16x8.add(s1, Box.hi(a));
+      s2 = i16x8.add(s2, Box.lo(b));
+      s3 = i16x8.add(s3, Box.hi(b));
+      s4 = i16x8.add(s4, Box.lo(c));
+      s5 = i16x8.add(s5, Box.hi(c));
+      s6 = i16x8.add(s6, Box.lo(d));
+      s7 = i16x8.add(s7, Box.hi(d));
+    }
+    let out = dst + x;
+    let ta = rows + (<usize> (span + 1) << 2);
+    let tb = rows + 4;
     for (let y = 0; y < h; y++) {
-      store<u8>(dst + <usize>y * W + x, <u8>((s * inv + 0x8000) >> 16));
-      s += <u32>load<u8>(src + <usize>mirror(y + r + 1, h) * W + x);
-      s -= <u32>load<u8>(src + <usize>mirror(y - r, h) * W + x);
+      v128.store(out, i8x16.narrow_i16x8_u(Box.div(s0, m, shift), Box.div(s1, m, shift)));
+      v128.store(out, i8x16.narrow_i16x8_u(Box.div(s2, m, shift), Box.div(s3, m, shift)), 16);
+      v128.store(out, i8x16.narrow_i16x8_u(Box.div(s4, m, shift), Box.div(s5, m, shift)), 32);
+      v128.store(out, i8x16.narrow_i16x8_u(Box.div(s6, m, shift), Box.div(s7, m, shift)), 48);
+      out += D;
+      // Window of row y+1: add row y+r+1, drop row y-r.
+      const pa = src + <usize> load<u32>(ta) + x;
+      const pb = src + <usize> load<u32>(tb) + x;
+      ta += 4;
+      tb += 4;
+      let a = v128.load(pa);
+      let b = v128.load(pb);
+      s0 = i16x8.sub(i16x8.add(s0, Box.lo(a)), Box.lo(b));
+      s1 = i16x8.sub(i16x8.add(s1, Box.hi(a)), Box.hi(b));
+      a = v128.load(pa, 16);
+      b = v128.load(pb, 16);
+      s2 = i16x8.sub(i16x8.add(s2, Box.lo(a)), Box.lo(b));
+      s3 = i16x8.sub(i16x8.add(s3, Box.hi(a)), Box.hi(b));
+      a = v128.load(pa, 32);
+      b = v128.load(pb, 32);
+      s4 = i16x8.sub(i16x8.add(s4, Box.lo(a)), Box.lo(b));
+      s5 = i16x8.sub(i16x8.add(s5, Box.hi(a)), Box.hi(b));
+      a = v128.load(pa, 48);
+      b = v128.load(pb, 48);
+      s6 = i16x8.sub(i16x8.add(s6, Box.lo(a)), Box.lo(b));
+      s7 = i16x8.sub(i16x8.add(s7, Box.hi(a)), Box.hi(b));
+    }
+  }
+
+  @inline
+  static strip16(
+    src: usize,
+    dst: usize,
+    ds: i32,
+    h: i32,
+    r: i32,
+    x: usize,
+    m: v128,
+    shift: i32,
+    rows: usize,
+  ): void {
+    const D = <usize> ds;
+    let s0 = i16x8.splat(0);
+    let s1 = s0;
+    const span = 2 * r + 1;
+    for (let k = 1; k <= span; k++) {
+      const a = v128.load(src + Strip.rowAt(rows, k) + x);
+      s0 = i16x8.add(s0, Box.lo(a));
+      s1 = i16x8.add(s1, Box.hi(a));
+    }
+    let out = dst + x;
+    let ta = rows + (<usize> (span + 1) << 2);
+    let tb = rows + 4;
+    for (let y = 0; y < h; y++) {
+      v128.store(out, i8x16.narrow_i16x8_u(Box.div(s0, m, shift), Box.div(s1, m, shift)));
+      out += D;
+      const a = v128.load(src + <usize> load<u32>(ta) + x);
+      const b = v128.load(src + <usize> load<u32>(tb) + x);
+      ta += 4;
+      tb += 4;
+      s0 = i16x8.sub(i16x8.add(s0, Box.lo(a)), Box.lo(b));
+      s1 = i16x8.sub(i16x8.add(s1, Box.hi(a)), Box.hi(b));
+    }
+  }
+
+  @inline
+  static all(
+    src: usize,
+    dst: usize,
+    ds: i32,
+    w: i32,
+    h: i32,
+    r: i32,
+    m: v128,
+    shift: i32,
+    rows: usize,
+  ): void {
+    const W = <usize> w;
+    let x: usize = 0;
+    for (; x + 64 <= W; x += 64) Strip.strip64(src, dst, ds, h, r, x, m, shift, rows);
+    for (; x + 16 <= W; x += 16) Strip.strip16(src, dst, ds, h, r, x, m, shift, rows);
+    if (x < W) Strip.strip16(src, dst, ds, h, r, W - 16, m, shift, rows);
+  }
+}
+
+function boxVScalar(
+  src: usize,
+  ss: i32,
+  dst: usize,
+  ds: i32,
+  w: i32,
+  h: i32,
+  r: i32,
+  m: i32,
+  shift: i32,
+): void {
+  const S = <usize> ss;
+  const D = <usize> ds;
+  for (let x: usize = 0; x < <usize> w; x++) {
+    let s: i32 = 0;
+    for (let i = -r; i <= r; i++) s += <i32> load<u8>(src + <usize> mirror(i, h) * S + x);
+    for (let y = 0; y < h; y++) {
+      store<u8>(dst + <usize> y * D + x, <u8> (((s >> shift) * m + 0x4000) >> 15));
+      s += <i32> load<u8>(src + <usize> mirror(y + r + 1, h) * S + x);
+      s -= <i32> load<u8>(src + <usize> mirror(y - r, h) * S + x);
     }
   }
 }
 
+/** Copies a w × h plane between row strides. */
+export function copyPlane(src: usize, ss: i32, dst: usize, ds: i32, w: i32, h: i32): void {
+  if (ss == w && ds == w) {
+    memory.copy(dst, src, <usize> w * <usize> h);
+    return;
+  }
+  for (let y = 0; y < h; y++) {
+    memory.copy(dst + <usize> y * <usize> ds, src + <usize> y * <usize> ss, <usize> w);
+  }
+}
+
 /**
- * One vertical box pass of radius r (window 2r+1, 1 ≤ r ≤ 128) from src to dst (w × h each,
- * distinct). `sums` is scratch of at least 32 · (ceil(w / 16) + 1) bytes. r = 0 copies.
+ * One vertical box pass of radius r (window 2r+1, 1 ≤ r ≤ 128) over a w × h plane, from src
+ * (row stride ss) to dst (row stride ds, distinct from src), normalised by q15(S >> shift, m)
+ * (see Box). `rows` is scratch of at least 4 · (h + 2r + 2) bytes. r = 0 copies.
  */
-export function boxV(src: usize, dst: usize, w: i32, h: i32, r: i32, sums: usize): void {
-  const W = <usize>w;
+export function boxV(
+  src: usize,
+  ss: i32,
+  dst: usize,
+  ds: i32,
+  w: i32,
+  h: i32,
+  r: i32,
+  m: i32,
+  shift: i32,
+  rows: usize,
+): void {
   if (r <= 0) {
-    memory.copy(dst, src, W * <usize>h);
+    copyPlane(src, ss, dst, ds, w, h);
     return;
   }
   if (w < 16) {
-    boxVScalar(src, dst, w, h, r);
+    boxVScalar(src, ss, dst, ds, w, h, r, m, shift);
     return;
   }
-  const inv = i16x8.splat(<i16>boxInverse(2 * r + 1));
-  const half = i32x4.splat(0x8000);
-  const full = W >> 4;
-  const tail = (W & 15) != 0;
-  const tx = W - 16;
-  const tsp = sums + (full << 5);
-  memory.fill(sums, 0, (full + 1) << 5);
-  for (let i = -r; i <= r; i++) {
-    const row = src + <usize>mirror(i, h) * W;
-    for (let v: usize = 0; v < full; v++) Box.accumulate(sums + (v << 5), row + (v << 4));
-    if (tail) Box.accumulate(tsp, row + tx);
-  }
-  for (let y = 0; y < h; y++) {
-    const out = dst + <usize>y * W;
-    const addRow = src + <usize>mirror(y + r + 1, h) * W;
-    const subRow = src + <usize>mirror(y - r, h) * W;
-    for (let v: usize = 0; v < full; v++) {
-      Box.step(sums + (v << 5), out, addRow, subRow, v << 4, inv, half);
-    }
-    if (tail) Box.step(tsp, out, addRow, subRow, tx, inv, half);
-  }
+  rowTable(rows, ss, h, r);
+  const vm = i16x8.splat(<i16> m);
+  if (shift != 0) Strip.all(src, dst, ds, w, h, r, vm, 1, rows);
+  else Strip.all(src, dst, ds, w, h, r, vm, 0, rows);
 }
 
 /**
- * One vertical 3-tap pass: dst = (c1 · (up + down) + (256 - 2·c1) · centre + 128) >> 8, with
- * 0 ≤ c1 ≤ 85 and edge rows repeated. src and dst must be distinct.
+ * One vertical 3-tap pass over a w × h plane from src (row stride ss) to dst (row stride ds,
+ * distinct): dst = (c1 · (up + down) + (256 - 2·c1) · centre + 128) >> 8, with 0 ≤ c1 ≤ 85 and
+ * edge rows repeated.
  */
-export function tap3V(src: usize, dst: usize, w: i32, h: i32, c1: i32): void {
-  const W = <usize>w;
+export function tap3V(
+  src: usize,
+  ss: i32,
+  dst: usize,
+  ds: i32,
+  w: i32,
+  h: i32,
+  c1: i32,
+): void {
+  const W = <usize> w;
+  const S = <usize> ss;
+  const D = <usize> ds;
   const c0 = 256 - 2 * c1;
   if (w < 16) {
     for (let y = 0; y < h; y++) {
-      const up = src + <usize>mirror(y - 1, h) * W;
-      const mid = src + <usize>y * W;
-      const dn = src + <usize>mirror(y + 1, h) * W;
-      const out = dst + <usize>y * W;
+      const up = src + <usize> mirror(y - 1, h) * S;
+      const mid = src + <usize> y * S;
+      const dn = src + <usize> mirror(y + 1, h) * S;
+      const out = dst + <usize> y * D;
       for (let x: usize = 0; x < W; x++) {
-        const acc = c1 * (<i32>load<u8>(up + x) + <i32>load<u8>(dn + x)) +
-          c0 * <i32>load<u8>(mid + x) + 128;
-        store<u8>(out + x, <u8>(acc >> 8));
+        const acc = c1 * (<i32> load<u8>(up + x) + <i32> load<u8>(dn + x)) +
+          c0 * <i32> load<u8>(mid + x) + 128;
+        store<u8>(out + x, <u8> (acc >> 8));
       }
     }
     return;
   }
-  const k1 = i16x8.splat(<i16>c1);
-  const k0 = i16x8.splat(<i16>c0);
+  const k1 = i16x8.splat(<i16> c1);
+  const k0 = i16x8.splat(<i16> c0);
   const rnd = i16x8.splat(128);
   for (let y = 0; y < h; y++) {
-    const up = src + <usize>mirror(y - 1, h) * W;
-    const mid = src + <usize>y * W;
-    const dn = src + <usize>mirror(y + 1, h) * W;
-    const out = dst + <usize>y * W;
+    const up = src + <usize> mirror(y - 1, h) * S;
+    const mid = src + <usize> y * S;
+    const dn = src + <usize> mirror(y + 1, h) * S;
+    const out = dst + <usize> y * D;
     let x: usize = 0;
     while (true) {
       if (x + 16 > W) x = W - 16;
       const a = v128.load(up + x);
       const b = v128.load(dn + x);
-      const m = v128.load(mid + x);
-      const sl = i16x8.add(i16x8.extend_low_i8x16_u(a), i16x8.extend_low_i8x16_u(b));
-      const sh = i16x8.add(i16x8.extend_high_i8x16_u(a), i16x8.extend_high_i8x16_u(b));
-      const lo = i16x8.add(
-        i16x8.add(i16x8.mul(sl, k1), i16x8.mul(i16x8.extend_low_i8x16_u(m), k0)),
-        rnd,
-      );
-      const hi = i16x8.add(
-        i16x8.add(i16x8.mul(sh, k1), i16x8.mul(i16x8.extend_high_i8x16_u(m), k0)),
-        rnd,
-      );
+      const c = v128.load(mid + x);
+      const sl = i16x8.add(Box.lo(a), Box.lo(b));
+      const sh = i16x8.add(Box.hi(a), Box.hi(b));
+      const lo = i16x8.add(i16x8.add(i16x8.mul(sl, k1), i16x8.mul(Box.lo(c), k0)), rnd);
+      const hi = i16x8.add(i16x8.add(i16x8.mul(sh, k1), i16x8.mul(Box.hi(c), k0)), rnd);
       v128.store(out + x, i8x16.narrow_i16x8_u(i16x8.shr_u(lo, 8), i16x8.shr_u(hi, 8)));
       x += 16;
       if (x >= W) break;

@@ -7,39 +7,39 @@
 import { reflect3 } from "./edges";
 
 function sobelAt(src: usize, w: i32, h: i32, x: i32, y: i32): u8 {
-  const W = <usize>w;
-  const u = src + <usize>reflect3(y - 1, h) * W;
-  const m = src + <usize>y * W;
-  const d = src + <usize>reflect3(y + 1, h) * W;
-  const xl = <usize>reflect3(x - 1, w);
-  const xc = <usize>x;
-  const xr = <usize>reflect3(x + 1, w);
-  const ul = <i32>load<u8>(u + xl);
-  const uc = <i32>load<u8>(u + xc);
-  const ur = <i32>load<u8>(u + xr);
-  const ml = <i32>load<u8>(m + xl);
-  const mr = <i32>load<u8>(m + xr);
-  const dl = <i32>load<u8>(d + xl);
-  const dc = <i32>load<u8>(d + xc);
-  const dr = <i32>load<u8>(d + xr);
+  const W = <usize> w;
+  const u = src + <usize> reflect3(y - 1, h) * W;
+  const m = src + <usize> y * W;
+  const d = src + <usize> reflect3(y + 1, h) * W;
+  const xl = <usize> reflect3(x - 1, w);
+  const xc = <usize> x;
+  const xr = <usize> reflect3(x + 1, w);
+  const ul = <i32> load<u8>(u + xl);
+  const uc = <i32> load<u8>(u + xc);
+  const ur = <i32> load<u8>(u + xr);
+  const ml = <i32> load<u8>(m + xl);
+  const mr = <i32> load<u8>(m + xr);
+  const dl = <i32> load<u8>(d + xl);
+  const dc = <i32> load<u8>(d + xc);
+  const dr = <i32> load<u8>(d + xr);
   const gx = ur - ul + 2 * (mr - ml) + dr - dl;
   const gy = dl - ul + 2 * (dc - uc) + dr - ur;
-  const mag = <i32>Mathf.sqrt(<f32>(gx * gx + gy * gy));
-  return <u8>(mag > 255 ? 255 : mag);
+  const mag = <i32> Mathf.sqrt(<f32> (gx * gx + gy * gy));
+  return <u8> (mag > 255 ? 255 : mag);
 }
 
 function embossAt(src: usize, w: i32, h: i32, x: i32, y: i32): u8 {
-  const W = <usize>w;
-  const u = src + <usize>reflect3(y - 1, h) * W;
-  const m = src + <usize>y * W;
-  const d = src + <usize>reflect3(y + 1, h) * W;
-  const xl = <usize>reflect3(x - 1, w);
-  const xc = <usize>x;
-  const xr = <usize>reflect3(x + 1, w);
-  const s = -2 * <i32>load<u8>(u + xl) - <i32>load<u8>(u + xc) - <i32>load<u8>(m + xl) +
-    <i32>load<u8>(m + xc) + <i32>load<u8>(m + xr) + <i32>load<u8>(d + xc) +
-    2 * <i32>load<u8>(d + xr);
-  return <u8>(s < 0 ? 0 : s > 255 ? 255 : s);
+  const W = <usize> w;
+  const u = src + <usize> reflect3(y - 1, h) * W;
+  const m = src + <usize> y * W;
+  const d = src + <usize> reflect3(y + 1, h) * W;
+  const xl = <usize> reflect3(x - 1, w);
+  const xc = <usize> x;
+  const xr = <usize> reflect3(x + 1, w);
+  const s = -2 * <i32> load<u8>(u + xl) - <i32> load<u8>(u + xc) - <i32> load<u8>(m + xl) +
+    <i32> load<u8>(m + xc) + <i32> load<u8>(m + xr) + <i32> load<u8>(d + xc) +
+    2 * <i32> load<u8>(d + xr);
+  return <u8> (s < 0 ? 0 : s > 255 ? 255 : s);
 }
 
 class C {
@@ -56,13 +56,13 @@ class C {
 
 /** Sobel gradient magnitude: dst = min(255, trunc(sqrt(gx² + gy²))) (ffmpeg sobel, scale 1). */
 export function sobel(src: usize, dst: usize, w: i32, h: i32): void {
-  const W = <usize>w;
+  const W = <usize> w;
   for (let y = 0; y < h; y++) {
-    const out = dst + <usize>y * W;
+    const out = dst + <usize> y * W;
     if (w >= 18) {
-      const u = src + <usize>reflect3(y - 1, h) * W;
-      const m = src + <usize>y * W;
-      const d = src + <usize>reflect3(y + 1, h) * W;
+      const u = src + <usize> reflect3(y - 1, h) * W;
+      const m = src + <usize> y * W;
+      const d = src + <usize> reflect3(y + 1, h) * W;
       let x: usize = 1;
       while (true) {
         if (x + 17 > W) x = W - 17;
@@ -109,7 +109,7 @@ export function sobel(src: usize, dst: usize, w: i32, h: i32): void {
       store<u8>(out, sobelAt(src, w, h, 0, y));
       store<u8>(out + W - 1, sobelAt(src, w, h, w - 1, y));
     } else {
-      for (let x = 0; x < w; x++) store<u8>(out + <usize>x, sobelAt(src, w, h, x, y));
+      for (let x = 0; x < w; x++) store<u8>(out + <usize> x, sobelAt(src, w, h, x, y));
     }
   }
 }
@@ -119,13 +119,13 @@ export function sobel(src: usize, dst: usize, w: i32, h: i32): void {
  * dst = clamp(-2·ul - uc - ml + mc + mr + dc + 2·dr, 0, 255).
  */
 export function emboss(src: usize, dst: usize, w: i32, h: i32): void {
-  const W = <usize>w;
+  const W = <usize> w;
   for (let y = 0; y < h; y++) {
-    const out = dst + <usize>y * W;
+    const out = dst + <usize> y * W;
     if (w >= 18) {
-      const u = src + <usize>reflect3(y - 1, h) * W;
-      const m = src + <usize>y * W;
-      const d = src + <usize>reflect3(y + 1, h) * W;
+      const u = src + <usize> reflect3(y - 1, h) * W;
+      const m = src + <usize> y * W;
+      const d = src + <usize> reflect3(y + 1, h) * W;
       let x: usize = 1;
       while (true) {
         if (x + 17 > W) x = W - 17;
@@ -155,7 +155,7 @@ export function emboss(src: usize, dst: usize, w: i32, h: i32): void {
       store<u8>(out, embossAt(src, w, h, 0, y));
       store<u8>(out + W - 1, embossAt(src, w, h, w - 1, y));
     } else {
-      for (let x = 0; x < w; x++) store<u8>(out + <usize>x, embossAt(src, w, h, x, y));
+      for (let x = 0; x < w; x++) store<u8>(out + <usize> x, embossAt(src, w, h, x, y));
     }
   }
 }

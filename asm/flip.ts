@@ -11,31 +11,31 @@ class F {
 
 /** Reverses every row (ffmpeg hflip). */
 export function hflip(p: usize, w: i32, h: i32): void {
-  const W = <usize>w;
+  const W = <usize> w;
   for (let y = 0; y < h; y++) {
-    const row = p + <usize>y * W;
+    const row = p + <usize> y * W;
     let i = 0;
     let j = w - 16;
     while (i + 16 <= j) {
-      const a = v128.load(row + <usize>i);
-      const b = v128.load(row + <usize>j);
-      v128.store(row + <usize>i, F.reverse(b));
-      v128.store(row + <usize>j, F.reverse(a));
+      const a = v128.load(row + <usize> i);
+      const b = v128.load(row + <usize> j);
+      v128.store(row + <usize> i, F.reverse(b));
+      v128.store(row + <usize> j, F.reverse(a));
       i += 16;
       j -= 16;
     }
     // Middle segment [i, j + 16): fewer than 32 samples.
     let e = j + 15;
     if (e - i + 1 >= 16) {
-      const a = v128.load(row + <usize>i);
-      const b = v128.load(row + <usize>j);
-      v128.store(row + <usize>i, F.reverse(b));
-      v128.store(row + <usize>j, F.reverse(a));
+      const a = v128.load(row + <usize> i);
+      const b = v128.load(row + <usize> j);
+      v128.store(row + <usize> i, F.reverse(b));
+      v128.store(row + <usize> j, F.reverse(a));
     } else {
       while (i < e) {
-        const t = load<u8>(row + <usize>i);
-        store<u8>(row + <usize>i, load<u8>(row + <usize>e));
-        store<u8>(row + <usize>e, t);
+        const t = load<u8>(row + <usize> i);
+        store<u8>(row + <usize> i, load<u8>(row + <usize> e));
+        store<u8>(row + <usize> e, t);
         i++;
         e--;
       }
@@ -45,11 +45,11 @@ export function hflip(p: usize, w: i32, h: i32): void {
 
 /** Reverses the order of the rows (ffmpeg vflip). */
 export function vflip(p: usize, w: i32, h: i32): void {
-  const W = <usize>w;
+  const W = <usize> w;
   const full = W & ~15;
   for (let y = 0; y < h >> 1; y++) {
-    const a = p + <usize>y * W;
-    const b = p + <usize>(h - 1 - y) * W;
+    const a = p + <usize> y * W;
+    const b = p + <usize> (h - 1 - y) * W;
     for (let x: usize = 0; x < full; x += 16) {
       const va = v128.load(a + x);
       v128.store(a + x, v128.load(b + x));

@@ -5,7 +5,7 @@
 
 /** Sets every byte to 255 - x (ffmpeg negate). */
 export function invert(p: usize, n: i32): void {
-  const N = <usize>n;
+  const N = <usize> n;
   const full = N & ~15;
   const ones = i8x16.splat(-1);
   for (let i: usize = 0; i < full; i += 16) v128.store(p + i, v128.xor(v128.load(p + i), ones));
@@ -14,11 +14,11 @@ export function invert(p: usize, n: i32): void {
 
 /** Sets every byte to 255 when x ≥ level, else 0. */
 export function threshold(p: usize, n: i32, level: i32): void {
-  const N = <usize>n;
+  const N = <usize> n;
   const full = N & ~15;
-  const lv = i8x16.splat(<i8>level);
+  const lv = i8x16.splat(<i8> level);
   for (let i: usize = 0; i < full; i += 16) v128.store(p + i, i8x16.ge_u(v128.load(p + i), lv));
-  const l = <u8>level;
+  const l = <u8> level;
   for (let i = full; i < N; i++) store<u8>(p + i, load<u8>(p + i) >= l ? 255 : 0);
 }
 
@@ -27,10 +27,10 @@ export function threshold(p: usize, n: i32, level: i32): void {
  * x' = clamp(((x · contrast) >> 12) + brightness, 0, 255) with both in ffmpeg's integer form.
  */
 export function eqLinear(p: usize, n: i32, contrast: i32, brightness: i32): void {
-  const N = <usize>n;
+  const N = <usize> n;
   const full = N & ~15;
-  const c = i16x8.splat(<i16>contrast);
-  const b = i16x8.splat(<i16>brightness);
+  const c = i16x8.splat(<i16> contrast);
+  const b = i16x8.splat(<i16> brightness);
   for (let i: usize = 0; i < full; i += 16) {
     const a = v128.load(p + i);
     const l = i16x8.extend_low_i8x16_u(a);
@@ -44,15 +44,15 @@ export function eqLinear(p: usize, n: i32, contrast: i32, brightness: i32): void
     v128.store(p + i, i8x16.narrow_i16x8_u(lo, hi));
   }
   for (let i = full; i < N; i++) {
-    let v = ((<i32>load<u8>(p + i) * contrast) >> 12) + brightness;
+    let v = ((<i32> load<u8>(p + i) * contrast) >> 12) + brightness;
     v = v < 0 ? 0 : v > 255 ? 255 : v;
-    store<u8>(p + i, <u8>v);
+    store<u8>(p + i, <u8> v);
   }
 }
 
 /** x' = table[x] for a 256-byte table at t: sixteen 16-entry swizzles per vector. */
 export function lut(p: usize, n: i32, t: usize): void {
-  const N = <usize>n;
+  const N = <usize> n;
   const full = N & ~15;
   const step = i8x16.splat(16);
   for (let i: usize = 0; i < full; i += 16) {
@@ -64,7 +64,7 @@ export function lut(p: usize, n: i32, t: usize): void {
     }
     v128.store(p + i, r);
   }
-  for (let i = full; i < N; i++) store<u8>(p + i, load<u8>(t + <usize>load<u8>(p + i)));
+  for (let i = full; i < N; i++) store<u8>(p + i, load<u8>(t + <usize> load<u8>(p + i)));
 }
 
 /**
@@ -72,7 +72,7 @@ export function lut(p: usize, n: i32, t: usize): void {
  * where c = lrint(S · 2^16).
  */
 export function chromaScale(p: usize, n: i32, c: i32): void {
-  const N = <usize>n;
+  const N = <usize> n;
   const full = N & ~15;
   const k = i32x4.splat(c);
   const off = i16x8.splat(128);
@@ -91,9 +91,9 @@ export function chromaScale(p: usize, n: i32, c: i32): void {
     );
   }
   for (let i = full; i < N; i++) {
-    let v = (c * (<i32>load<u8>(p + i) - 128) + 0x808000) >> 16;
+    let v = (c * (<i32> load<u8>(p + i) - 128) + 0x808000) >> 16;
     v = v < 0 ? 0 : v > 255 ? 255 : v;
-    store<u8>(p + i, <u8>v);
+    store<u8>(p + i, <u8> v);
   }
 }
 
@@ -102,9 +102,9 @@ export function chromaScale(p: usize, n: i32, c: i32): void {
  * blurred sample and q15(a, m) = (a · m + 2^14) >> 15; i.e. x + round(amount512 · (x - b) / 512).
  */
 export function unsharp(p: usize, blurred: usize, n: i32, amount512: i32): void {
-  const N = <usize>n;
+  const N = <usize> n;
   const full = N & ~15;
-  const m = i16x8.splat(<i16>amount512);
+  const m = i16x8.splat(<i16> amount512);
   for (let i: usize = 0; i < full; i += 16) {
     const a = v128.load(p + i);
     const b = v128.load(blurred + i);
@@ -117,10 +117,10 @@ export function unsharp(p: usize, blurred: usize, n: i32, amount512: i32): void 
     v128.store(p + i, i8x16.narrow_i16x8_u(lo, hi));
   }
   for (let i = full; i < N; i++) {
-    const x = <i32>load<u8>(p + i);
-    const d = (x - <i32>load<u8>(blurred + i)) << 6;
+    const x = <i32> load<u8>(p + i);
+    const d = (x - <i32> load<u8>(blurred + i)) << 6;
     let v = x + ((d * amount512 + 0x4000) >> 15);
     v = v < 0 ? 0 : v > 255 ? 255 : v;
-    store<u8>(p + i, <u8>v);
+    store<u8>(p + i, <u8> v);
   }
 }

@@ -11,7 +11,10 @@
 class S {
   @inline
   static level(y: v128): v128 {
-    return i16x8.sub(i16x8.min_u(i16x8.max_u(y, i16x8.splat(16)), i16x8.splat(235)), i16x8.splat(16));
+    return i16x8.sub(
+      i16x8.min_u(i16x8.max_u(y, i16x8.splat(16)), i16x8.splat(235)),
+      i16x8.splat(16),
+    );
   }
 }
 
@@ -27,15 +30,15 @@ export function sepiaLuma(
   wB: i32,
   cap: i32,
 ): void {
-  const N = <usize>n;
+  const N = <usize> n;
   const full = N & ~7;
-  const vkR = i16x8.splat(<i16>kR);
-  const vkG = i16x8.splat(<i16>kG);
-  const vkB = i16x8.splat(<i16>kB);
-  const vwR = i16x8.splat(<i16>wR);
-  const vwG = i16x8.splat(<i16>wG);
-  const vwB = i16x8.splat(<i16>wB);
-  const vcap = i16x8.splat(<i16>cap);
+  const vkR = i16x8.splat(<i16> kR);
+  const vkG = i16x8.splat(<i16> kG);
+  const vkB = i16x8.splat(<i16> kB);
+  const vwR = i16x8.splat(<i16> wR);
+  const vwG = i16x8.splat(<i16> wG);
+  const vwB = i16x8.splat(<i16> wB);
+  const vcap = i16x8.splat(<i16> cap);
   const r64 = i16x8.splat(64);
   const o16 = i16x8.splat(16);
   for (let i: usize = 0; i < full; i += 8) {
@@ -51,18 +54,18 @@ export function sepiaLuma(
     v128.store64_lane(p + i, i8x16.narrow_i16x8_u(y, y), 0);
   }
   for (let i = full; i < N; i++) {
-    let l = <i32>load<u8>(p + i);
+    let l = <i32> load<u8>(p + i);
     l = (l < 16 ? 16 : l > 235 ? 235 : l) - 16;
     const r = min(l * kR, cap);
     const g = min(l * kG, cap);
     const b = min(l * kB, cap);
     const yq = ((r * wR + 0x4000) >> 15) + ((g * wG + 0x4000) >> 15) + ((b * wB + 0x4000) >> 15);
-    store<u8>(p + i, <u8>(16 + ((yq + 64) >> 7)));
+    store<u8>(p + i, <u8> (16 + ((yq + 64) >> 7)));
   }
 }
 
 function clamp8(v: i32): u8 {
-  return <u8>(v < 0 ? 0 : v > 255 ? 255 : v);
+  return <u8> (v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
 /**
@@ -87,28 +90,28 @@ export function sepiaChroma(
 ): void {
   const cw = (w + 1) >> 1;
   const ch = (h + 1) >> 1;
-  const W = <usize>w;
+  const W = <usize> w;
   // Vector columns: 8 chroma samples need 16 luma samples inside the row.
   const vecEnd = (w >> 4) << 3;
-  const vkR = i16x8.splat(<i16>kR);
-  const vkG = i16x8.splat(<i16>kG);
-  const vkB = i16x8.splat(<i16>kB);
-  const vwR = i16x8.splat(<i16>wR);
-  const vwG = i16x8.splat(<i16>wG);
-  const vwB = i16x8.splat(<i16>wB);
-  const vcU = i16x8.splat(<i16>cU);
-  const vcV = i16x8.splat(<i16>cV);
-  const vcap = i16x8.splat(<i16>cap);
+  const vkR = i16x8.splat(<i16> kR);
+  const vkG = i16x8.splat(<i16> kG);
+  const vkB = i16x8.splat(<i16> kB);
+  const vwR = i16x8.splat(<i16> wR);
+  const vwG = i16x8.splat(<i16> wG);
+  const vwB = i16x8.splat(<i16> wB);
+  const vcU = i16x8.splat(<i16> cU);
+  const vcV = i16x8.splat(<i16> cV);
+  const vcap = i16x8.splat(<i16> cap);
   const r64 = i16x8.splat(64);
   const two = i16x8.splat(2);
   const o128 = i16x8.splat(128);
   for (let cy = 0; cy < ch; cy++) {
-    const y0 = y + <usize>(cy << 1) * W;
-    const y1 = y + <usize>min((cy << 1) + 1, h - 1) * W;
-    const uo = u + <usize>cy * <usize>cw;
-    const vo = v + <usize>cy * <usize>cw;
+    const y0 = y + <usize> (cy << 1) * W;
+    const y1 = y + <usize> min((cy << 1) + 1, h - 1) * W;
+    const uo = u + <usize> cy * <usize> cw;
+    const vo = v + <usize> cy * <usize> cw;
     for (let cx = 0; cx < vecEnd; cx += 8) {
-      const x = <usize>(cx << 1);
+      const x = <usize> (cx << 1);
       const sum = i16x8.add(
         i16x8.extadd_pairwise_i8x16_u(v128.load(y0 + x)),
         i16x8.extadd_pairwise_i8x16_u(v128.load(y1 + x)),
@@ -130,14 +133,14 @@ export function sepiaChroma(
         o128,
       );
       const out = i8x16.narrow_i16x8_u(cu, cv);
-      v128.store64_lane(uo + <usize>cx, out, 0);
-      v128.store64_lane(vo + <usize>cx, out, 1);
+      v128.store64_lane(uo + <usize> cx, out, 0);
+      v128.store64_lane(vo + <usize> cx, out, 1);
     }
     for (let cx = vecEnd; cx < cw; cx++) {
-      const x0 = <usize>(cx << 1);
-      const x1 = <usize>min((cx << 1) + 1, w - 1);
-      const s = <i32>load<u8>(y0 + x0) + <i32>load<u8>(y0 + x1) + <i32>load<u8>(y1 + x0) +
-        <i32>load<u8>(y1 + x1);
+      const x0 = <usize> (cx << 1);
+      const x1 = <usize> min((cx << 1) + 1, w - 1);
+      const s = <i32> load<u8>(y0 + x0) + <i32> load<u8>(y0 + x1) + <i32> load<u8>(y1 + x0) +
+        <i32> load<u8>(y1 + x1);
       let l = (s + 2) >> 2;
       l = (l < 16 ? 16 : l > 235 ? 235 : l) - 16;
       const r = min(l * kR, cap);
@@ -147,8 +150,8 @@ export function sepiaChroma(
         ((b * wB + 0x4000) >> 15);
       const du = ((b - yq) * cU + 0x4000) >> 15;
       const dv = ((r - yq) * cV + 0x4000) >> 15;
-      store<u8>(uo + <usize>cx, clamp8(128 + ((du + 64) >> 7)));
-      store<u8>(vo + <usize>cx, clamp8(128 + ((dv + 64) >> 7)));
+      store<u8>(uo + <usize> cx, clamp8(128 + ((du + 64) >> 7)));
+      store<u8>(vo + <usize> cx, clamp8(128 + ((dv + 64) >> 7)));
     }
   }
 }

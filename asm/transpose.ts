@@ -1,5 +1,5 @@
 /**
- * Plane transpose: dst (h × w, row stride h) = src (w × h, row stride w) transposed.
+ * Plane transpose: dst (h × w) = src (w × h) transposed, both with their own row strides.
  * Horizontal passes run as vertical passes on the transposed plane. 16×16 tiles are transposed
  * in registers with four rounds of interleaving shuffles; the right and bottom remainders are
  * copied one byte at a time.
@@ -129,26 +129,29 @@ function tile16(s: usize, sw: usize, d: usize, dw: usize): void {
 }
 
 /**
- * Writes the transpose of the w × h plane at src to dst (h × w). src and dst must not overlap.
+ * Writes the transpose of the w × h plane at src (row stride ss) to dst (h × w, row stride ds).
+ * src and dst must not overlap.
  */
-export function transpose(src: usize, dst: usize, w: i32, h: i32): void {
-  const W = <usize>w;
-  const H = <usize>h;
+export function transpose(src: usize, ss: i32, dst: usize, ds: i32, w: i32, h: i32): void {
+  const W = <usize> w;
+  const H = <usize> h;
+  const S = <usize> ss;
+  const D = <usize> ds;
   const tw = W & ~15;
   const th = H & ~15;
   for (let y: usize = 0; y < th; y += 16) {
     for (let x: usize = 0; x < tw; x += 16) {
-      tile16(src + y * W + x, W, dst + x * H + y, H);
+      tile16(src + y * S + x, S, dst + x * D + y, D);
     }
   }
   // Right strip: columns tw..w-1 of every row.
   for (let y: usize = 0; y < H; y++) {
-    const row = src + y * W;
-    for (let x = tw; x < W; x++) store<u8>(dst + x * H + y, load<u8>(row + x));
+    const row = src + y * S;
+    for (let x = tw; x < W; x++) store<u8>(dst + x * D + y, load<u8>(row + x));
   }
   // Bottom strip: rows th..h-1, columns 0..tw-1.
   for (let y = th; y < H; y++) {
-    const row = src + y * W;
-    for (let x: usize = 0; x < tw; x++) store<u8>(dst + x * H + y, load<u8>(row + x));
+    const row = src + y * S;
+    for (let x: usize = 0; x < tw; x++) store<u8>(dst + x * D + y, load<u8>(row + x));
   }
 }

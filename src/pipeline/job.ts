@@ -519,7 +519,8 @@ export class PipelineJob {
   }
 
   #fail(error: unknown): void {
-    if (this.#failure) return;
+    // Errors after a cancel (aborted decoder or encoder) are its consequences, not failures.
+    if (this.#failure || this.#signal.aborted) return;
     this.#failure = error instanceof Error ? error : new Error(String(error));
     this.#abort.abort(this.#failure);
   }

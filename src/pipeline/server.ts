@@ -13,8 +13,6 @@ import { resolveBackend } from "../codec/mod.ts";
 import type { CodecBackendName, CodecChoice, InputLimits } from "../codec/types.ts";
 import { VframeMetrics } from "../preview/metrics.ts";
 import { startPreview } from "../preview/server.ts";
-import { BullmqQueue } from "../queue/bullmq.ts";
-import { EmbeddedQueue } from "../queue/embedded.ts";
 import { resolvePolicy } from "../queue/policy.ts";
 import type { FrameQueue, RetryPolicy } from "../queue/types.ts";
 import type { PipelineJob } from "./job.ts";
@@ -221,6 +219,9 @@ export class VframeServer {
       if (options.queue) {
         queue = options.queue;
       } else if (options.redisUrl) {
+        // Loaded on demand: an embedded server never loads BullMQ and ioredis. (Literal
+        // specifiers, so `deno compile` still bundles them.)
+        const { BullmqQueue } = await import("../queue/bullmq.ts");
         queue = await BullmqQueue.create({
           redisUrl: options.redisUrl,
           policy,
@@ -228,6 +229,7 @@ export class VframeServer {
         });
         cleanups.push(() => queue.close());
       } else {
+        const { EmbeddedQueue } = await import("../queue/embedded.ts");
         queue = await EmbeddedQueue.create({
           threads: options.threads ?? defaultThreads(),
           policy,

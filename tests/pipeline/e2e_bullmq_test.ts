@@ -8,7 +8,8 @@ import { runJob } from "../../src/pipeline/client.ts";
 import { VframeServer } from "../../src/pipeline/server.ts";
 import { startRedis } from "../helpers/redis.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
-import { compareOutput, startWorker, waitUntil, type WorkerProcess } from "./support.ts";
+import { compareOutput } from "./compare.ts";
+import { startWorker, waitUntil, type WorkerProcess } from "./support.ts";
 
 const FAULT = "fail=4;flaky=2";
 const POLICY = { attempts: 3, backoffMs: 50, attemptTimeoutMs: 5_000, deadlineMs: 40_000 };

@@ -7,7 +7,8 @@ import { planeLayout } from "../../src/codec/frame.ts";
 import { runJob } from "../../src/pipeline/client.ts";
 import { VframeServer } from "../../src/pipeline/server.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
-import { compareOutput, decodeAll, max } from "./support.ts";
+import { compareOutput, max } from "./compare.ts";
+import { decodeAll } from "./support.ts";
 
 async function withServer(
   fn: (server: VframeServer, dir: string) => Promise<void>,

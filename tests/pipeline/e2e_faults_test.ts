@@ -7,7 +7,7 @@ import { runJob } from "../../src/pipeline/client.ts";
 import { VframeServer } from "../../src/pipeline/server.ts";
 import { EmbeddedQueue } from "../../src/queue/embedded.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
-import { compareOutput, max } from "./support.ts";
+import { compareOutput, max } from "./compare.ts";
 
 Deno.test("e2e faults: flaky frames are retried, failing and hanging frames fall back", async () => {
   const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1, audio: true });

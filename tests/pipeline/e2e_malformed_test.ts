@@ -90,8 +90,9 @@ Deno.test("malformed clients get an error or a refusal, and the server keeps ser
     previewPort: false,
     codec: "wasm",
     queue: hangQueue,
+    maxJobs: 1,
   });
-  const jobDirs = async (s: VframeServer) => [...Deno.readDirSync(s.workDir)].map((e) => e.name);
+  const jobDirs = (s: VframeServer) => [...Deno.readDirSync(s.workDir)].map((e) => e.name);
   try {
     await t.step("garbage bytes → error unknown-type, closed", async () => {
       const r = await converse(server.port, new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n"));
@@ -153,7 +154,7 @@ Deno.test("malformed clients get an error or a refusal, and the server keeps ser
       const r = await converse(server.port, [bytesOf(hello({ size: file.length })), good]);
       assert.equal(r.messages[0].type, "ack");
       assert.equal(errorCode(r.messages), "bad-checksum");
-      await waitUntil(async () => (await jobDirs(server)).length === 0, 5000, "job dir removal");
+      await waitUntil(() => jobDirs(server).length === 0, 5000, "job dir removal");
     });
     await t.step("upload-end with a wrong SHA-256 → error file-checksum", async () => {
       const r = await converse(
@@ -165,7 +166,7 @@ Deno.test("malformed clients get an error or a refusal, and the server keeps ser
         ),
       );
       assert.equal(errorCode(r.messages), "file-checksum");
-      await waitUntil(async () => (await jobDirs(server)).length === 0, 5000, "job dir removal");
+      await waitUntil(() => jobDirs(server).length === 0, 5000, "job dir removal");
       const record = server.registry.list()[0];
       assert.equal(record.result.state, "cancelled");
     });
@@ -183,42 +184,51 @@ Deno.test("malformed clients get an error or a refusal, and the server keeps ser
         data: file.subarray(0, 100),
       }));
       await waitUntil(() => server.activeJobs === 1, 5000, "the job to start");
-      assert.equal((await jobDirs(server)).length, 1);
+      assert.equal(jobDirs(server).length, 1);
       conn.close();
       await waitUntil(() => server.activeJobs === 0, 5000, "the job to end");
       assert.equal(server.registry.list()[0].result.state, "cancelled");
-      await waitUntil(async () => (await jobDirs(server)).length === 0, 5000, "job dir removal");
+      await waitUntil(() => jobDirs(server).length === 0, 5000, "job dir removal");
     });
-    await t.step("client gone while frames are processed → job cancelled, files gone", async () => {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: hangServer.port });
-      await conn.write(bytesOf(
-        hello({ size: file.length }),
-        { type: "upload-chunk", data: file },
-        { type: "upload-end", size: file.length, sha256: sha256Hex(file) },
-      ));
-      await waitUntil(
-        () =>
-          hangServer.registry.list()[0]?.result.state === "running" && hangServer.activeJobs === 1,
-        5000,
-        "the job to run",
-      );
-      const jobId = hangServer.registry.list()[0].id;
-      await waitUntil(
-        () => (hangServer.registry.get(jobId)?.done ?? 0) > 0,
-        20_000,
-        "some frames to be processed",
-      );
-      assert.ok(await exists(`${hangServer.workDir}/${jobId}`));
-      conn.close();
-      await waitUntil(() => hangServer.activeJobs === 0, 10_000, "the job to end");
-      assert.equal(hangServer.registry.get(jobId)!.result.state, "cancelled");
-      await waitUntil(
-        async () => !(await exists(`${hangServer.workDir}/${jobId}`)),
-        5000,
-        "dir removal",
-      );
-      assert.equal(await hangQueue.depth(), 0);
-    });
+    await t.step(
+      "busy server refuses; client gone while processing → job cancelled, files gone",
+      async () => {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: hangServer.port });
+        await conn.write(bytesOf(
+          hello({ size: file.length }),
+          { type: "upload-chunk", data: file },
+          { type: "upload-end", size: file.length, sha256: sha256Hex(file) },
+        ));
+        await waitUntil(
+          () =>
+            hangServer.registry.list()[0]?.result.state === "running" &&
+            hangServer.activeJobs === 1,
+          5000,
+          "the job to run",
+        );
+        const jobId = hangServer.registry.list()[0].id;
+        await waitUntil(
+          () => (hangServer.registry.get(jobId)?.done ?? 0) > 0,
+          20_000,
+          "some frames to be processed",
+        );
+        assert.ok(await exists(`${hangServer.workDir}/${jobId}`));
+        // Its one job slot is taken: the next client is told the server is busy.
+        const busy = await converse(hangServer.port, bytesOf(hello({ size: file.length })));
+        const ack = busy.messages[0];
+        assert.equal(ack?.type === "ack" && !ack.ok ? ack.code : null, "server-busy");
+        assert.ok(ack.type === "ack" && !ack.ok && ack.retryAfterMs! > 0);
+        conn.close();
+        await waitUntil(() => hangServer.activeJobs === 0, 10_000, "the job to end");
+        assert.equal(hangServer.registry.get(jobId)!.result.state, "cancelled");
+        await waitUntil(
+          async () => !(await exists(`${hangServer.workDir}/${jobId}`)),
+          5000,
+          "dir removal",
+        );
+        assert.equal(await hangQueue.depth(), 0);
+      },
+    );
     await t.step("after all that, a good client is served", async () => {
       const result = await runJob({
         input,

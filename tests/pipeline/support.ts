@@ -1,19 +1,19 @@
 /**
- * Helpers of the pipeline tests: decoding outputs, comparing frames against the wasm engine,
- * worker processes, raw protocol connections.
+ * Helpers of the pipeline tests: decoding outputs, worker processes, raw protocol messages.
+ * (Comparisons against the wasm engine are in compare.ts.)
  */
 import type { Frame } from "../../src/codec/frame.ts";
-import { decodeFrames, probe } from "../../src/codec/mod.ts";
-import type { VideoInfo } from "../../src/codec/types.ts";
-import { FilterEngine } from "../../src/filters/engine.ts";
-import { parseChain } from "../../src/filters/parse.ts";
+import { decodeFrames } from "../../src/codec/mod.ts";
 import { encodeMessage } from "../../src/protocol/codec.ts";
 import type { Message } from "../../src/protocol/messages.ts";
 
-/** Every frame of a video (tests use tiny clips). */
+/**
+ * Every frame of a video (tests use tiny clips), decoded with the `auto` backend: native ffmpeg
+ * when installed (an independent decoder, and much faster to start), else ffmpeg.wasm.
+ */
 export async function decodeAll(path: string): Promise<Frame[]> {
   const frames: Frame[] = [];
-  for await (const f of decodeFrames(path, { backend: "wasm" })) frames.push(f);
+  for await (const f of decodeFrames(path)) frames.push(f);
   return frames;
 }
 
@@ -23,54 +23,6 @@ export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
   return sum / a.length;
-}
-
-let engine: Promise<FilterEngine> | undefined;
-
-/** The wasm engine applied to `frame`. */
-export async function applyChain(chain: string, frame: Frame): Promise<Uint8Array> {
-  engine ??= FilterEngine.create();
-  return (await engine).apply(parseChain(chain), frame.width, frame.height, frame.data);
-}
-
-/** How an output compares with the engine's result on the decoded input, frame by frame. */
-export interface Comparison {
-  inputInfo: VideoInfo;
-  outputInfo: VideoInfo;
-  frames: number;
-  /** Per frame: mean |output − engine(input)|. */
-  toExpected: number[];
-  /** Per frame: mean |output − input| (the unfiltered original). */
-  toOriginal: number[];
-}
-
-/** Decodes input and output and compares them (see {@link Comparison}). */
-export async function compareOutput(
-  input: string,
-  output: string,
-  chain: string,
-): Promise<Comparison> {
-  const [inputInfo, outputInfo, original, result] = await Promise.all([
-    probe(input, { backend: "wasm" }),
-    probe(output, { backend: "wasm" }),
-    decodeAll(input),
-    decodeAll(output),
-  ]);
-  if (original.length !== result.length) {
-    throw new Error(`output has ${result.length} frames, input ${original.length}`);
-  }
-  const toExpected: number[] = [];
-  const toOriginal: number[] = [];
-  for (let i = 0; i < original.length; i++) {
-    toExpected.push(meanAbsDiff(result[i].data, await applyChain(chain, original[i])));
-    toOriginal.push(meanAbsDiff(result[i].data, original[i].data));
-  }
-  return { inputInfo, outputInfo, frames: result.length, toExpected, toOriginal };
-}
-
-/** Largest value of a list. */
-export function max(values: number[]): number {
-  return values.reduce((m, v) => Math.max(m, v), -Infinity);
 }
 
 /** A `deno run -A src/worker.ts` process that printed its ready line. */

@@ -63,7 +63,10 @@ Deno.test("yuv420pToRgba: maxSide shrinks by an integer factor, averaging luma",
 
 Deno.test("yuv420pToRgba: rejects a buffer of the wrong size and bad options", () => {
   assert.throws(() => yuv420pToRgba(new Uint8Array(10), 4, 4), /has 24 bytes, got 10/);
-  assert.throws(() => yuv420pToRgba(new Uint8Array(24), 4, 4, { maxSide: -1 }), PreviewOptionsError);
+  assert.throws(
+    () => yuv420pToRgba(new Uint8Array(24), 4, 4, { maxSide: -1 }),
+    PreviewOptionsError,
+  );
   assert.throws(() => yuv420pToRgba(new Uint8Array(24), 0, 4), RangeError);
 });
 

@@ -84,8 +84,14 @@ Deno.test("VframeMetrics: a failing or hanging queue is reported down, not throw
 
 Deno.test("VframeMetrics: arguments are checked", () => {
   const m = new VframeMetrics();
-  assert.throws(() => m.frameDone({ ok: true, retried: false, latencyMs: -1 }), /latencyMs.*got -1/);
-  assert.throws(() => m.frameDone({ ok: true, retried: false, latencyMs: NaN }), PreviewOptionsError);
+  assert.throws(
+    () => m.frameDone({ ok: true, retried: false, latencyMs: -1 }),
+    /latencyMs.*got -1/,
+  );
+  assert.throws(
+    () => m.frameDone({ ok: true, retried: false, latencyMs: NaN }),
+    PreviewOptionsError,
+  );
   // deno-lint-ignore no-explicit-any
   assert.throws(() => m.stage("mux" as any, 1), /stage must be one of .*got 'mux'/);
   assert.throws(() => m.stage("decode", Infinity), /ms must be/);

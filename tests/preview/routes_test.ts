@@ -58,7 +58,9 @@ Deno.test("matchRoute: only GET and HEAD", () => {
 });
 
 Deno.test("matchRoute: bad frame indices, variants and parameters are 400", () => {
-  for (const index of ["-1", "1.5", "01", "1e3", "0x1", "%31", "2147483648", "99999999999", "", " 1"]) {
+  for (
+    const index of ["-1", "1.5", "01", "1e3", "0x1", "%31", "2147483648", "99999999999", "", " 1"]
+  ) {
     refused("GET", `/api/jobs/j/frames/${index}`, 400, /bad frame index/);
   }
   refused("GET", "/api/jobs/j/frames/1?variant=both", 400, /bad variant 'both'/);

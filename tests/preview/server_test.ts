@@ -24,13 +24,33 @@ Deno.test("startPreview: serves on an ephemeral loopback port and closes cleanly
     });
     assert.equal(evil.status, 421);
     assert.match(evil.body, /does not answer for host 'evil.example'/);
-    const named = await rawRequest(Number(url.port), "/api/jobs", { host: `localhost:${url.port}` });
+    const named = await rawRequest(Number(url.port), "/api/jobs", {
+      host: `localhost:${url.port}`,
+    });
     assert.equal(named.status, 200);
   } finally {
     await preview.close();
     await preview.close(); // idempotent
   }
   await assert.rejects(fetch(new URL("/api/jobs", preview.url)), "no longer listening");
+});
+
+Deno.test("startPreview: hostname localhost (the --preview-host default) binds loopback", async () => {
+  const preview = await startPreview({
+    registry: makeRegistry(),
+    metrics: new VframeMetrics(),
+    hostname: "localhost",
+    port: 0,
+  });
+  try {
+    const url = new URL(preview.url);
+    assert.ok(["127.0.0.1", "[::1]"].includes(url.hostname), `loopback URL, got ${preview.url}`);
+    const res = await fetch(new URL("/api/jobs", preview.url));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  } finally {
+    await preview.close();
+  }
 });
 
 Deno.test("startPreview: IPv6 loopback gets a bracketed URL", async (t) => {

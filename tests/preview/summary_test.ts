@@ -41,7 +41,9 @@ Deno.test("summarizeJob: progress, ETA and output availability", () => {
   assert.equal(s.etaSeconds, 2, "24 frames left at 12 fps");
   assert.equal(s.hasOutput, false);
   assert.equal(s.fileName, "clip.mp4");
-  const unknown = summarizeJob(jobAt([], 0, { frames: { total: 0, processed: 0, fallback: 0, retried: 0 } }));
+  const unknown = summarizeJob(
+    jobAt([], 0, { frames: { total: 0, processed: 0, fallback: 0, retried: 0 } }),
+  );
   assert.equal(unknown.progress, null);
   assert.equal(unknown.etaSeconds, null);
   const done = jobAt([], 48, { state: "done", finishedAt: new Date(T0 + 1).toISOString() });

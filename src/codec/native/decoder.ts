@@ -8,7 +8,7 @@ import { CodecError } from "../errors.ts";
 import { failureFromStderr } from "../failure.ts";
 import { FrameBuffer } from "../frame_buffer.ts";
 import type { DecodeSource, RawDecoder, RawDecoderOptions } from "../raw_codec.ts";
-import { Y4mParser, type Y4mHeader } from "../y4m.ts";
+import { Y4mParser, type Y4mHeader } from "../y4m.js";
 import { kill, spawn } from "./process.ts";
 
 /** Starts `ffmpeg` decoding `source`. */

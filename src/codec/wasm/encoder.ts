@@ -8,7 +8,7 @@ import { CodecError } from "../errors.ts";
 import { failureFromStderr } from "../failure.ts";
 import { frameSize } from "../frame.ts";
 import type { RawEncoder } from "../raw_codec.ts";
-import { ByteRing, RingCancelledError } from "../ring.ts";
+import { ByteRing, RingCancelledError } from "../ring.js";
 import type { Rational } from "../types.ts";
 import { startWasmJob, type WasmResult } from "./host.ts";
 import { wasmInputPath } from "./paths.ts";

@@ -4,7 +4,7 @@
  * caller's event loop stays free).
  */
 import { CodecError } from "../errors.ts";
-import type { Y4mHeader } from "../y4m.ts";
+import type { Y4mHeader } from "../y4m.js";
 import type { WasmJob, WorkerMessage, WorkerRequest } from "./protocol.ts";
 
 let compiled: Promise<WebAssembly.Module> | undefined;
@@ -56,7 +56,7 @@ export function startWasmJob(job: WasmJob, handlers: WasmJobHandlers = {}): Wasm
     rejectDone = reject;
     coreModule().then((module) => {
       if (finished) return;
-      worker = new Worker(new URL("./core_worker.ts", import.meta.url), { type: "module" });
+      worker = new Worker(new URL("./core_worker.js", import.meta.url), { type: "module" });
       worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
         const message = event.data;
         if (finished) return;

@@ -1,8 +1,10 @@
 /**
- * Messages between the main thread and an ffmpeg.wasm worker ({@link ./core_worker.ts}).
+ * Messages between the main thread and an ffmpeg.wasm worker (core_worker.js).
  * One worker runs one job (one `ffmpeg` or `ffprobe` command) on a fresh core, then is terminated.
+ * (The worker is plain JavaScript, core_worker.js; these types document what it sends.)
  */
-import type { Y4mHeader } from "../y4m.ts";
+import type { Y4mHeader } from "../y4m.js";
+export { CONTROL } from "./control.js";
 
 /** A host file exposed inside the wasm file system, read/written on demand (never loaded whole). */
 export interface HostFileMount {
@@ -29,16 +31,6 @@ export interface Y4mOutputMount {
   /** Frames posted and not yet consumed before the worker blocks (≥ 1). */
   maxBuffered: number;
 }
-
-/** Indices into {@link Y4mOutputMount.control}. */
-export const CONTROL = {
-  /** Frames the worker has posted. */
-  POSTED: 0,
-  /** Frames the main thread has handed to its consumer. */
-  CONSUMED: 1,
-  /** Set to 1 by the main thread to make the worker stop. */
-  CANCELLED: 2,
-} as const;
 
 /** One command for a worker. */
 export interface WasmJob {

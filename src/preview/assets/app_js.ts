@@ -295,7 +295,7 @@ export const APP_JS =
   }
 
   function renderChart(live) {
-    var W = 600, H = 220, L = 44, R = 10, T = 10, B = 48;
+    var W = 600, H = 220, L = 62, R = 10, T = 10, B = 48;
     var box = $("chart");
     var pts = fpsSeries(live.series);
     var events = live.timeline;

@@ -96,7 +96,7 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0
 .bars li + li { margin-top: 0.25rem; }
 .bars .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .bars .bar { height: 8px; }
-video { width: 100%; max-height: 60vh; background: #000; border-radius: 4px; }
+video { display: block; width: 100%; max-width: 720px; max-height: 60vh; background: #000; border-radius: 4px; }
 a { color: var(--accent); }
 @media (max-width: 480px) {
   .layout { padding: 0.5rem; gap: 0.5rem; }

@@ -3,39 +3,39 @@
  * ffmpeg to write: a one-line header with the frame size and rate, then `FRAME\n` + one raw
  * yuv420p frame, repeated. Self-describing, so the decoder learns the frame size (after any
  * rotation ffmpeg applied) from the stream itself. Pure: no I/O.
+ *
+ * Plain JavaScript (typed by y4m.d.ts) because the ffmpeg.wasm worker imports it: a worker whose
+ * module graph holds TypeScript is type-checked each time it starts under `deno test`.
  */
-import { CodecError } from "./errors.ts";
-import { frameSize } from "./frame.ts";
-import type { Rational } from "./types.ts";
-
-/** What the stream header says. */
-export interface Y4mHeader {
-  width: number;
-  height: number;
-  fps: Rational;
-  /** Chroma/colour tag (`420jpeg`, `420mpeg2`, `420paldv` or `420`); 4:2:0 only. */
-  colorspace: string;
-}
-
-/** The stream is not the YUV4MPEG2 vframe expects. */
-export class Y4mFormatError extends CodecError {
-  override name = "Y4mFormatError";
-}
 
 const MAX_LINE = 4096;
 const HEADER_MAGIC = "YUV4MPEG2";
 const FRAME_MAGIC = "FRAME";
 const ACCEPTED_COLORSPACES = new Set(["420jpeg", "420mpeg2", "420paldv", "420"]);
 
-/** Parses a header line (without the newline). @throws Y4mFormatError */
-export function parseY4mHeader(line: string): Y4mHeader {
+/** The stream is not the YUV4MPEG2 vframe expects. */
+export class Y4mFormatError extends Error {
+  name = "Y4mFormatError";
+}
+
+/**
+ * Bytes of a yuv420p frame (same as frame.ts's frameSize).
+ * @param {number} width
+ * @param {number} height
+ */
+function yuv420Size(width, height) {
+  return width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
+}
+
+/** @param {string} line */
+export function parseY4mHeader(line) {
   const fields = line.split(" ");
   if (fields[0] !== HEADER_MAGIC) {
     throw new Y4mFormatError(`not a YUV4MPEG2 stream: header starts with '${line.slice(0, 16)}'`);
   }
   let width = 0;
   let height = 0;
-  let fps: Rational | undefined;
+  let fps;
   let colorspace = "420jpeg";
   for (const field of fields.slice(1)) {
     const tag = field[0];
@@ -62,52 +62,43 @@ export function parseY4mHeader(line: string): Y4mHeader {
   return { width, height, fps, colorspace };
 }
 
-/** Options for {@link Y4mParser}. */
-export interface Y4mParserOptions {
-  /** Called once, when the header has been read, before any frame. May throw to refuse it. */
-  onHeader?: (header: Y4mHeader) => void;
-}
-
-/**
- * Feed it chunks; it calls back with each whole frame (a new buffer the callee owns).
- * Chunks may be views into memory the caller reuses: bytes are copied before `push` returns.
- */
+/** Feed it chunks; it calls back with each whole frame (a new buffer the callee owns). */
 export class Y4mParser {
-  #header: Y4mHeader | undefined;
+  #header;
   #frameBytes = 0;
-  #line: number[] = [];
+  /** @type {number[]} */
+  #line = [];
   #inFrameData = false;
-  #frame: Uint8Array | null = null;
+  /** @type {Uint8Array | null} */
+  #frame = null;
   #filled = 0;
   #frames = 0;
-  readonly #onHeader?: (header: Y4mHeader) => void;
+  #onHeader;
 
-  constructor(options: Y4mParserOptions = {}) {
+  /** @param {{ onHeader?: (header: object) => void }} [options] */
+  constructor(options = {}) {
     this.#onHeader = options.onHeader;
   }
 
-  /** The header, once read. */
-  get header(): Y4mHeader | undefined {
+  get header() {
     return this.#header;
   }
 
-  /** Frames completed so far. */
-  get frames(): number {
+  get frames() {
     return this.#frames;
   }
 
   /**
-   * Consumes `chunk`, calling `onFrame` for each frame completed; stops early once `maxFrames`
-   * frames were completed by this call (default: no limit).
-   * @returns the number of bytes consumed (the caller feeds the rest later).
-   * @throws Y4mFormatError on malformed input.
+   * @param {Uint8Array} chunk
+   * @param {(data: Uint8Array) => void} onFrame
+   * @param {number} [maxFrames]
    */
-  push(chunk: Uint8Array, onFrame: (data: Uint8Array) => void, maxFrames = Infinity): number {
+  push(chunk, onFrame, maxFrames = Infinity) {
     let at = 0;
     let completed = 0;
     while (at < chunk.length && completed < maxFrames) {
       if (this.#inFrameData) {
-        const frame = this.#frame!;
+        const frame = /** @type {Uint8Array} */ (this.#frame);
         const take = Math.min(this.#frameBytes - this.#filled, chunk.length - at);
         frame.set(chunk.subarray(at, at + take), this.#filled);
         this.#filled += take;
@@ -135,12 +126,13 @@ export class Y4mParser {
     return at;
   }
 
-  #endLine(line: string): void {
+  /** @param {string} line */
+  #endLine(line) {
     if (!this.#header) {
       const header = parseY4mHeader(line);
       this.#onHeader?.(header);
       this.#header = header;
-      this.#frameBytes = frameSize(header.width, header.height);
+      this.#frameBytes = yuv420Size(header.width, header.height);
       return;
     }
     if (line !== FRAME_MAGIC && !line.startsWith(FRAME_MAGIC + " ")) {
@@ -153,8 +145,7 @@ export class Y4mParser {
     this.#filled = 0;
   }
 
-  /** @throws Y4mFormatError when the stream stopped inside a header or frame. */
-  finish(): void {
+  finish() {
     if (this.#inFrameData || this.#line.length > 0) {
       throw new Y4mFormatError(
         `YUV4MPEG2 stream ended inside frame ${this.#frames} ` +

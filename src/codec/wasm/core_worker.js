@@ -1,52 +1,48 @@
 /**
- * The ffmpeg.wasm worker: receives one {@link WorkerRequest}, instantiates `@ffmpeg/core` from the
- * precompiled module, mounts host files and streaming devices, runs the command (which blocks
- * this thread), posts `done` and waits to be terminated.
+ * The ffmpeg.wasm worker: receives one request `{ module, job }` (see protocol.ts), instantiates
+ * `@ffmpeg/core` from the precompiled module, mounts host files and streaming devices, runs the
+ * command (which blocks this thread), posts `done` and waits to be terminated.
  *
  * Decoded frames leave through a YUV4MPEG2 device: each whole frame is copied once out of the wasm
  * heap into its own ArrayBuffer and transferred to the main thread; before posting, the worker
  * waits (`Atomics.wait`) while `maxBuffered` frames are still unconsumed — this is the decoder's
- * back-pressure. Bytes going in (frames to encode, a byte-stream input) come through a
- * {@link ByteRing}, since a worker blocked in `exec` cannot receive messages.
+ * back-pressure. Bytes going in (frames to encode, a byte-stream input) come through a ByteRing,
+ * since a worker blocked in `exec` cannot receive messages.
+ *
+ * Plain JavaScript, importing only JavaScript: under `deno test`, a worker whose module graph
+ * holds TypeScript is type-checked every time it starts (~1.4 s each); this graph has none.
  */
-/// <reference lib="deno.worker" />
 import createFFmpegCore from "@ffmpeg/core";
-import { ByteRing } from "../ring.ts";
-import { Y4mParser } from "../y4m.ts";
-import {
-  ERRNO,
-  type FFmpegCore,
-  heapView,
-  mountDevice,
-  mountHostFile,
-} from "./emscripten.ts";
-import { CONTROL, type WorkerMessage, type WorkerRequest } from "./protocol.ts";
+import { ByteRing } from "../ring.js";
+import { Y4mParser } from "../y4m.js";
+import { CONTROL } from "./control.js";
+import { ERRNO, heapView, mountDevice, mountHostFile } from "./emscripten.js";
 
 const STDERR_LINES = 60;
 
 // The Emscripten glue reads self.location.href to find its directory.
-const scope = self as unknown as { location?: { href: string } };
-if (!scope.location) scope.location = { href: import.meta.url };
+if (!self.location) self.location = { href: import.meta.url };
 
-function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+/**
+ * @param {object} message a WorkerMessage (protocol.ts)
+ * @param {Transferable[]} [transfer]
+ */
+function post(message, transfer = []) {
   self.postMessage(message, transfer);
 }
 
-async function run({ module, job }: WorkerRequest): Promise<void> {
-  const create = createFFmpegCore as unknown as (
-    options: Record<string, unknown>,
-  ) => Promise<FFmpegCore>;
-  const core = await create({
-    instantiateWasm(
-      imports: WebAssembly.Imports,
-      receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
-    ) {
+/** @param {{ module: WebAssembly.Module, job: any }} request */
+async function run({ module, job }) {
+  const core = await createFFmpegCore({
+    instantiateWasm(imports, receive) {
       WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module));
       return {};
     },
   });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
+  /** @type {string[]} */
+  const stdout = [];
+  /** @type {string[]} */
+  const stderr = [];
   core.setLogger(({ type, message }) => {
     if (type === "stdout") stdout.push(message);
     else {
@@ -56,8 +52,10 @@ async function run({ module, job }: WorkerRequest): Promise<void> {
   });
 
   const fs = core.FS;
-  const files: Deno.FsFile[] = [];
-  let failure: string | undefined;
+  /** @type {Deno.FsFile[]} */
+  const files = [];
+  /** @type {string | undefined} */
+  let failure;
   try {
     for (const mount of job.files ?? []) {
       files.push(mountHostFile(fs, mount.path, mount.host, mount.write === true));
@@ -69,7 +67,7 @@ async function run({ module, job }: WorkerRequest): Promise<void> {
           try {
             return ring.readBlocking(heapView(buffer, offset, length));
           } catch (error) {
-            failure ??= `input stream: ${(error as Error).message}`;
+            failure ??= `input stream: ${error.message}`;
             throw new fs.ErrnoError(ERRNO.EIO);
           }
         },
@@ -80,14 +78,15 @@ async function run({ module, job }: WorkerRequest): Promise<void> {
       const control = new Int32Array(job.y4mOutput.control);
       let posted = 0;
       const parser = new Y4mParser({ onHeader: (header) => post({ type: "header", header }) });
-      const onFrame = (frame: Uint8Array) => {
+      /** @param {Uint8Array} frame */
+      const onFrame = (frame) => {
         while (true) {
           if (Atomics.load(control, CONTROL.CANCELLED) === 1) throw new Error("cancelled");
           const consumed = Atomics.load(control, CONTROL.CONSUMED);
           if (posted - consumed < maxBuffered) break;
           Atomics.wait(control, CONTROL.CONSUMED, consumed, 1000);
         }
-        post({ type: "frame", data: frame.buffer as ArrayBuffer }, [frame.buffer as ArrayBuffer]);
+        post({ type: "frame", data: frame.buffer }, [frame.buffer]);
         posted++;
         Atomics.store(control, CONTROL.POSTED, posted);
       };
@@ -97,7 +96,7 @@ async function run({ module, job }: WorkerRequest): Promise<void> {
             parser.push(heapView(buffer, offset, length), onFrame);
             return length;
           } catch (error) {
-            failure ??= `frame output: ${(error as Error).message}`;
+            failure ??= `frame output: ${error.message}`;
             throw new fs.ErrnoError(ERRNO.EIO);
           }
         },
@@ -105,27 +104,21 @@ async function run({ module, job }: WorkerRequest): Promise<void> {
           try {
             parser.finish();
           } catch (error) {
-            failure ??= `frame output: ${(error as Error).message}`;
+            failure ??= `frame output: ${error.message}`;
           }
         },
       });
     }
     const exitCode = job.tool === "ffprobe" ? core.ffprobe(...job.args) : core.exec(...job.args);
     core.reset();
-    post({
-      type: "done",
-      exitCode,
-      stdout: stdout.join("\n"),
-      stderr: stderr.join("\n"),
-      error: failure,
-    });
+    post({ type: "done", exitCode, stdout: stdout.join("\n"), stderr: stderr.join("\n"), error: failure });
   } catch (error) {
     post({
       type: "done",
       exitCode: -1,
       stdout: stdout.join("\n"),
       stderr: stderr.join("\n"),
-      error: failure ?? String((error as Error)?.stack ?? error),
+      error: failure ?? String(error?.stack ?? error),
     });
   } finally {
     for (const file of files) {
@@ -138,7 +131,7 @@ async function run({ module, job }: WorkerRequest): Promise<void> {
   }
 }
 
-self.onmessage = (event: MessageEvent<WorkerRequest>) => {
+self.onmessage = (event) => {
   run(event.data).catch((error) => {
     post({ type: "done", exitCode: -1, stdout: "", stderr: "", error: String(error?.stack ?? error) });
   });

@@ -1,75 +1,33 @@
 /**
- * The small part of the Emscripten runtime of `@ffmpeg/core` that vframe uses, typed, plus
- * helpers that build file-system nodes streaming to and from the outside world without holding
- * a file in wasm memory. Runs inside the ffmpeg.wasm worker.
+ * File-system nodes for the Emscripten runtime of `@ffmpeg/core` that stream to and from the
+ * outside world without holding a file in wasm memory. Runs inside the ffmpeg.wasm worker
+ * (plain JavaScript: see ../ring.js for why).
+ *
+ * Emscripten shapes used here: `FS` (mkdir, writeFile, lookupPath, makedev, registerDevice,
+ * mkdev, ErrnoError), nodes (`mode`, `usedBytes`, `stream_ops`), and stream callbacks
+ * `read/write(stream, heap: Int8Array, offset, length, position)` and `llseek(stream, offset,
+ * whence)`.
  */
 
-/** Emscripten's stream object passed to device callbacks. */
-export interface EmStream {
-  position: number;
-  seekable: boolean;
-  node: EmNode;
-}
-
-/** Emscripten's file-system node. */
-export interface EmNode {
-  mode: number;
-  usedBytes: number;
-  stream_ops: EmStreamOps;
-}
-
-/** Callbacks of a device or file node. `buffer` is the wasm heap (an Int8Array). */
-export interface EmStreamOps {
-  open?(stream: EmStream): void;
-  close?(stream: EmStream): void;
-  read?(
-    stream: EmStream,
-    buffer: Int8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ): number;
-  write?(
-    stream: EmStream,
-    buffer: Int8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ): number;
-  llseek?(stream: EmStream, offset: number, whence: number): number;
-}
-
-/** Emscripten's FS object (the members vframe calls). */
-export interface EmFS {
-  mkdir(path: string): void;
-  writeFile(path: string, data: Uint8Array): void;
-  lookupPath(path: string): { node: EmNode };
-  makedev(major: number, minor: number): number;
-  registerDevice(dev: number, ops: EmStreamOps): void;
-  mkdev(path: string, dev: number): void;
-  ErrnoError: new (errno: number) => Error;
-}
-
-/** The loaded core (`createFFmpegCore()`'s result), the members vframe calls. */
-export interface FFmpegCore {
-  FS: EmFS;
-  exec(...args: string[]): number;
-  ffprobe(...args: string[]): number;
-  setLogger(logger: (entry: { type: "stdout" | "stderr"; message: string }) => void): void;
-  reset(): void;
-  ret: number;
-}
-
 /** errno values (Emscripten's numbering). */
-export const ERRNO = { EIO: 29, EBADF: 8 } as const;
+export const ERRNO = Object.freeze({ EIO: 29, EBADF: 8 });
 
-/** A view of `length` heap bytes at `offset`, as Uint8Array. */
-export function heapView(buffer: Int8Array, offset: number, length: number): Uint8Array {
+/**
+ * A view of `length` heap bytes at `offset`, as Uint8Array.
+ * @param {Int8Array} buffer
+ * @param {number} offset
+ * @param {number} length
+ */
+export function heapView(buffer, offset, length) {
   return new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length);
 }
 
-/** Creates every missing directory of `path`'s parent. */
-export function ensureParent(fs: EmFS, path: string): void {
+/**
+ * Creates every missing directory of `path`'s parent.
+ * @param {any} fs Emscripten FS
+ * @param {string} path
+ */
+export function ensureParent(fs, path) {
   const parts = path.split("/").filter(Boolean).slice(0, -1);
   let dir = "";
   for (const part of parts) {
@@ -87,9 +45,13 @@ export function ensureParent(fs: EmFS, path: string): void {
  * demand through Deno's synchronous file API (this worker blocks in `exec` anyway). ffmpeg sees a
  * seekable file of the right size, so MP4 demuxing (`moov` at the end) and muxing with
  * `+faststart` (which re-reads the output) work with a file of any size in bounded memory.
- * @returns the host file handle; close it after the job.
+ * @param {any} fs Emscripten FS
+ * @param {string} path path inside wasm
+ * @param {string} host host path
+ * @param {boolean} write create/truncate and allow writes
+ * @returns {Deno.FsFile} the host file; close it after the job
  */
-export function mountHostFile(fs: EmFS, path: string, host: string, write: boolean): Deno.FsFile {
+export function mountHostFile(fs, path, host, write) {
   const file = write
     ? Deno.openSync(host, { read: true, write: true, create: true, truncate: true })
     : Deno.openSync(host, { read: true });
@@ -99,6 +61,7 @@ export function mountHostFile(fs: EmFS, path: string, host: string, write: boole
   node.usedBytes = write ? 0 : file.statSync().size;
   const memfsOps = node.stream_ops;
   node.stream_ops = {
+    // MEMFS's llseek resolves SEEK_END with node.usedBytes, which is kept as the host size.
     llseek: memfsOps.llseek,
     read(_stream, buffer, offset, length, position) {
       const n = Math.min(length, node.usedBytes - position);
@@ -131,8 +94,11 @@ let nextMajor = 64;
 /**
  * Makes `path` a character device with the given callbacks (non-seekable: ffmpeg must be told
  * `-seekable 0` for inputs).
+ * @param {any} fs Emscripten FS
+ * @param {string} path
+ * @param {object} ops stream callbacks (read, write, close)
  */
-export function mountDevice(fs: EmFS, path: string, ops: EmStreamOps): void {
+export function mountDevice(fs, path, ops) {
   const dev = fs.makedev(nextMajor++, 0);
   fs.registerDevice(dev, {
     open(stream) {

@@ -1,0 +1,279 @@
+/**
+ * `deno task bench pipeline [--seconds 10] [--codec wasm|native|auto] [--filter boxblur=radius=2]
+ * [--size 1280x720]`: end-to-end fps of the whole distributed pipeline on one 720p clip with
+ * audio, in one run:
+ *
+ * - vframe server (a subprocess) + client over TCP, with the embedded pool, and with BullMQ on a
+ *   redis-server started here with 1 and with 2 worker processes;
+ * - the offline filter command (`deno task filter`, a subprocess) on the same clip;
+ * - ffmpeg.wasm doing the same job (`-vf boxblur`) in one `exec`.
+ *
+ * Prints a Markdown table with wall time, fps and the server's peak RSS (VmHWM of the server
+ * process, which includes its ffmpeg.wasm and filter threads).
+ */
+import { runWasmJob } from "../../src/codec/wasm/host.ts";
+import { probe } from "../../src/codec/mod.ts";
+import type { CodecChoice } from "../../src/codec/types.ts";
+import { runJob } from "../../src/pipeline/client.ts";
+import { makeSampleVideo } from "../../src/pipeline/sample_video.ts";
+import { startRedis } from "../../tests/helpers/redis.ts";
+
+const DENO = new URL("../../node_modules/.bin/deno", import.meta.url).pathname;
+const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
+const WORKER = new URL("../../src/worker.ts", import.meta.url).pathname;
+
+interface Row {
+  what: string;
+  ms: number;
+  frames: number;
+  rssMb?: number;
+  note?: string;
+}
+
+function flag(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+}
+
+/** A subprocess whose output is collected; resolves `ready` when `pattern` appears. */
+function spawn(args: string[], pattern?: RegExp, env?: Record<string, string>) {
+  const child = new Deno.Command(DENO, { args, stdout: "piped", stderr: "piped", env }).spawn();
+  let text = "";
+  let onReady: (m: RegExpExecArray) => void = () => {};
+  const ready = new Promise<RegExpExecArray>((resolve) => (onReady = resolve));
+  const drain = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      const m = pattern?.exec(text);
+      if (m) onReady(m);
+    }
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const failed = child.status.then((s) => {
+    throw new Error(`${args.join(" ")} exited with ${s.code} before ready:\n${text}`);
+  });
+  return {
+    child,
+    ready: () => Promise.race([ready, failed]),
+    output: () => text,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+      await child.status;
+      await drained;
+    },
+    async wait() {
+      const status = await child.status;
+      await drained;
+      return status;
+    },
+  };
+}
+
+/** Peak resident memory of a process (VmHWM), MiB. */
+async function peakRssMb(pid: number): Promise<number | undefined> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function serverRun(
+  what: string,
+  input: string,
+  frames: number,
+  filter: string,
+  codec: CodecChoice,
+  out: string,
+  extra: string[],
+): Promise<Row> {
+  const server = spawn(
+    ["run", "-A", CLI, "server", "--port", "0", "--no-preview", "--codec", codec, ...extra],
+    /vframe server ready: port=(\d+)/,
+  );
+  try {
+    const port = Number((await server.ready())[1]);
+    const t0 = performance.now();
+    const result = await runJob({ input, filter, server: `127.0.0.1:${port}`, output: out });
+    const ms = performance.now() - t0;
+    const rssMb = await peakRssMb(server.child.pid);
+    return {
+      what,
+      ms,
+      frames,
+      rssMb,
+      note:
+        `${result.frames.total} frames, server ${result.throughputFps} fps, p50 ${result.latencyMs.p50} ms`,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Runs the benchmark and prints the table. */
+export async function main(args: string[]): Promise<void> {
+  const seconds = Number(flag(args, "seconds", "10"));
+  const codec = flag(args, "codec", "wasm") as CodecChoice;
+  const filter = flag(args, "filter", "boxblur=radius=2");
+  const ffmpegFilter = flag(args, "ffmpeg-filter", "boxblur=2:1");
+  const [w, h] = flag(args, "size", "1280x720").split("x").map(Number);
+  const dir = await Deno.makeTempDir({ prefix: "vframe-bench-pipeline-" });
+  const rows: Row[] = [];
+  try {
+    const input = `${dir}/input.mp4`;
+    console.error(`making a ${seconds} s ${w}x${h} clip with audio…`);
+    await makeSampleVideo({
+      path: input,
+      width: w,
+      height: h,
+      seconds,
+      audio: true,
+      codec,
+      preset: "veryfast",
+    });
+    const info = await probe(input, { backend: codec });
+    const frames = info.frameCount;
+    const bytes = (await Deno.stat(input)).size;
+
+    console.error("embedded…");
+    rows.push(
+      await serverRun(
+        "vframe server, embedded pool",
+        input,
+        frames,
+        filter,
+        codec,
+        `${dir}/e.mp4`,
+        [],
+      ),
+    );
+
+    console.error("redis + BullMQ…");
+    const redis = await startRedis();
+    try {
+      for (const n of [1, 2]) {
+        const workers = Array.from(
+          { length: n },
+          () =>
+            spawn(
+              ["run", "-A", WORKER, "--redis", redis.url, "--concurrency", "1"],
+              /vframe worker ready/,
+            ),
+        );
+        try {
+          await Promise.all(workers.map((wk) => wk.ready()));
+          rows.push(
+            await serverRun(
+              `vframe server, BullMQ, ${n} worker${n > 1 ? "s" : ""}`,
+              input,
+              frames,
+              filter,
+              codec,
+              `${dir}/b${n}.mp4`,
+              ["--redis", redis.url],
+            ),
+          );
+        } finally {
+          for (const wk of workers) await wk.stop();
+        }
+      }
+    } finally {
+      await redis.stop();
+    }
+
+    console.error("offline filter command…");
+    {
+      const t0 = performance.now();
+      const p = spawn([
+        "run",
+        "-A",
+        CLI,
+        "filter",
+        input,
+        `${dir}/f.mp4`,
+        "--filter",
+        filter,
+        "--codec",
+        codec,
+      ]);
+      let peak = 0;
+      const sampler = setInterval(async () => {
+        peak = Math.max(peak, (await peakRssMb(p.child.pid)) ?? 0);
+      }, 100);
+      const status = await p.wait();
+      clearInterval(sampler);
+      const ms = performance.now() - t0;
+      if (!status.success) throw new Error(`filter command failed:\n${p.output()}`);
+      rows.push({
+        what: "offline `deno task filter` (subprocess)",
+        ms,
+        frames,
+        rssMb: peak || undefined,
+      });
+    }
+
+    console.error("ffmpeg.wasm one exec…");
+    {
+      const t0 = performance.now();
+      const r = await runWasmJob({
+        tool: "ffmpeg",
+        args: [
+          "-i",
+          "/in/input.mp4",
+          "-vf",
+          ffmpegFilter,
+          "-c:v",
+          "libx264",
+          "-preset",
+          "veryfast",
+          "-crf",
+          "23",
+          "-c:a",
+          "copy",
+          "/out/out.mp4",
+        ],
+        files: [
+          { path: "/in/input.mp4", host: input },
+          { path: "/out/out.mp4", host: `${dir}/w.mp4`, write: true },
+        ],
+      });
+      const ms = performance.now() - t0;
+      if (r.exitCode !== 0) {
+        throw new Error(`ffmpeg.wasm failed (${r.exitCode}):\n${r.stderr.slice(-2000)}`);
+      }
+      rows.push({ what: `ffmpeg.wasm, one exec, -vf ${ffmpegFilter}`, ms, frames });
+    }
+
+    const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
+      .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+    console.log(
+      `\n${
+        new Date().toISOString()
+      } · deno ${Deno.version.deno} · ${cpu} × ${navigator.hardwareConcurrency}` +
+        ` · ${w}x${h}, ${frames} frames (${seconds} s, ${
+          (bytes / 1048576).toFixed(1)
+        } MiB, audio)` +
+        ` · filter \`${filter}\` · codec ${codec}\n`,
+    );
+    console.log("| pipeline | wall time (s) | end-to-end fps | peak RSS (MiB) | notes |");
+    console.log("| --- | ---: | ---: | ---: | --- |");
+    for (const r of rows) {
+      console.log(
+        `| ${r.what} | ${(r.ms / 1000).toFixed(2)} | ${(r.frames / (r.ms / 1000)).toFixed(1)} | ${
+          r.rssMb ?? "–"
+        } | ${r.note ?? ""} |`,
+      );
+    }
+    console.log(
+      "\nEnd-to-end = client start → output written (upload, decode, filter, encode, download over " +
+        "loopback TCP). Peak RSS: the server process (VmHWM) or the filter command. Timings on a " +
+        "shared 2-core machine are noisy.",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Named errors of the filter engine.
+ */
+
+/**
+ * A filter chain that cannot be parsed or is not valid: unknown filter or parameter, a value out
+ * of range, a malformed `name=key=value` part.
+ */
+export class FilterChainError extends Error {
+  /**
+   * 0-based character offset of the offending part in the chain text, or -1 when the chain did
+   * not come from text (a {@link FilterChain} object that failed validation).
+   */
+  readonly position: number;
+
+  constructor(message: string, position: number) {
+    super(message);
+    this.name = "FilterChainError";
+    this.position = position;
+  }
+}
+
+/** A frame took longer than its time limit; the thread that ran it was terminated and replaced. */
+export class FilterTimeoutError extends Error {
+  /** The limit that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super(`filter timed out after ${timeoutMs} ms`);
+    this.name = "FilterTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The pool was closed before the run could finish. */
+export class FilterPoolClosedError extends Error {
+  constructor(message = "filter pool is closed") {
+    super(message);
+    this.name = "FilterPoolClosedError";
+  }
+}
+
+/** A pool thread failed outside a filter (it crashed or could not start); it was replaced. */
+export class FilterThreadError extends Error {
+  /** Index of the thread in the pool. */
+  readonly thread: number;
+
+  constructor(message: string, thread: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FilterThreadError";
+    this.thread = thread;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Checks a {@link FilterChain} object (one that did not come from the parser, e.g. a job read
+ * from a queue) against the registry.
+ */
+import { FilterChainError } from "./errors.ts";
+import { findFilter, formatRange, type ParamDef } from "./registry.ts";
+import type { FilterChain } from "./types.ts";
+
+/**
+ * Why `value` is not acceptable for parameter `def`, as a sentence ("sigma must be in (0, 100],
+ * got -1"), or undefined when it is fine. `shown` is how the value is written in the message
+ * (default `String(value)`).
+ */
+export function paramProblem(
+  def: ParamDef,
+  value: number,
+  shown = String(value),
+): string | undefined {
+  if (!Number.isFinite(value)) return `${def.name} must be a finite number, got ${shown}`;
+  if (def.integer && !Number.isInteger(value)) {
+    return `${def.name} must be an integer, got ${shown}`;
+  }
+  const low = def.minExclusive ? value <= def.min : value < def.min;
+  if (low || value > def.max) return `${def.name} must be in ${formatRange(def)}, got ${shown}`;
+  return undefined;
+}
+
+/**
+ * Returns `chain` unchanged when every entry names a known filter and gives every one of its
+ * parameters (and nothing else) a valid value.
+ * @throws FilterChainError (position -1) naming the entry and the problem.
+ */
+export function validateChain(chain: unknown): FilterChain {
+  if (!Array.isArray(chain)) {
+    throw new FilterChainError(`a filter chain must be an array, got ${typeof chain}`, -1);
+  }
+  chain.forEach((spec, i) => {
+    const where = `filter ${i}`;
+    if (!spec || typeof spec !== "object" || typeof spec.name !== "string") {
+      throw new FilterChainError(
+        `${where}: expected { name, params }, got ${JSON.stringify(spec)}`,
+        -1,
+      );
+    }
+    const def = findFilter(spec.name);
+    if (!def) throw new FilterChainError(`${where}: unknown filter '${spec.name}'`, -1);
+    const params = spec.params;
+    if (!params || typeof params !== "object") {
+      throw new FilterChainError(`${where} ('${def.name}'): params must be an object`, -1);
+    }
+    for (const key of Object.keys(params)) {
+      if (!def.params.some((p) => p.name === key)) {
+        throw new FilterChainError(`${where} ('${def.name}'): unknown parameter '${key}'`, -1);
+      }
+    }
+    for (const p of def.params) {
+      const value = params[p.name];
+      if (typeof value !== "number") {
+        throw new FilterChainError(
+          `${where} ('${def.name}'): ${p.name} must be a number, got ${JSON.stringify(value)}`,
+          -1,
+        );
+      }
+      const problem = paramProblem(p, value);
+      if (problem) throw new FilterChainError(`${where} ('${def.name}'): ${problem}`, -1);
+    }
+  });
+  return chain as FilterChain;
+}
