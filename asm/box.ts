@@ -33,14 +33,17 @@ class Box {
   }
 }
 
-/** Byte offset of mirrored row i, for i in [-r-1, h+r], stored at rows + 4·(i + r + 1). */
-function rowTable(rows: usize, stride: i32, h: i32, r: i32): void {
+/** Address of mirrored row i of the plane at src, for i in [-r-1, h+r], at rows + 4·(i + r + 1). */
+function rowTable(rows: usize, src: usize, stride: i32, h: i32, r: i32): void {
   for (let i = -r - 1; i <= h + r; i++) {
-    store<u32>(rows + (<usize> (i + r + 1) << 2), <u32> mirror(i, h) * <u32> stride);
+    store<u32>(rows + (<usize> (i + r + 1) << 2), <u32> src + <u32> mirror(i, h) * <u32> stride);
   }
 }
 
-/** Strip walkers; every method is inlined so `shift` is a constant in each copy. */
+/**
+ * Strip walkers over the rows listed in the row table; every method is inlined so `shift` is a
+ * constant in each copy.
+ */
 class Strip {
   @inline
   static rowAt(rows: usize, k: i32): usize {
@@ -49,7 +52,6 @@ class Strip {
 
   @inline
   static strip64(
-    src: usize,
     dst: usize,
     ds: i32,
     h: i32,
@@ -70,7 +72,7 @@ class Strip {
     let s7 = s0;
     const span = 2 * r + 1;
     for (let k = 1; k <= span; k++) {
-      const p = src + Strip.rowAt(rows, k) + x;
+      const p = Strip.rowAt(rows, k) + x;
       const a = v128.load(p);
       const b = v128.load(p, 16);
       const c = v128.load(p, 32);
@@ -94,8 +96,8 @@ class Strip {
       v128.store(out, i8x16.narrow_i16x8_u(Box.div(s6, m, shift), Box.div(s7, m, shift)), 48);
       out += D;
       // Window of row y+1: add row y+r+1, drop row y-r.
-      const pa = src + <usize> load<u32>(ta) + x;
-      const pb = src + <usize> load<u32>(tb) + x;
+      const pa = <usize> load<u32>(ta) + x;
+      const pb = <usize> load<u32>(tb) + x;
       ta += 4;
       tb += 4;
       let a = v128.load(pa);
@@ -119,7 +121,6 @@ class Strip {
 
   @inline
   static strip16(
-    src: usize,
     dst: usize,
     ds: i32,
     h: i32,
@@ -134,7 +135,7 @@ class Strip {
     let s1 = s0;
     const span = 2 * r + 1;
     for (let k = 1; k <= span; k++) {
-      const a = v128.load(src + Strip.rowAt(rows, k) + x);
+      const a = v128.load(Strip.rowAt(rows, k) + x);
       s0 = i16x8.add(s0, Box.lo(a));
       s1 = i16x8.add(s1, Box.hi(a));
     }
@@ -144,8 +145,8 @@ class Strip {
     for (let y = 0; y < h; y++) {
       v128.store(out, i8x16.narrow_i16x8_u(Box.div(s0, m, shift), Box.div(s1, m, shift)));
       out += D;
-      const a = v128.load(src + <usize> load<u32>(ta) + x);
-      const b = v128.load(src + <usize> load<u32>(tb) + x);
+      const a = v128.load(<usize> load<u32>(ta) + x);
+      const b = v128.load(<usize> load<u32>(tb) + x);
       ta += 4;
       tb += 4;
       s0 = i16x8.sub(i16x8.add(s0, Box.lo(a)), Box.lo(b));
@@ -155,7 +156,6 @@ class Strip {
 
   @inline
   static all(
-    src: usize,
     dst: usize,
     ds: i32,
     w: i32,
@@ -167,9 +167,9 @@ class Strip {
   ): void {
     const W = <usize> w;
     let x: usize = 0;
-    for (; x + 64 <= W; x += 64) Strip.strip64(src, dst, ds, h, r, x, m, shift, rows);
-    for (; x + 16 <= W; x += 16) Strip.strip16(src, dst, ds, h, r, x, m, shift, rows);
-    if (x < W) Strip.strip16(src, dst, ds, h, r, W - 16, m, shift, rows);
+    for (; x + 64 <= W; x += 64) Strip.strip64(dst, ds, h, r, x, m, shift, rows);
+    for (; x + 16 <= W; x += 16) Strip.strip16(dst, ds, h, r, x, m, shift, rows);
+    if (x < W) Strip.strip16(dst, ds, h, r, W - 16, m, shift, rows);
   }
 }
 
@@ -233,10 +233,10 @@ export function boxV(
     boxVScalar(src, ss, dst, ds, w, h, r, m, shift);
     return;
   }
-  rowTable(rows, ss, h, r);
+  rowTable(rows, src, ss, h, r);
   const vm = i16x8.splat(<i16> m);
-  if (shift != 0) Strip.all(src, dst, ds, w, h, r, vm, 1, rows);
-  else Strip.all(src, dst, ds, w, h, r, vm, 0, rows);
+  if (shift != 0) Strip.all(dst, ds, w, h, r, vm, 1, rows);
+  else Strip.all(dst, ds, w, h, r, vm, 0, rows);
 }
 
 /**

@@ -49,12 +49,15 @@ function spawn(args: string[], pattern?: RegExp, env?: Record<string, string>) {
     }
   };
   const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  const failed = child.status.then((s) => {
-    throw new Error(`${args.join(" ")} exited with ${s.code} before ready:\n${text}`);
-  });
   return {
     child,
-    ready: () => Promise.race([ready, failed]),
+    ready: () => {
+      const exited = child.status.then((s) => {
+        throw new Error(`${args.join(" ")} exited with ${s.code} before ready:\n${text}`);
+      });
+      exited.catch(() => {}); // a later exit (after ready) is not an error
+      return Promise.race([ready, exited]);
+    },
     output: () => text,
     async stop(signal: Deno.Signal = "SIGTERM") {
       try {

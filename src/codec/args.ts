@@ -82,6 +82,8 @@ export interface EncodeArgsOptions {
   audio?: { input: string; actions: AudioAction[]; videoOffset: number };
   /** Encoder threads (default: ffmpeg's choice). */
   threads?: number;
+  /** MP4 video track timescale (default: ffmpeg's choice); `fps.num` makes frame times exact. */
+  timescale?: number;
 }
 
 /**
@@ -125,6 +127,47 @@ export function encodeArgs(options: EncodeArgsOptions): string[] {
     args.push(`-c:a:${i}`, action);
     if (action === "aac") args.push(`-b:a:${i}`, "192k");
   });
+  if (options.timescale) args.push("-video_track_timescale", String(options.timescale));
   args.push("-movflags", "+faststart", "-f", "mp4", options.output);
+  return args;
+}
+
+/** Options for {@link concatArgs}. */
+export interface ConcatArgsOptions {
+  /** An ffconcat list of MP4 segments (same codec settings, each starting with a keyframe). */
+  list: string;
+  output: string;
+  /** Video track timescale (use the segments' one). */
+  timescale: number;
+  audio?: { input: string; actions: AudioAction[]; videoOffset: number };
+}
+
+/**
+ * Joins encoded segments without re-encoding (concat demuxer, stream copy) into the final MP4,
+ * adding the audio (copied, or AAC) and `+faststart`.
+ */
+export function concatArgs(options: ConcatArgsOptions): string[] {
+  const { audio } = options;
+  const offset = audio && Math.abs(audio.videoOffset) >= 0.0005
+    ? ["-itsoffset", audio.videoOffset.toFixed(6)]
+    : [];
+  const args = [...QUIET, "-f", "concat", "-safe", "0", ...offset, "-i", options.list];
+  if (audio && audio.actions.length > 0) args.push("-i", audio.input);
+  args.push("-map", "0:v:0");
+  audio?.actions.forEach((_, i) => args.push("-map", `1:a:${i}`));
+  args.push("-c:v", "copy");
+  audio?.actions.forEach((action, i) => {
+    args.push(`-c:a:${i}`, action);
+    if (action === "aac") args.push(`-b:a:${i}`, "192k");
+  });
+  args.push(
+    "-video_track_timescale",
+    String(options.timescale),
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
+    options.output,
+  );
   return args;
 }

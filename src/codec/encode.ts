@@ -20,6 +20,7 @@ import { runProbe } from "./probe.ts";
 import type { RawEncoder } from "./raw_codec.ts";
 import type { CodecBackendName, EncodeOptions, FrameEncoder } from "./types.ts";
 import { startWasmEncoder } from "./wasm/encoder.ts";
+import { defaultSegmentFrames, startSegmentedWasmEncoder } from "./wasm/segmented_encoder.ts";
 
 /** Default x264 CRF (0 = lossless … 51; 23 is x264's own default). */
 export const DEFAULT_CRF = 23;
@@ -39,12 +40,17 @@ export const PRESETS = [
   "placebo",
 ];
 
+/** Default {@link EncodeOptions.workers} for ffmpeg.wasm: logical cores, 1..4. */
+export const DEFAULT_WASM_WORKERS = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+
 /** The size an encoded `width`×`height` video has: each rounded up to even. */
 export function encodedSize(width: number, height: number): { width: number; height: number } {
   return { width: width + (width & 1), height: height + (height & 1) };
 }
 
-function checkOptions(options: EncodeOptions): { crf: number; preset: string } {
+function checkOptions(
+  options: EncodeOptions,
+): { crf: number; preset: string; workers: number } {
   if (typeof options?.output !== "string" || options.output.length === 0) {
     throw new TypeError(`output must be a non-empty path, got ${JSON.stringify(options?.output)}`);
   }
@@ -55,7 +61,9 @@ function checkOptions(options: EncodeOptions): { crf: number; preset: string } {
     }
   }
   const { fps } = options;
-  if (!fps || !Number.isInteger(fps.num) || !Number.isInteger(fps.den) || fps.num < 1 || fps.den < 1) {
+  if (
+    !fps || !Number.isInteger(fps.num) || !Number.isInteger(fps.den) || fps.num < 1 || fps.den < 1
+  ) {
     throw new RangeError(`fps must be a rational of positive integers, got ${JSON.stringify(fps)}`);
   }
   const crf = options.crf ?? DEFAULT_CRF;
@@ -66,7 +74,15 @@ function checkOptions(options: EncodeOptions): { crf: number; preset: string } {
   if (!PRESETS.includes(preset)) {
     throw new RangeError(`preset must be one of ${PRESETS.join(", ")}, got '${preset}'`);
   }
-  return { crf, preset };
+  const workers = options.workers ?? DEFAULT_WASM_WORKERS;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new RangeError(`workers must be an integer in 1..64, got ${workers}`);
+  }
+  const segment = options.segmentFrames;
+  if (segment !== undefined && (!Number.isInteger(segment) || segment < 1)) {
+    throw new RangeError(`segmentFrames must be an integer >= 1, got ${segment}`);
+  }
+  return { crf, preset, workers };
 }
 
 /** The audio streams of `path` and how to carry each, and the video's offset from file start. */
@@ -117,11 +133,12 @@ async function checkOutputDir(output: string): Promise<void> {
  * Opens an encoder writing `options.output`.
  * @param options.crf x264 CRF, 0..51 (default 23); `options.preset` x264 preset (default
  *   `veryfast`); `options.backend` `auto` (default), `wasm` or `native`; `options.audioFrom` a
- *   file whose audio streams are carried over; `options.signal` aborting it aborts the encoder.
+ *   file whose audio streams are carried over; `options.signal` aborting it aborts the encoder;
+ *   `options.workers` parallel segment encoders for ffmpeg.wasm (default: cores, at most 4).
  * @throws TypeError/RangeError for bad options, CodecError when the output directory is unusable.
  */
 export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder> {
-  const { crf, preset } = checkOptions(options);
+  const { crf, preset, workers } = checkOptions(options);
   options.signal?.throwIfAborted();
   const backend = await resolveBackend(options.backend);
   await checkOutputDir(options.output);
@@ -139,6 +156,18 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
       encodeArgs({ input: "pipe:0", output: temp, ...size, fps, crf, preset, audio }),
       inputName,
     );
+  } else if (workers > 1) {
+    raw = startSegmentedWasmEncoder({
+      output: temp,
+      ...size,
+      fps,
+      crf,
+      preset,
+      audio,
+      inputName,
+      workers,
+      segmentFrames: options.segmentFrames ?? defaultSegmentFrames(size.width, size.height, fps),
+    });
   } else {
     raw = startWasmEncoder({ output: temp, ...size, fps, crf, preset, audio, inputName });
   }
@@ -170,7 +199,9 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
         );
       }
       if (frame.index !== written) {
-        throw new RangeError(`frames must come in order: expected index ${written}, got ${frame.index}`);
+        throw new RangeError(
+          `frames must come in order: expected index ${written}, got ${frame.index}`,
+        );
       }
       try {
         await raw.write(padToEven(frame.data, width, height));

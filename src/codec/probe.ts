@@ -75,7 +75,11 @@ export async function precheckFile(input: string): Promise<void> {
     );
   }
   if (kind.kind === "text") {
-    throw new InvalidInputError("not-video", input, "is a text file, not a video; give a video file");
+    throw new InvalidInputError(
+      "not-video",
+      input,
+      "is a text file, not a video; give a video file",
+    );
   }
   if (isIsoBmff(head)) {
     const walk = await walkTopLevelBoxes((at, length) => readAt(file, at, length), stat.size);
@@ -104,7 +108,10 @@ export async function precheckFile(input: string): Promise<void> {
  * times) the decoder and encoder use.
  * @throws InvalidInputError for an unusable input; CodecError when ffprobe fails otherwise.
  */
-export async function probeDetailed(input: string, options: ProbeOptions = {}): Promise<ProbeResult> {
+export async function probeDetailed(
+  input: string,
+  options: ProbeOptions = {},
+): Promise<ProbeResult> {
   const limits = resolveLimits(options.limits);
   const backend = await resolveBackend(options.backend);
   await precheckFile(input);

@@ -131,7 +131,9 @@ export function parseProbeOutput(stdout: string, stderr: string, input: string):
     );
   }
   const formatName = json.format?.format_name ?? "";
-  const video = streams.filter((s) => s.codec_type === "video" && s.disposition?.attached_pic !== 1);
+  const video = streams.filter((s) =>
+    s.codec_type === "video" && s.disposition?.attached_pic !== 1
+  );
   const audioStreams = streams.filter((s) => s.codec_type === "audio");
   if (video.length === 0 && audioStreams.length > 0) {
     throw new InvalidInputError(

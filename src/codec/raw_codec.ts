@@ -2,7 +2,7 @@
  * The contract between the public codec API (decode.ts, encode.ts, probe.ts) and the two
  * backends (native/, wasm/): raw frame bytes in, raw frame bytes out, ffprobe JSON.
  */
-import type { Y4mHeader } from "./y4m.js";
+import type { Y4mHeader } from "./y4m.d.ts";
 
 /** Where a decoder reads from: a host file, or a byte stream read front to back. */
 export type DecodeSource =

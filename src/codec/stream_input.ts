@@ -87,7 +87,11 @@ export async function prepareStream(
         },
         cancel: (reason) => reader.cancel(reason),
       }, { highWaterMark: 0 });
-      return { source: { kind: "stream", stream: replay }, spooled: false, cleanup: async () => {} };
+      return {
+        source: { kind: "stream", stream: replay },
+        spooled: false,
+        cleanup: async () => {},
+      };
     }
     const path = await Deno.makeTempFile({ prefix: "vframe-spool-", suffix: ".mp4" });
     try {

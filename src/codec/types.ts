@@ -74,6 +74,14 @@ export interface EncodeOptions {
   preset?: string;
   backend?: CodecChoice;
   signal?: AbortSignal;
+  /**
+   * ffmpeg.wasm only (its x264 is single-threaded): segments encoded in parallel, each by its own
+   * worker, joined without re-encoding (default: logical cores, at most 4; 1 = one encoder, no
+   * segments). Native ffmpeg ignores it (x264 uses its own threads).
+   */
+  workers?: number;
+  /** Frames per segment when `workers` > 1 (default: one second, at most 64 MiB of frames). */
+  segmentFrames?: number;
 }
 
 /** Consumes frames in index order and writes an MP4. */

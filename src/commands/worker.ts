@@ -74,9 +74,17 @@ export function workerCommand(): Command {
     )
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
       if (!opts.redis) cmd.error("error: --redis URL (or REDIS_URL) is required", { exitCode: 2 });
-      await runWorker({ ...opts, redis: opts.redis! });
+      try {
+        await runWorker({ ...opts, redis: opts.redis! });
+      } catch (err) {
+        if (!(err instanceof Error) || !STARTUP_ERRORS.includes(err.name)) throw err;
+        cmd.error(`error: ${err.message}`, { exitCode: 1 });
+      }
     });
 }
+
+/** Errors reported as one line (exit code 1) rather than a stack trace. */
+const STARTUP_ERRORS = ["RedisUnavailableError", "QueueOptionError", "FaultSpecError"];
 
 /** Starts the worker, prints the ready line, and resolves after a graceful stop on a signal. */
 export async function runWorker(opts: WorkerCommandOptions & { redis: string }): Promise<void> {

@@ -86,8 +86,10 @@ export const FILTERS: readonly FilterDef[] = deepFreeze(
         "All three planes with the same radius in each plane's own pixels (ffmpeg's default " +
         "chroma_radius = luma_radius). Borders mirror with the edge sample repeated.",
       differences:
-        "Bit-exact with ffmpeg boxblur where ffmpeg accepts the radius (radius ≤ min(w, h)/2 of " +
-        "every plane); larger radii keep mirroring instead of failing. Radius is capped at 128.",
+        "Identical to ffmpeg boxblur for radius ≤ 5 and 35 larger radii (those whose rounding " +
+        "of the mean one 16-bit multiply reproduces); for the others each pass's mean is within " +
+        "1 of ffmpeg's. ffmpeg refuses a radius above min(w, h)/2 of any plane; vframe keeps " +
+        "mirroring. Radius is capped at 128.",
     },
     {
       name: "grayscale",
@@ -124,10 +126,10 @@ export const FILTERS: readonly FilterDef[] = deepFreeze(
         { name: "gamma", default: 1, min: 0.1, max: 10, description: "luma gamma" },
       ],
       ffmpeg: "eq=brightness=B:contrast=C:gamma=G",
-      planes: "Y only (U and V unchanged), point-wise.",
-      differences:
-        "Same integer arithmetic as ffmpeg eq: gamma 1 and |contrast| < 7.9 use its linear " +
-        "fixed-point path, anything else its table; the defaults leave the frame untouched.",
+      planes:
+        "Y only (U and V unchanged), point-wise, with ffmpeg eq's own integer arithmetic: its " +
+        "linear fixed-point path when gamma = 1 and |contrast| < 7.9, its table otherwise; the " +
+        "defaults leave the frame untouched.",
     },
     {
       name: "saturation",
@@ -215,8 +217,9 @@ export const FILTERS: readonly FilterDef[] = deepFreeze(
       ],
       ffmpeg: "pixelize=w=B:h=B:m=avg",
       planes:
-        "Y in block × block squares from the top-left corner, U and V in max(1, floor(block/2)) " +
-        "squares; blocks cut by the right and bottom edges average what they cover. Rounded mean.",
+        "U and V in c × c squares from the top-left corner, c = max(1, floor(block/2)), and Y in " +
+        "2c × 2c squares (an odd block is rounded down to even, as ffmpeg does); blocks cut by " +
+        "the right and bottom edges average what they cover. Mean rounded down.",
     },
     {
       name: "threshold",

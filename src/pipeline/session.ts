@@ -23,8 +23,7 @@ import { GrowingFile } from "./growing_file.ts";
 import { PipelineJob, type PipelineMetrics } from "./job.ts";
 import type { JobRegistry } from "./registry.ts";
 import type { JobResult } from "./result.ts";
-import type { Semaphore } from "./semaphore.ts";
-import { Semaphore as PerJobSemaphore } from "./semaphore.ts";
+import { Semaphore } from "./semaphore.ts";
 
 /** What a session needs from its server. */
 export interface SessionContext {
@@ -111,7 +110,7 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       queue: ctx.queue,
       registry: ctx.registry,
       metrics: ctx.metrics,
-      inFlight: [new PerJobSemaphore(ctx.maxInFlight), ctx.inFlightTotal],
+      inFlight: [new Semaphore(ctx.maxInFlight), ctx.inFlightTotal],
       codec: ctx.codec,
       crf: hello.options.crf ?? ctx.crf,
       preset: hello.options.preset ?? ctx.preset,

@@ -159,26 +159,27 @@ export class VframeMetrics {
 
   /**
    * Counts one finished frame: `ok` → processed, else fallback; `retried` → also retried; its
-   * `latencyMs` (≥ 0) goes into the latency histogram.
-   * @throws PreviewOptionsError when latencyMs is not a finite number ≥ 0.
+   * `latencyMs` goes into the latency histogram (a negative value, from a wall clock stepped
+   * back, counts as 0).
+   * @throws PreviewOptionsError when latencyMs is not a finite number.
    */
   frameDone(o: { ok: boolean; retried: boolean; latencyMs: number }): void {
-    checkMs("latencyMs", o.latencyMs);
+    const latency = seconds("latencyMs", o.latencyMs);
     (o.ok ? this.#processed : this.#fallback).inc();
     if (o.retried) this.#retried.inc();
-    this.#latency.observe(o.latencyMs / 1000);
+    this.#latency.observe(latency);
   }
 
   /**
    * Records how long one stage of a job took.
-   * @throws PreviewOptionsError for an unknown stage or a duration that is not finite and ≥ 0.
+   * A negative `ms` (a wall clock stepped back) counts as 0.
+   * @throws PreviewOptionsError for an unknown stage or a duration that is not a finite number.
    */
   stage(stage: Stage, ms: number): void {
     if (!(STAGES as readonly string[]).includes(stage)) {
       throw new PreviewOptionsError(`stage must be one of ${STAGES.join(", ")}, got '${stage}'`);
     }
-    checkMs("ms", ms);
-    this.#stage.observe({ stage }, ms / 1000);
+    this.#stage.observe({ stage }, seconds("ms", ms));
   }
 
   /**
@@ -223,10 +224,12 @@ export class VframeMetrics {
   }
 }
 
-function checkMs(name: string, ms: number): void {
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw new PreviewOptionsError(`${name} must be a finite number >= 0, got ${ms}`);
+/** A duration in seconds; a negative one (a wall clock stepped back) counts as 0. */
+function seconds(name: string, ms: number): number {
+  if (typeof ms !== "number" || !Number.isFinite(ms)) {
+    throw new PreviewOptionsError(`${name} must be a finite number of milliseconds, got ${ms}`);
   }
+  return Math.max(0, ms) / 1000;
 }
 
 /** Resolves like `promise`, or rejects after `ms`; always clears its timer. */

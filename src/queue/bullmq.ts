@@ -69,6 +69,29 @@ interface Pending {
 }
 
 const CANCELLED_MEMORY = 10_000;
+/** Longest wait for Redis when deleting keys after a frame or a cancel: 2000 ms. */
+const CLEANUP_WAIT_MS = 2000;
+
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {}); // may settle after we stopped waiting
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Waits for `promise` at most `ms` milliseconds; never rejects. */
+function withinMs(promise: Promise<void>, ms: number): Promise<void> {
+  promise.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.catch(() => {}),
+    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+  ]).finally(() => clearTimeout(timer));
+}
 
 /** FrameQueue over BullMQ on Redis (the producer side; workers run src/worker.ts). */
 export class BullmqQueue implements FrameQueue {
@@ -187,7 +210,9 @@ export class BullmqQueue implements FrameQueue {
   /**
    * Stores the frame, adds its job, and waits for the result (QueueEvents or the fallback poll),
    * the job's final failure, the deadline, `cancelJob`, `signal` or `close()`. Keys of the frame
-   * are deleted before it resolves. Redis errors resolve `{ok:false, reason:"redis error: …"}`.
+   * are deleted before it resolves (waiting at most 2 s for Redis; the TTL covers the rest). A
+   * Redis error while submitting resolves `{ok:false, reason:"redis error: …"}`; while waiting,
+   * polling goes on until the deadline, which bounds every Redis call.
    * @throws QueueOptionError (rejected) when the task is malformed.
    */
   process(task: FrameTask, signal?: AbortSignal): Promise<FrameOutcome> {
@@ -239,7 +264,10 @@ export class BullmqQueue implements FrameQueue {
     );
     let outcome: FrameOutcome | undefined;
     try {
-      await this.#redis.set(p.inKey, toBuffer(task.data), "PX", this.frameTtlMs);
+      await untilAborted(
+        this.#redis.set(p.inKey, toBuffer(task.data), "PX", this.frameTtlMs),
+        frame.signal,
+      );
       const data: FrameJobData = {
         jobId,
         index,
@@ -252,10 +280,15 @@ export class BullmqQueue implements FrameQueue {
         timeoutMs: this.policy.attemptTimeoutMs,
         ttlMs: this.frameTtlMs,
       };
-      await this.#queue.add("frame", data, { jobId: p.bullId });
+      await untilAborted(this.#queue.add("frame", data, { jobId: p.bullId }), frame.signal);
       while (!outcome) {
         await this.#nap(p, frame.signal);
-        outcome = await this.#check(p, startedAt);
+        try {
+          outcome = await untilAborted(this.#check(p, startedAt), frame.signal);
+        } catch {
+          if (frame.signal.aborted) throw frame.signal.reason;
+          // Redis unreachable for a moment: keep polling; the deadline bounds the wait
+        }
       }
       return outcome;
     } catch (err) {
@@ -367,14 +400,16 @@ export class BullmqQueue implements FrameQueue {
     };
   }
 
-  /** Attempts started for a frame, as far as BullMQ knows (0 when the job is gone). */
+  /** Attempts started for a frame, as far as BullMQ knows (0 when the job or Redis is gone). */
   async #attempts(p: Pending): Promise<number> {
-    try {
-      const job = await this.#queue.getJob(p.bullId);
-      return job ? Math.max(job.attemptsMade, job.attemptsStarted ?? 0) : 0;
-    } catch {
-      return 0;
-    }
+    let attempts = 0;
+    await withinMs(
+      this.#queue.getJob(p.bullId).then((job) => {
+        if (job) attempts = Math.max(job.attemptsMade, job.attemptsStarted ?? 0);
+      }),
+      CLEANUP_WAIT_MS,
+    );
+    return attempts;
   }
 
   #register(p: Pending): void {
@@ -393,16 +428,19 @@ export class BullmqQueue implements FrameQueue {
     }
   }
 
-  /** Deletes the frames' keys and, when `removeJobs`, their jobs (best effort: active jobs stay). */
-  async #cleanup(frames: Pending[], removeJobs: boolean): Promise<void> {
-    if (frames.length === 0) return;
-    try {
+  /**
+   * Deletes the frames' keys and, when `removeJobs`, their jobs (best effort: active jobs stay).
+   * Gives up after {@link CLEANUP_WAIT_MS} when Redis does not answer: the keys' TTL covers it.
+   */
+  #cleanup(frames: Pending[], removeJobs: boolean): Promise<void> {
+    if (frames.length === 0) return Promise.resolve();
+    const work = (async () => {
       await this.#redis.del(...frames.flatMap((p) => [p.inKey, p.outKey]));
-    } catch {
-      // Redis down: the TTL removes the keys
-    }
-    if (!removeJobs) return;
-    await Promise.all(frames.map((p) => this.#queue.remove(p.bullId).catch(() => 0)));
+      if (removeJobs) {
+        await Promise.all(frames.map((p) => this.#queue.remove(p.bullId).catch(() => 0)));
+      }
+    })();
+    return withinMs(work, CLEANUP_WAIT_MS);
   }
 
   /**
@@ -421,8 +459,11 @@ export class BullmqQueue implements FrameQueue {
       if (oldest !== undefined) this.#cancelled.delete(oldest);
     }
     const frames = [...(this.#byJob.get(jobId) ?? [])];
-    await this.#redis.set(cancelKey(jobId), "1", "PX", this.frameTtlMs);
     for (const p of frames) p.cancel.abort(new StopReason("cancelled"));
+    await withinMs(
+      this.#redis.set(cancelKey(jobId), "1", "PX", this.frameTtlMs).then(() => {}),
+      CLEANUP_WAIT_MS,
+    );
     await this.#cleanup(frames, true);
   }
 

@@ -5,19 +5,12 @@
  */
 import { FilterPool } from "../filters/pool.ts";
 import { QueueOptionError } from "./errors.ts";
-import { type FaultPlan, faultFromEnv, parseFault } from "./fault.ts";
-import { type FrameFilterer, runAttempt } from "./filter_attempt.ts";
+import { faultFromEnv, type FaultPlan, parseFault } from "./fault.ts";
+import { isPermanent, runAttempt } from "./filter_attempt.ts";
 import { backoffDelay, resolvePolicy } from "./policy.ts";
 import { TokenBucket } from "./rate.ts";
 import { sleep } from "./sleep.ts";
-import {
-  checkTask,
-  describeError,
-  failure,
-  processId,
-  StopReason,
-  stopReason,
-} from "./task.ts";
+import { checkTask, describeError, failure, processId, StopReason, stopReason } from "./task.ts";
 import type { FrameOutcome, FrameQueue, FrameTask, RetryPolicy, WorkerInfo } from "./types.ts";
 
 /** Options of {@link EmbeddedQueue.create}. */
@@ -56,7 +49,6 @@ export class EmbeddedQueue implements FrameQueue {
   #cancelled = new Set<string>();
   #closing = new AbortController();
   #closed = false;
-  #processed: number[];
   #running = 0;
   #waiting = 0;
   #id = processId();
@@ -74,7 +66,6 @@ export class EmbeddedQueue implements FrameQueue {
     this.ratePerSecond = ratePerSecond;
     this.#bucket = ratePerSecond === undefined ? undefined : new TokenBucket({ ratePerSecond });
     this.#fault = fault;
-    this.#processed = new Array(threads).fill(0);
   }
 
   /**
@@ -99,7 +90,7 @@ export class EmbeddedQueue implements FrameQueue {
   /**
    * Filters one frame: up to `policy.attempts` tries, each limited to `attemptTimeoutMs` (the
    * thread is terminated past it), exponential backoff between tries, the whole frame limited to
-   * `deadlineMs`. Resolves `{ok:false, reason}` on failure, cancel (`cancelled`), abort of
+   * `deadlineMs`. A chain the filters reject is not retried. Resolves `{ok:false, reason}` on failure, cancel (`cancelled`), abort of
    * `signal` (`cancelled`) or close (`queue closed`).
    * @throws QueueOptionError (as a rejection) when the task is malformed.
    */
@@ -139,7 +130,7 @@ export class EmbeddedQueue implements FrameQueue {
     const { index } = task;
     const deadlineAt = startedAt + this.policy.deadlineMs;
     let attempt = 0;
-    let lastReason = "no attempt ran";
+    let lastReason = "no attempt finished";
     while (attempt < this.policy.attempts) {
       try {
         if (this.#bucket) {
@@ -158,7 +149,7 @@ export class EmbeddedQueue implements FrameQueue {
         this.#running++;
         let result;
         try {
-          result = await runAttempt(this.#pool as FrameFilterer, {
+          result = await runAttempt(this.#pool, {
             ...task,
             attempt,
             timeoutMs,
@@ -166,12 +157,12 @@ export class EmbeddedQueue implements FrameQueue {
             fault: this.#fault,
           });
         } catch (err) {
-          lastReason = describeError(err, timeoutMs);
+          if (!signal.aborted) lastReason = describeError(err, timeoutMs);
+          if (isPermanent(err)) return failure(index, lastReason, attempt, startedAt);
           throw err;
         } finally {
           this.#running--;
         }
-        this.#processed[result.thread] = (this.#processed[result.thread] ?? 0) + 1;
         return {
           ok: true,
           index,
@@ -205,7 +196,7 @@ export class EmbeddedQueue implements FrameQueue {
     startedAt: number,
   ): FrameOutcome {
     const reason = stopReason(signal);
-    const withLast = reason.startsWith("deadline") && attempts > 0
+    const withLast = reason.startsWith("deadline") && lastReason !== "no attempt finished"
       ? `${reason} (last error: ${lastReason})`
       : reason;
     return failure(index, withLast, attempts, startedAt);
@@ -247,18 +238,15 @@ export class EmbeddedQueue implements FrameQueue {
     return Promise.resolve();
   }
 
-  /**
-   * One entry per thread, id `HOST:PID/tN`. `processed` is exact; `busy` is an estimate (the
-   * pool does not say which thread runs a frame until it returns): the running count spread
-   * over the threads, at most 1 each.
-   */
+  /** One entry per pool thread, id `HOST:PID/tN`, from the pool's own counters. */
   workers(): Promise<WorkerInfo[]> {
-    const busy = Math.min(this.#running, this.threads);
-    return Promise.resolve(this.#processed.map((processed, i) => ({
-      id: `${this.#id}/t${i}`,
-      processed,
-      busy: i < busy ? 1 : 0,
-    })));
+    return Promise.resolve(
+      this.#pool.stats().map((t) => ({
+        id: `${this.#id}/t${t.thread}`,
+        processed: t.processed,
+        busy: t.busy ? 1 : 0,
+      })),
+    );
   }
 
   /** Frames waiting to run: waiting for a rate token or a backoff, or queued behind busy threads. */

@@ -24,3 +24,8 @@ export class RedisUnavailableError extends Error {
 export class QueueClosedError extends Error {
   override name = "QueueClosedError";
 }
+
+/** An attempt passed its time limit without the filter pool noticing (the `hang` fault). */
+export class AttemptTimeoutError extends Error {
+  override name = "AttemptTimeoutError";
+}

@@ -7,7 +7,9 @@
  *
  * - `fail=3,7`: those frames throw on every attempt;
  * - `flaky=2,5`: those frames throw on their first attempt only;
- * - `hang=4`: the filter never returns, so the per-attempt time limit ends it.
+ * - `hang=4`: the filter never returns, so the per-attempt time limit ends it;
+ * - `slow=8`: the filter thread busy-waits {@link SLOW_MS} (1 s) before filtering, on every
+ *   attempt: with a shorter time limit the pool terminates and replaces the thread.
  *
  * Example: `fail=3,7;flaky=2,5;hang=4` (same as `fail=3,7,flaky=2,5,hang=4`).
  */
@@ -17,19 +19,23 @@ import { FaultSpecError } from "./errors.ts";
 export const FAULT_ENV = "VFRAME_FAULT";
 
 /** The kinds of injected fault. */
-export type FaultKind = "fail" | "flaky" | "hang";
+export type FaultKind = "fail" | "flaky" | "hang" | "slow";
 
 /** Parsed fault switch: which frame indices misbehave, by kind. */
 export interface FaultPlan {
   fail: ReadonlySet<number>;
   flaky: ReadonlySet<number>;
   hang: ReadonlySet<number>;
+  slow: ReadonlySet<number>;
 }
 
-/** What a worker must do with one attempt of one frame. */
-export type FaultAction = "none" | "fail" | "hang";
+/** How long a `slow` frame keeps its filter thread busy: 1000 ms. */
+export const SLOW_MS = 1000;
 
-const KINDS: readonly FaultKind[] = ["fail", "flaky", "hang"];
+/** What a worker must do with one attempt of one frame. */
+export type FaultAction = "none" | "fail" | "hang" | "slow";
+
+const KINDS: readonly FaultKind[] = ["fail", "flaky", "hang", "slow"];
 /** Ranges larger than this are rejected (a typo guard; tests use a handful of frames). */
 const MAX_RANGE = 1_000_000;
 
@@ -38,6 +44,7 @@ export const NO_FAULTS: FaultPlan = Object.freeze({
   fail: new Set<number>(),
   flaky: new Set<number>(),
   hang: new Set<number>(),
+  slow: new Set<number>(),
 });
 
 /**
@@ -53,6 +60,7 @@ export function parseFault(text: string | undefined): FaultPlan {
     fail: new Set(),
     flaky: new Set(),
     hang: new Set(),
+    slow: new Set(),
   };
   let kind: FaultKind | undefined;
   const tokens = text.split(/[\s;,]+/).filter((t) => t !== "");
@@ -101,18 +109,20 @@ function parseIndices(item: string, text: string): number[] {
 
 /**
  * What attempt number `attempt` (1-based) of frame `index` must do under `plan`:
- * `hang` for hang frames, `fail` for fail frames and for flaky frames on attempt 1, else `none`.
+ * `hang` for hang frames, `fail` for fail frames and for flaky frames on attempt 1, `slow` for
+ * slow frames, else `none` (in that order of precedence).
  */
 export function faultAction(plan: FaultPlan, index: number, attempt: number): FaultAction {
   if (plan.hang.has(index)) return "hang";
   if (plan.fail.has(index)) return "fail";
   if (attempt <= 1 && plan.flaky.has(index)) return "fail";
+  if (plan.slow.has(index)) return "slow";
   return "none";
 }
 
 /** True when the plan injects no fault at all. */
 export function isNoFault(plan: FaultPlan): boolean {
-  return plan.fail.size === 0 && plan.flaky.size === 0 && plan.hang.size === 0;
+  return plan.fail.size + plan.flaky.size + plan.hang.size + plan.slow.size === 0;
 }
 
 /**

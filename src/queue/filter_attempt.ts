@@ -2,8 +2,9 @@
  * One attempt at filtering one frame on a FilterPool, with the test-only fault switch applied.
  * Shared by the embedded backend and the BullMQ worker process so both misbehave alike.
  */
-import { FaultInjectedError } from "./errors.ts";
-import { faultAction, type FaultPlan } from "./fault.ts";
+import { AttemptTimeoutError, FaultInjectedError } from "./errors.ts";
+import { faultAction, type FaultPlan, SLOW_MS } from "./fault.ts";
+import { sleep } from "./sleep.ts";
 
 /** What the backends need of `FilterPool` (src/filters/pool.ts). */
 export interface FrameFilterer {
@@ -12,7 +13,7 @@ export interface FrameFilterer {
     width: number,
     height: number,
     data: Uint8Array,
-    options?: { timeoutMs?: number; signal?: AbortSignal },
+    options?: { timeoutMs?: number; signal?: AbortSignal; simulateBusyMs?: number },
   ): Promise<{ data: Uint8Array; thread: number; ms: number }>;
 }
 
@@ -34,9 +35,13 @@ export interface AttemptOptions {
 }
 
 /**
- * Runs the attempt. `fail` faults throw {@link FaultInjectedError}; `hang` faults run a chain
- * whose filter never returns ({@link HANG_CHAIN}), so the pool's time limit ends it exactly as it
- * would a real runaway filter.
+ * Runs the attempt. `fail` faults throw {@link FaultInjectedError}. `slow` faults make the pool
+ * thread busy-wait {@link SLOW_MS} first (the pool's `simulateBusyMs` hook), so a shorter time
+ * limit takes the pool's real timeout path. `hang` faults never call the
+ * filter: the attempt just never returns until its time limit (or `signal`) ends it, rejecting
+ * with {@link AttemptTimeoutError} (`timeout after N ms`, the same reason a real pool timeout
+ * gives). A real spinning thread is not used on purpose: in Deno 2.9 `Worker.terminate()` does not
+ * stop a thread stuck in a synchronous loop (denoland/deno#35657), which would leak a busy core.
  */
 export function runAttempt(
   pool: FrameFilterer,
@@ -49,11 +54,24 @@ export function runAttempt(
       new FaultInjectedError(`injected fault on frame ${index}, attempt ${attempt}`),
     );
   }
-  if (action === "hang") {
-    return pool.run(HANG_CHAIN, width, height, data, { timeoutMs, signal });
+  if (action === "hang") return hang(timeoutMs, signal);
+  if (action === "slow") {
+    return pool.run(chain, width, height, data, { timeoutMs, signal, simulateBusyMs: SLOW_MS });
   }
   return pool.run(chain, width, height, data, { timeoutMs, signal });
 }
 
-/** Placeholder until the pool's hang hook is known. */
-export const HANG_CHAIN = "__hang__";
+/** Never settles on its own: rejects after `timeoutMs` or when `signal` aborts. */
+function hang(timeoutMs: number, signal?: AbortSignal): Promise<never> {
+  return sleep(timeoutMs, signal).then(() => {
+    throw new AttemptTimeoutError(`timeout after ${timeoutMs} ms`);
+  });
+}
+
+/**
+ * True for errors that no retry can fix: a filter chain the filters reject (FilterChainError) or
+ * a frame of the wrong size (RangeError from the pool).
+ */
+export function isPermanent(err: unknown): boolean {
+  return err instanceof Error && (err.name === "FilterChainError" || err.name === "RangeError");
+}

@@ -12,13 +12,13 @@ import type { Redis } from "ioredis";
 import { frameSize } from "../codec/frame.ts";
 import { FilterPool } from "../filters/pool.ts";
 import { QueueOptionError } from "./errors.ts";
-import { type FaultPlan, faultFromEnv, parseFault } from "./fault.ts";
-import { runAttempt } from "./filter_attempt.ts";
+import { faultFromEnv, type FaultPlan, parseFault } from "./fault.ts";
+import { isPermanent, runAttempt } from "./filter_attempt.ts";
 import { checkJobData, type FrameJobData } from "./job_data.ts";
 import { connectRedis, redisOptionsFromUrl, toBuffer } from "./redis.ts";
 import { DEFAULT_QUEUE_NAME, KEEP_FAILED, QUEUE_NAME_RE } from "./settings.ts";
 import { encodeResult } from "./result_codec.ts";
-import { processId } from "./task.ts";
+import { describeError, processId } from "./task.ts";
 
 /** Default lock duration of an active job: 5 s (BullMQ's is 30 s). */
 export const DEFAULT_LOCK_DURATION_MS = 5000;
@@ -147,22 +147,30 @@ export class FrameWorker {
       throw err;
     }
     const id = processId();
-    const fw = new FrameWorker(id, concurrency, queueName, pool, redis, fault, (self) =>
-      new Worker<FrameJobData, FrameJobReturn>(
-        queueName,
-        (job, _token, signal) => self.#run(job, signal),
-        {
-          connection: { ...connection, maxRetriesPerRequest: null },
-          name: id,
-          concurrency,
-          lockDuration,
-          stalledInterval,
-          maxStalledCount,
-          removeOnComplete: { count: 0 },
-          removeOnFail: KEEP_FAILED,
-          autorun: false,
-        },
-      ));
+    const fw = new FrameWorker(
+      id,
+      concurrency,
+      queueName,
+      pool,
+      redis,
+      fault,
+      (self) =>
+        new Worker<FrameJobData, FrameJobReturn>(
+          queueName,
+          (job, _token, signal) => self.#run(job, signal),
+          {
+            connection: { ...connection, maxRetriesPerRequest: null },
+            name: id,
+            concurrency,
+            lockDuration,
+            stalledInterval,
+            maxStalledCount,
+            removeOnComplete: { count: 0 },
+            removeOnFail: KEEP_FAILED,
+            autorun: false,
+          },
+        ),
+    );
     fw.#worker.on("error", () => {}); // connection errors: BullMQ reconnects and retries
     fw.#worker.run().catch(() => {}); // settles on close
     try {
@@ -211,19 +219,27 @@ export class FrameWorker {
     }
     const want = frameSize(d.width, d.height);
     if (input.length !== want) {
-      throw new UnrecoverableError(`input frame ${d.inKey} has ${input.length} bytes, want ${want}`);
+      throw new UnrecoverableError(
+        `input frame ${d.inKey} has ${input.length} bytes, want ${want}`,
+      );
     }
-    const result = await runAttempt(this.#pool, {
-      chain: d.chain,
-      width: d.width,
-      height: d.height,
-      data: input,
-      index: d.index,
-      attempt,
-      timeoutMs: d.timeoutMs,
-      signal,
-      fault: this.#fault,
-    });
+    let result;
+    try {
+      result = await runAttempt(this.#pool, {
+        chain: d.chain,
+        width: d.width,
+        height: d.height,
+        data: input,
+        index: d.index,
+        attempt,
+        timeoutMs: d.timeoutMs,
+        signal,
+        fault: this.#fault,
+      });
+    } catch (err) {
+      const reason = describeError(err, d.timeoutMs);
+      throw isPermanent(err) ? new UnrecoverableError(reason) : new Error(reason);
+    }
     const value = encodeResult({ worker: this.id, attempts: attempt, ms: result.ms }, result.data);
     const stored = await this.#redis.eval(
       STORE_RESULT,

@@ -53,7 +53,9 @@ export function failure(
 /** Why an attempt failed, for `FrameOutcome.reason`: `timeout after N ms` or `Name: message`. */
 export function describeError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error) {
-    if (err.name === "FilterTimeoutError") return `timeout after ${timeoutMs} ms`;
+    if (err.name === "FilterTimeoutError" || err.name === "AttemptTimeoutError") {
+      return `timeout after ${timeoutMs} ms`;
+    }
     return err.name === "Error" ? err.message : `${err.name}: ${err.message}`;
   }
   return String(err);

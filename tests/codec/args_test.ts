@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { audioActionFor, decodeArgs, encodeArgs, probeArgs } from "../../src/codec/args.ts";
 import { padToEven } from "../../src/codec/pad.ts";
-import { checkDimensions, checkFrameCount, DEFAULT_LIMITS, resolveLimits } from "../../src/codec/limits.ts";
+import {
+  checkDimensions,
+  checkFrameCount,
+  DEFAULT_LIMITS,
+  resolveLimits,
+} from "../../src/codec/limits.ts";
 import { failureFromStderr, stderrTail } from "../../src/codec/failure.ts";
 import { CodecError, InvalidInputError } from "../../src/codec/errors.ts";
 
@@ -11,7 +16,9 @@ function after(args: string[], flag: string): string | undefined {
 }
 
 Deno.test("audioActionFor copies what MP4 holds and re-encodes the rest", () => {
-  for (const c of ["aac", "mp3", "ac3", "eac3", "alac", "opus"]) assert.equal(audioActionFor(c), "copy");
+  for (const c of ["aac", "mp3", "ac3", "eac3", "alac", "opus"]) {
+    assert.equal(audioActionFor(c), "copy");
+  }
   for (const c of ["pcm_s16le", "vorbis", "flac", "wmav2"]) assert.equal(audioActionFor(c), "aac");
 });
 
@@ -50,7 +57,15 @@ Deno.test("encodeArgs: x264 yuv420p faststart MP4, audio mapped per stream with 
   assert.equal(after(args, "-c:a:0"), "copy");
   assert.equal(after(args, "-c:a:1"), "aac");
   assert.deepEqual(args.filter((a) => a.startsWith("1:a:")), ["1:a:0", "1:a:1"]);
-  const silent = encodeArgs({ input: "i", output: "o", width: 2, height: 2, fps: { num: 25, den: 1 }, crf: 23, preset: "veryfast" });
+  const silent = encodeArgs({
+    input: "i",
+    output: "o",
+    width: 2,
+    height: 2,
+    fps: { num: 25, den: 1 },
+    crf: 23,
+    preset: "veryfast",
+  });
   assert.ok(!silent.some((a) => a.startsWith("-c:a")));
   assert.ok(!silent.includes("-itsoffset"));
 });
@@ -69,7 +84,12 @@ Deno.test("limits: defaults, validation, and errors that name the limit", () => 
   assert.deepEqual(resolveLimits(), { ...DEFAULT_LIMITS });
   assert.throws(() => resolveLimits({ maxFrames: 0 }), /maxFrames must be an integer >= 1, got 0/);
   const limits = resolveLimits({ maxDimension: 100, maxFrames: 10 });
-  assert.throws(() => checkDimensions(160, 90, limits, "x.mp4"), (e: unknown) => e instanceof InvalidInputError && e.reason === "too-large" && /160x90.*100 px/.test(e.message));
+  assert.throws(
+    () => checkDimensions(160, 90, limits, "x.mp4"),
+    (e: unknown) =>
+      e instanceof InvalidInputError && e.reason === "too-large" &&
+      /160x90.*100 px/.test(e.message),
+  );
   checkDimensions(100, 100, limits, "x");
   assert.throws(() => checkFrameCount(11, limits, "x"), /limit of 10/);
 });

@@ -30,7 +30,12 @@ export function badInputs(): Promise<BadInputs> {
   made ??= (async () => {
     const dir = sampleDir();
     const good = await makeSampleVideo({ width: 160, height: 120, seconds: 1, audio: true });
-    const moovAtEnd = await makeSampleVideo({ width: 160, height: 120, seconds: 1, faststart: false });
+    const moovAtEnd = await makeSampleVideo({
+      width: 160,
+      height: 120,
+      seconds: 1,
+      faststart: false,
+    });
     const png = `${dir}/bad-image.png`;
     const audioOnly = `${dir}/bad-audio.m4a`;
     await execWasm(["-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "/out/i.png"], {
@@ -40,7 +45,10 @@ export function badInputs(): Promise<BadInputs> {
       files: [{ path: "/out/a.m4a", host: audioOnly, write: true }],
     });
     await Deno.writeFile(`${dir}/bad-empty.mp4`, new Uint8Array());
-    await Deno.writeTextFile(`${dir}/bad-text.mp4`, "This is a text file, not a video.\n".repeat(20));
+    await Deno.writeTextFile(
+      `${dir}/bad-text.mp4`,
+      "This is a text file, not a video.\n".repeat(20),
+    );
     const garbage = new Uint8Array(50_000);
     for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 2654435761) >>> 24;
     garbage[0] = 0;

@@ -38,7 +38,16 @@ Deno.test("parseRational reduces and refuses 0/0", () => {
 });
 
 Deno.test("normalizeRotation maps any angle to a quarter turn in 0..270", () => {
-  assert.deepEqual([0, 90, -90, 180, -180, 270, 360, 450].map(normalizeRotation), [0, 90, 270, 180, 180, 270, 0, 90]);
+  assert.deepEqual([0, 90, -90, 180, -180, 270, 360, 450].map(normalizeRotation), [
+    0,
+    90,
+    270,
+    180,
+    180,
+    270,
+    0,
+    90,
+  ]);
 });
 
 Deno.test("parseProbeOutput builds VideoInfo with audio", () => {
@@ -58,7 +67,11 @@ Deno.test("parseProbeOutput builds VideoInfo with audio", () => {
 });
 
 Deno.test("parseProbeOutput swaps the size for a 90° display matrix (ffprobe prints -90)", () => {
-  const { info } = parseProbeOutput(json([video({ side_data_list: [{ side_data_type: "Display Matrix", rotation: -90 }] })]), "", "x");
+  const { info } = parseProbeOutput(
+    json([video({ side_data_list: [{ side_data_type: "Display Matrix", rotation: -90 }] })]),
+    "",
+    "x",
+  );
   assert.equal(info.rotation, 90);
   assert.equal(info.width, 1080);
   assert.equal(info.height, 1920);
@@ -68,7 +81,11 @@ Deno.test("parseProbeOutput swaps the size for a 90° display matrix (ffprobe pr
 });
 
 Deno.test("parseProbeOutput falls back to counted packets, then to an estimate", () => {
-  const counted = parseProbeOutput(json([video({ nb_frames: undefined, nb_read_packets: "299" })]), "", "x");
+  const counted = parseProbeOutput(
+    json([video({ nb_frames: undefined, nb_read_packets: "299" })]),
+    "",
+    "x",
+  );
   assert.equal(counted.info.frameCount, 299);
   assert.equal(counted.frameCountSource, "counted");
   const estimated = parseProbeOutput(json([video({ nb_frames: undefined })]), "", "x");
@@ -77,12 +94,28 @@ Deno.test("parseProbeOutput falls back to counted packets, then to an estimate",
 });
 
 Deno.test("parseProbeOutput refuses non-videos with a reason", () => {
-  assert.equal(reason(() => parseProbeOutput("{}", "x: Invalid data found when processing input", "x")), "not-video");
+  assert.equal(
+    reason(() => parseProbeOutput("{}", "x: Invalid data found when processing input", "x")),
+    "not-video",
+  );
   assert.equal(reason(() => parseProbeOutput("{}", "[mov] moov atom not found", "x")), "truncated");
   assert.equal(reason(() => parseProbeOutput(json([aac]), "", "x")), "audio-only");
-  assert.equal(reason(() => parseProbeOutput(json([video({ codec_name: "png" })], "png_pipe"), "", "x")), "image");
+  assert.equal(
+    reason(() => parseProbeOutput(json([video({ codec_name: "png" })], "png_pipe"), "", "x")),
+    "image",
+  );
   assert.equal(reason(() => parseProbeOutput(json([video({ width: 0 })]), "", "x")), "not-video");
-  assert.equal(reason(() => parseProbeOutput(json([video({ avg_frame_rate: "0/0", r_frame_rate: "0/0" })]), "", "x")), "not-video");
+  assert.equal(
+    reason(() =>
+      parseProbeOutput(json([video({ avg_frame_rate: "0/0", r_frame_rate: "0/0" })]), "", "x")
+    ),
+    "not-video",
+  );
   // cover art is not a video stream
-  assert.equal(reason(() => parseProbeOutput(json([aac, video({ disposition: { attached_pic: 1 } })]), "", "x")), "audio-only");
+  assert.equal(
+    reason(() =>
+      parseProbeOutput(json([aac, video({ disposition: { attached_pic: 1 } })]), "", "x")
+    ),
+    "audio-only",
+  );
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+// @ts-types="../../src/codec/ring.d.ts"
 import { ByteRing, RingCancelledError } from "../../src/codec/ring.js";
 
 Deno.test("ByteRing rounds capacity up to a power of two and validates", () => {
@@ -67,7 +68,9 @@ Deno.test("ByteRing.readBlocking works from a worker blocked in Atomics.wait", a
     type: "module",
   });
   try {
-    const result = new Promise<{ sum: number; count: number }>((resolve) => worker.onmessage = (e) => resolve(e.data));
+    const result = new Promise<{ sum: number; count: number }>((resolve) =>
+      worker.onmessage = (e) => resolve(e.data)
+    );
     worker.postMessage(ring.buffer);
     let sum = 0;
     for (let i = 0; i < 20; i++) {

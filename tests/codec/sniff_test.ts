@@ -16,15 +16,26 @@ function cat(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
-const reader = (bytes: Uint8Array) => (at: number, len: number) => Promise.resolve(bytes.slice(at, at + len));
+const reader = (bytes: Uint8Array) => (at: number, len: number) =>
+  Promise.resolve(bytes.slice(at, at + len));
 
 Deno.test("sniffHead tells empty, images, text and binary apart", () => {
   assert.deepEqual(sniffHead(new Uint8Array()), { kind: "empty" });
-  assert.deepEqual(sniffHead(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0])), { kind: "image", format: "PNG" });
-  assert.deepEqual(sniffHead(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])), { kind: "image", format: "JPEG" });
-  assert.deepEqual(sniffHead(new TextEncoder().encode("hello, this is not a video\n")), { kind: "text" });
+  assert.deepEqual(sniffHead(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0])), {
+    kind: "image",
+    format: "PNG",
+  });
+  assert.deepEqual(sniffHead(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])), {
+    kind: "image",
+    format: "JPEG",
+  });
+  assert.deepEqual(sniffHead(new TextEncoder().encode("hello, this is not a video\n")), {
+    kind: "text",
+  });
   assert.deepEqual(sniffHead(cat(box("ftyp", 24), box("moov", 16))), { kind: "binary" });
-  assert.deepEqual(sniffHead(new TextEncoder().encode("YUV4MPEG2 W2 H2 F25:1\nFRAME\n")), { kind: "binary" });
+  assert.deepEqual(sniffHead(new TextEncoder().encode("YUV4MPEG2 W2 H2 F25:1\nFRAME\n")), {
+    kind: "binary",
+  });
 });
 
 Deno.test("walkTopLevelBoxes finds moov/mdat and flags a cut file", async () => {
@@ -44,6 +55,9 @@ Deno.test("walkTopLevelBoxes finds moov/mdat and flags a cut file", async () => 
 
 Deno.test("mp4StreamLayout: moov first streams, mdat first needs the whole file", () => {
   assert.equal(mp4StreamLayout(cat(box("ftyp", 24), box("moov", 40))), "stream");
-  assert.equal(mp4StreamLayout(cat(box("ftyp", 24), box("free", 8), box("mdat", 16))), "whole-file");
+  assert.equal(
+    mp4StreamLayout(cat(box("ftyp", 24), box("free", 8), box("mdat", 16))),
+    "whole-file",
+  );
   assert.equal(mp4StreamLayout(box("ftyp", 24).subarray(0, 20)), "need-more");
 });

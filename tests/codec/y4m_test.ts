@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+// @ts-types="../../src/codec/y4m.d.ts"
 import { parseY4mHeader, Y4mFormatError, Y4mParser } from "../../src/codec/y4m.js";
 import { FrameAssembler } from "../../src/codec/raw_frames.ts";
 import { CodecError } from "../../src/codec/errors.ts";
@@ -7,7 +8,9 @@ const enc = new TextEncoder();
 
 function y4m(width: number, height: number, frames: number): Uint8Array {
   const size = width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
-  const parts: Uint8Array[] = [enc.encode(`YUV4MPEG2 W${width} H${height} F30000:1001 Ip A1:1 C420jpeg\n`)];
+  const parts: Uint8Array[] = [
+    enc.encode(`YUV4MPEG2 W${width} H${height} F30000:1001 Ip A1:1 C420jpeg\n`),
+  ];
   for (let i = 0; i < frames; i++) {
     parts.push(enc.encode("FRAME\n"));
     parts.push(new Uint8Array(size).fill(i + 1));
@@ -23,7 +26,12 @@ function y4m(width: number, height: number, frames: number): Uint8Array {
 
 Deno.test("parseY4mHeader reads size, rate and colorspace", () => {
   const h = parseY4mHeader("YUV4MPEG2 W161 H91 F30000:1001 Ip A1:1 C420mpeg2 XYSCSS=420MPEG2");
-  assert.deepEqual(h, { width: 161, height: 91, fps: { num: 30000, den: 1001 }, colorspace: "420mpeg2" });
+  assert.deepEqual(h, {
+    width: 161,
+    height: 91,
+    fps: { num: 30000, den: 1001 },
+    colorspace: "420mpeg2",
+  });
 });
 
 Deno.test("parseY4mHeader refuses other formats, bad sizes and non-4:2:0", () => {
@@ -44,7 +52,12 @@ Deno.test("Y4mParser assembles frames split across chunks of any size", () => {
       assert.equal(parser.push(chunk, (f) => frames.push(f)), chunk.length);
     }
     parser.finish();
-    assert.deepEqual(header, { width: 5, height: 3, fps: { num: 30000, den: 1001 }, colorspace: "420jpeg" });
+    assert.deepEqual(header, {
+      width: 5,
+      height: 3,
+      fps: { num: 30000, den: 1001 },
+      colorspace: "420jpeg",
+    });
     assert.equal(frames.length, 4, `chunk size ${chunkSize}`);
     frames.forEach((f, i) => {
       assert.equal(f.length, 27);

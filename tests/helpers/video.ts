@@ -122,7 +122,11 @@ async function make(o: Required<SampleVideoOptions>): Promise<string> {
   return host;
 }
 
-function boxes(data: Uint8Array, start: number, end: number): { type: string; at: number; size: number }[] {
+function boxes(
+  data: Uint8Array,
+  start: number,
+  end: number,
+): { type: string; at: number; size: number }[] {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out = [];
   for (let at = start; at + 8 <= end;) {
@@ -142,11 +146,16 @@ export function setMp4Rotation(data: Uint8Array, degrees: number): Uint8Array {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const moov = boxes(data, 0, data.length).find((b) => b.type === "moov");
   if (!moov) throw new Error("no moov box");
-  for (const trak of boxes(data, moov.at + 8, moov.at + moov.size).filter((b) => b.type === "trak")) {
+  for (
+    const trak of boxes(data, moov.at + 8, moov.at + moov.size).filter((b) => b.type === "trak")
+  ) {
     const children = boxes(data, trak.at + 8, trak.at + trak.size);
     const mdia = children.find((b) => b.type === "mdia");
-    const hdlr = mdia && boxes(data, mdia.at + 8, mdia.at + mdia.size).find((b) => b.type === "hdlr");
-    if (!hdlr || String.fromCharCode(...data.subarray(hdlr.at + 16, hdlr.at + 20)) !== "vide") continue;
+    const hdlr = mdia &&
+      boxes(data, mdia.at + 8, mdia.at + mdia.size).find((b) => b.type === "hdlr");
+    if (
+      !hdlr || String.fromCharCode(...data.subarray(hdlr.at + 16, hdlr.at + 20)) !== "vide"
+    ) continue;
     const tkhd = children.find((b) => b.type === "tkhd")!;
     const version = data[tkhd.at + 8];
     const matrixAt = tkhd.at + 12 + (version === 1 ? 32 : 20) + 8 + 8;

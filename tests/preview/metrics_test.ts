@@ -85,11 +85,12 @@ Deno.test("VframeMetrics: a failing or hanging queue is reported down, not throw
 Deno.test("VframeMetrics: arguments are checked", () => {
   const m = new VframeMetrics();
   assert.throws(
-    () => m.frameDone({ ok: true, retried: false, latencyMs: -1 }),
-    /latencyMs.*got -1/,
+    () => m.frameDone({ ok: true, retried: false, latencyMs: NaN }),
+    /latencyMs must be a finite number of milliseconds, got NaN/,
   );
   assert.throws(
-    () => m.frameDone({ ok: true, retried: false, latencyMs: NaN }),
+    // deno-lint-ignore no-explicit-any
+    () => m.frameDone({ ok: true, retried: false, latencyMs: "5" as any }),
     PreviewOptionsError,
   );
   // deno-lint-ignore no-explicit-any
@@ -97,6 +98,17 @@ Deno.test("VframeMetrics: arguments are checked", () => {
   assert.throws(() => m.stage("decode", Infinity), /ms must be/);
   assert.throws(() => m.inFlight(NaN), /delta must be a finite number/);
   assert.throws(() => new VframeMetrics({ queueTimeoutMs: 0 }), PreviewOptionsError);
+});
+
+Deno.test("VframeMetrics: a negative duration (clock stepped back) counts as 0", async () => {
+  const m = new VframeMetrics();
+  m.frameDone({ ok: true, retried: false, latencyMs: -3 });
+  m.stage("encode", -1);
+  const v = parseMetrics(await m.render(new JobRegistry()));
+  assert.equal(v.get("vframe_frame_latency_seconds_sum"), 0);
+  assert.equal(v.get('vframe_frame_latency_seconds_bucket{le="0.005"}'), 1);
+  assert.equal(v.get('vframe_stage_duration_seconds_sum{stage="encode"}'), 0);
+  assert.equal(v.get('vframe_stage_duration_seconds_count{stage="encode"}'), 1);
 });
 
 Deno.test("VframeMetrics: two instances keep separate figures", async () => {

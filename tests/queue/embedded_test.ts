@@ -28,6 +28,7 @@ Deno.test("EmbeddedQueue: results equal FilterEngine's, spread over the threads"
     const workers = await queue.workers();
     assert.equal(workers.length, 2);
     assert.equal(workers.reduce((a, w) => a + w.processed, 0), 12);
+    assert.ok(workers.every((w) => w.busy === 0));
     assert.equal(await queue.depth(), 0);
   } finally {
     await queue.close();
@@ -54,7 +55,10 @@ Deno.test("EmbeddedQueue: flaky frames retried, failing frames give up after att
     const failed = outcomes[2];
     assert.equal(failed.ok, false);
     assert.equal(failed.attempts, 3);
-    assert.match(!failed.ok ? failed.reason : "", /FaultInjectedError: injected fault on frame 2, attempt 3/);
+    assert.match(
+      !failed.ok ? failed.reason : "",
+      /FaultInjectedError: injected fault on frame 2, attempt 3/,
+    );
     // backoff 20 ms then 40 ms before the 2nd and 3rd attempts of frame 2
     assert.ok(elapsed >= 55, `3 attempts with backoff took only ${elapsed} ms`);
   } finally {
@@ -62,7 +66,7 @@ Deno.test("EmbeddedQueue: flaky frames retried, failing frames give up after att
   }
 });
 
-Deno.test("EmbeddedQueue: a hanging filter times out, its thread is replaced, others still run", async () => {
+Deno.test("EmbeddedQueue: a hanging frame times out on every attempt, the others still run", async () => {
   const queue = await EmbeddedQueue.create({
     threads: 2,
     fault: "hang=1",
@@ -80,8 +84,39 @@ Deno.test("EmbeddedQueue: a hanging filter times out, its thread is replaced, ot
     assert.ok(elapsed >= 550 && elapsed < 5000, `two 300 ms timeouts took ${elapsed} ms`);
     for (const i of [0, 2, 3]) assert.deepEqual(okOf(outcomes[i]).data, await expected(tasks[i]));
     // the pool still has two working threads
-    const again = await Promise.all(makeTasks("job-c2", 4).map((t) => queue.process(t)));
-    assert.ok(again.every((o) => o.ok));
+    const again = makeTasks("job-c2", 4).filter((t) => t.index !== 1);
+    for (const o of await Promise.all(again.map((t) => queue.process(t)))) okOf(o);
+  } finally {
+    await queue.close();
+  }
+});
+
+Deno.test("EmbeddedQueue: a slow thread is terminated by the pool's time limit", async () => {
+  // slow=0 busy-waits the filter thread for 1 s; the 300 ms limit makes the pool replace it
+  const queue = await EmbeddedQueue.create({
+    threads: 1,
+    fault: "slow=0",
+    policy: { attempts: 1, attemptTimeoutMs: 300 },
+  });
+  try {
+    const [slow, fine] = makeTasks("job-s", 2);
+    const o = await queue.process(slow);
+    assert.deepEqual([o.ok, !o.ok && o.reason, o.attempts], [false, "timeout after 300 ms", 1]);
+    // the replacement thread filters the next frame
+    assert.deepEqual(okOf(await queue.process(fine)).data, await expected(fine));
+  } finally {
+    await queue.close();
+  }
+});
+
+Deno.test("EmbeddedQueue: a chain the filters reject fails at once, without retries", async () => {
+  const queue = await EmbeddedQueue.create({ threads: 1, fault: "", policy: { attempts: 3 } });
+  try {
+    const [task] = makeTasks("job-x", 1, 0, "nope");
+    const o = await queue.process(task);
+    assert.equal(o.ok, false);
+    assert.equal(o.attempts, 1);
+    assert.match(!o.ok ? o.reason : "", /^FilterChainError: unknown filter 'nope'/);
   } finally {
     await queue.close();
   }
@@ -129,7 +164,7 @@ Deno.test("EmbeddedQueue: cancelJob resolves frames in flight and later ones as 
   });
   try {
     const tasks = makeTasks("job-f", 3);
-    const other = makeTasks("job-g", 1)[0];
+    const other = makeTasks("job-g", 4)[3]; // index 3: no fault
     const pending = tasks.map((t) => queue.process(t));
     await new Promise((r) => setTimeout(r, 100));
     const t0 = performance.now();

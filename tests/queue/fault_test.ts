@@ -19,6 +19,8 @@ Deno.test("parseFault: kinds, lists, ranges and separators", () => {
   assert.deepEqual(sorted(a.hang), [4]);
   const b = parseFault("fail=3,7,flaky=2,5,hang=4");
   assert.deepEqual([sorted(b.fail), sorted(b.flaky), sorted(b.hang)], [[3, 7], [2, 5], [4]]);
+  const d = parseFault("slow=8");
+  assert.deepEqual(sorted(d.slow), [8]);
   const c = parseFault("flaky=0-3,10");
   assert.deepEqual(sorted(c.flaky), [0, 1, 2, 3, 10]);
   assert.equal(isNoFault(c), false);
@@ -34,14 +36,19 @@ Deno.test("parseFault: errors point at the bad token", () => {
     ["fail=5-2", /bad frame range '5-2'/],
   ];
   for (const [text, re] of cases) {
-    assert.throws(() => parseFault(text), (e: Error) => e instanceof FaultSpecError && re.test(e.message), text);
+    assert.throws(
+      () => parseFault(text),
+      (e: Error) => e instanceof FaultSpecError && re.test(e.message),
+      text,
+    );
   }
 });
 
-Deno.test("faultAction: fail always, flaky on attempt 1 only, hang always", () => {
-  const plan = parseFault("fail=1;flaky=2;hang=3");
+Deno.test("faultAction: fail always, flaky on attempt 1 only, hang and slow always", () => {
+  const plan = parseFault("fail=1;flaky=2;hang=3;slow=4,2");
+  assert.deepEqual([1, 2].map((a) => faultAction(plan, 4, a)), ["slow", "slow"]);
   assert.deepEqual([1, 2, 3].map((a) => faultAction(plan, 1, a)), ["fail", "fail", "fail"]);
-  assert.deepEqual([1, 2, 3].map((a) => faultAction(plan, 2, a)), ["fail", "none", "none"]);
+  assert.deepEqual([1, 2, 3].map((a) => faultAction(plan, 2, a)), ["fail", "slow", "slow"]);
   assert.deepEqual([1, 2].map((a) => faultAction(plan, 3, a)), ["hang", "hang"]);
   assert.equal(faultAction(plan, 0, 1), "none");
 });

@@ -8,8 +8,8 @@ import type { FrameTask } from "../../src/queue/types.ts";
 export const W = 32;
 export const H = 19;
 
-/** A chain with a real effect on every byte, in canonical form. */
-export const CHAIN = formatChain(parseChain("invert"));
+/** A chain with a real effect on every byte (wasm SIMD blur, then invert), canonical form. */
+export const CHAIN = formatChain(parseChain("blur=sigma=1.5,invert"));
 
 /** A deterministic pseudo-random frame (xorshift32, seeded by `seed`). */
 export function makeFrame(seed: number, width = W, height = H): Uint8Array {
@@ -26,15 +26,15 @@ export function makeFrame(seed: number, width = W, height = H): Uint8Array {
   return out;
 }
 
-/** `count` tasks of job `jobId`, frame i seeded by i. */
-export function makeTasks(jobId: string, count: number, chain = CHAIN): FrameTask[] {
-  return Array.from({ length: count }, (_, index) => ({
+/** `count` tasks of job `jobId` with indices `from`… (default 0), frame i seeded by i + 1. */
+export function makeTasks(jobId: string, count: number, from = 0, chain = CHAIN): FrameTask[] {
+  return Array.from({ length: count }, (_, i) => ({
     jobId,
-    index,
+    index: from + i,
     width: W,
     height: H,
     chain,
-    data: makeFrame(index + 1),
+    data: makeFrame(from + i + 1),
   }));
 }
 

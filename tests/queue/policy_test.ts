@@ -26,7 +26,10 @@ Deno.test("resolvePolicy rejects bad fields, naming the field and the value", ()
     [{ deadlineMs: "5" }, /policy\.deadlineMs .* got 5/],
   ];
   for (const [p, re] of cases) {
-    assert.throws(() => resolvePolicy(p), (e: Error) => e instanceof QueueOptionError && re.test(e.message));
+    assert.throws(
+      () => resolvePolicy(p),
+      (e: Error) => e instanceof QueueOptionError && re.test(e.message),
+    );
   }
 });
 
@@ -42,7 +45,12 @@ Deno.test("backoffDelay equals BullMQ's exponential backoff (both backends wait 
   for (const backoffMs of [0, 7, 100, 250]) {
     const p = resolvePolicy({ backoffMs });
     for (let attempt = 1; attempt <= 6; attempt++) {
-      const bull = Backoffs.calculate({ type: "exponential", delay: backoffMs }, attempt, new Error(), undefined as never);
+      const bull = Backoffs.calculate(
+        { type: "exponential", delay: backoffMs },
+        attempt,
+        new Error(),
+        undefined as never,
+      );
       assert.equal(backoffDelay(p, attempt), bull, `backoffMs=${backoffMs} attempt=${attempt}`);
     }
   }

@@ -30,8 +30,25 @@ export function clamp8(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
-/** Box mean of radius r over a line: q15(S >> shift, m) (boxNormaliser), mirrored ends. */
+/**
+ * Box mean of radius r over a line: q15(S >> shift, m) (boxNormaliser) of the window sum S,
+ * mirrored ends. The window sum slides (add the sample entering, drop the one leaving).
+ */
 export function boxLine(line: Uint8Array, r: number): Uint8Array {
+  const n = line.length;
+  const out = new Uint8Array(n);
+  const { m, shift } = boxNormaliser(2 * r + 1);
+  let s = 0;
+  for (let i = -r; i <= r; i++) s += line[mirror(i, n)];
+  for (let y = 0; y < n; y++) {
+    out[y] = q15(s >> shift, m);
+    s += line[mirror(y + r + 1, n)] - line[mirror(y - r, n)];
+  }
+  return out;
+}
+
+/** boxLine by its definition: the window sum recomputed for every sample (slow; for tests). */
+export function boxLineNaive(line: Uint8Array, r: number): Uint8Array {
   const n = line.length;
   const out = new Uint8Array(n);
   const { m, shift } = boxNormaliser(2 * r + 1);

@@ -8,7 +8,8 @@ import { CodecError } from "../errors.ts";
 import { failureFromStderr } from "../failure.ts";
 import { FrameBuffer } from "../frame_buffer.ts";
 import type { DecodeSource, RawDecoder, RawDecoderOptions } from "../raw_codec.ts";
-import { Y4mParser, type Y4mHeader } from "../y4m.js";
+// @ts-types="../y4m.d.ts"
+import { type Y4mHeader, Y4mParser } from "../y4m.js";
 import { kill, spawn } from "./process.ts";
 
 /** Starts `ffmpeg` decoding `source`. */
@@ -19,7 +20,7 @@ export function startNativeDecoder(source: DecodeSource, options: RawDecoderOpti
     ...decodeArgs({
       input: streamed ? "pipe:0" : source.path,
       output: "pipe:1",
-      unseekableInput: streamed,
+      // a pipe is never seeked; `-seekable` exists only for file inputs
     }),
   ];
   const { child, stderr } = spawn("ffmpeg", args, {

@@ -111,7 +111,13 @@ async function run({ module, job }) {
     }
     const exitCode = job.tool === "ffprobe" ? core.ffprobe(...job.args) : core.exec(...job.args);
     core.reset();
-    post({ type: "done", exitCode, stdout: stdout.join("\n"), stderr: stderr.join("\n"), error: failure });
+    post({
+      type: "done",
+      exitCode,
+      stdout: stdout.join("\n"),
+      stderr: stderr.join("\n"),
+      error: failure,
+    });
   } catch (error) {
     post({
       type: "done",
@@ -133,6 +139,12 @@ async function run({ module, job }) {
 
 self.onmessage = (event) => {
   run(event.data).catch((error) => {
-    post({ type: "done", exitCode: -1, stdout: "", stderr: "", error: String(error?.stack ?? error) });
+    post({
+      type: "done",
+      exitCode: -1,
+      stdout: "",
+      stderr: "",
+      error: String(error?.stack ?? error),
+    });
   });
 };

@@ -8,8 +8,9 @@ import { CodecError } from "../errors.ts";
 import { failureFromStderr } from "../failure.ts";
 import { FrameBuffer } from "../frame_buffer.ts";
 import type { DecodeSource, RawDecoder, RawDecoderOptions } from "../raw_codec.ts";
+// @ts-types="../ring.d.ts"
 import { ByteRing } from "../ring.js";
-import type { Y4mHeader } from "../y4m.js";
+import type { Y4mHeader } from "../y4m.d.ts";
 import { startWasmJob } from "./host.ts";
 import { CONTROL, type WasmJob } from "./protocol.ts";
 import { wasmInputPath } from "./paths.ts";

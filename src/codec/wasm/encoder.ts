@@ -8,6 +8,7 @@ import { CodecError } from "../errors.ts";
 import { failureFromStderr } from "../failure.ts";
 import { frameSize } from "../frame.ts";
 import type { RawEncoder } from "../raw_codec.ts";
+// @ts-types="../ring.d.ts"
 import { ByteRing, RingCancelledError } from "../ring.js";
 import type { Rational } from "../types.ts";
 import { startWasmJob, type WasmResult } from "./host.ts";
@@ -24,11 +25,17 @@ export interface WasmEncoderOptions {
   preset: string;
   audio?: { input: string; actions: AudioAction[]; videoOffset: number };
   inputName: string;
+  /** MP4 video timescale (default: ffmpeg's choice). */
+  timescale?: number;
+  /** Frame ring size in bytes (default: the larger of 4 MiB and 3 frames). */
+  ringBytes?: number;
 }
 
 /** Starts ffmpeg.wasm encoding. */
 export function startWasmEncoder(options: WasmEncoderOptions): RawEncoder {
-  const ring = ByteRing.create(Math.max(4 << 20, 3 * frameSize(options.width, options.height)));
+  const ring = ByteRing.create(
+    options.ringBytes ?? Math.max(4 << 20, 3 * frameSize(options.width, options.height)),
+  );
   const output = "/out/output.mp4";
   const audioPath = options.audio ? wasmInputPath(options.audio.input, "audio") : undefined;
   const args = encodeArgs({
@@ -40,13 +47,23 @@ export function startWasmEncoder(options: WasmEncoderOptions): RawEncoder {
     crf: options.crf,
     preset: options.preset,
     audio: options.audio && audioPath ? { ...options.audio, input: audioPath } : undefined,
+    timescale: options.timescale,
   });
   const files = [{ path: output, host: options.output, write: true }];
-  if (options.audio && audioPath) files.push({ path: audioPath, host: options.audio.input, write: false });
-  const run = startWasmJob({ tool: "ffmpeg", args, files, ringInputs: [{ path: "/dev/vin", buffer: ring.buffer }] });
+  if (options.audio && audioPath) {
+    files.push({ path: audioPath, host: options.audio.input, write: false });
+  }
+  const run = startWasmJob({
+    tool: "ffmpeg",
+    args,
+    files,
+    ringInputs: [{ path: "/dev/vin", buffer: ring.buffer }],
+  });
   let result: WasmResult | undefined;
   let crash: unknown;
-  const finished = run.done.then((r) => result = r, (error) => crash = error).finally(() => ring.cancel());
+  const finished = run.done.then((r) => result = r, (error) => crash = error).finally(() =>
+    ring.cancel()
+  );
 
   const failure = async (): Promise<Error> => {
     await finished;

@@ -4,7 +4,7 @@
  * caller's event loop stays free).
  */
 import { CodecError } from "../errors.ts";
-import type { Y4mHeader } from "../y4m.js";
+import type { Y4mHeader } from "../y4m.d.ts";
 import type { WasmJob, WorkerMessage, WorkerRequest } from "./protocol.ts";
 
 let compiled: Promise<WebAssembly.Module> | undefined;
@@ -82,7 +82,9 @@ export function startWasmJob(job: WasmJob, handlers: WasmJobHandlers = {}): Wasm
       worker.postMessage(request);
     }, (error) => {
       stop();
-      reject(new CodecError(`cannot load ffmpeg.wasm core: ${error}`, { backend: "wasm", cause: error }));
+      reject(
+        new CodecError(`cannot load ffmpeg.wasm core: ${error}`, { backend: "wasm", cause: error }),
+      );
     });
   });
   return {

@@ -3,7 +3,8 @@
  * One worker runs one job (one `ffmpeg` or `ffprobe` command) on a fresh core, then is terminated.
  * (The worker is plain JavaScript, core_worker.js; these types document what it sends.)
  */
-import type { Y4mHeader } from "../y4m.js";
+import type { Y4mHeader } from "../y4m.d.ts";
+// @ts-types="./control.d.ts"
 export { CONTROL } from "./control.js";
 
 /** A host file exposed inside the wasm file system, read/written on demand (never loaded whole). */

@@ -33,6 +33,7 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0
   padding: 0.75rem 1rem; min-width: 0;
 }
 .panel h2 { font-size: 1rem; margin: 0 0 0.5rem; }
+.panel p, .panel dd, .panel figcaption { overflow-wrap: anywhere; }
 .panel h3 { font-size: 0.95rem; margin: 1rem 0 0.4rem; }
 .jobs, .workers, .bars { list-style: none; margin: 0; padding: 0; }
 .job + .job { margin-top: 0.4rem; }
@@ -70,8 +71,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0
 .stats div { min-width: 0; }
 .stats dt { font-size: 0.75rem; color: var(--muted); }
 .stats dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
-.frames { display: grid; gap: 0.75rem; grid-template-columns: 1fr; }
-@media (min-width: 560px) { .frames { grid-template-columns: 1fr 1fr; } }
+.frames { display: grid; gap: 0.5rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+@media (min-width: 560px) { .frames { gap: 0.75rem; } }
 .frames figure { margin: 0; min-width: 0; }
 .frames img {
   display: block; width: 100%; height: auto; background: #000; border-radius: 4px;

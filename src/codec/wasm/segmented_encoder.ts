@@ -1,0 +1,162 @@
+/**
+ * Parallel encoding for ffmpeg.wasm, whose x264 runs on one thread: frames are cut into
+ * segments of `segmentFrames` frames; segment k goes to encoder slot k mod `workers`, each
+ * segment an independent MP4 (starting with a keyframe) encoded by its own ffmpeg.wasm worker
+ * into a temporary file; at the end one short stream-copy job joins the segments (concat
+ * demuxer), adds the audio and `+faststart`. Frame times stay exact: every segment and the result
+ * use the timescale `fps.num`, so each frame lasts exactly `fps.den` ticks.
+ *
+ * Memory: each busy slot holds one segment's frames in its ring (the producer moves on to the
+ * next slot instead of waiting), so memory is bounded by `workers × segmentFrames` frames,
+ * whatever the video's length. The cost: a keyframe per segment (slightly larger files).
+ */
+import type { AudioAction } from "../args.ts";
+import { concatArgs } from "../args.ts";
+import { CodecError } from "../errors.ts";
+import { frameSize } from "../frame.ts";
+import type { RawEncoder } from "../raw_codec.ts";
+import type { Rational } from "../types.ts";
+import { execWasm } from "./exec.ts";
+import { startWasmEncoder } from "./encoder.ts";
+import { wasmInputPath } from "./paths.ts";
+import type { HostFileMount } from "./protocol.ts";
+
+/** Options for {@link startSegmentedWasmEncoder}. */
+export interface SegmentedEncoderOptions {
+  /** Host path of the (temporary) MP4 to write. */
+  output: string;
+  width: number;
+  height: number;
+  fps: Rational;
+  crf: number;
+  preset: string;
+  audio?: { input: string; actions: AudioAction[]; videoOffset: number };
+  inputName: string;
+  /** Segments encoded at once (≥ 2). */
+  workers: number;
+  /** Frames per segment (≥ 1). */
+  segmentFrames: number;
+}
+
+/** Largest ring a slot gets by default: segments are shortened to fit. */
+const SLOT_RING_BYTES = 64 << 20;
+
+/**
+ * Frames per segment by default: one second of video, shortened so a segment fits in 64 MiB
+ * (20 frames at 1080p), never under 8.
+ */
+export function defaultSegmentFrames(width: number, height: number, fps: Rational): number {
+  const second = Math.max(1, Math.round(fps.num / fps.den));
+  const fit = Math.floor(SLOT_RING_BYTES / frameSize(width, height));
+  return Math.max(8, Math.min(second, fit));
+}
+
+interface Slot {
+  encoder?: RawEncoder;
+  /** The slot's previous segment finishing. */
+  finishing: Promise<void>;
+}
+
+/** Starts a segmented encoder. */
+export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): RawEncoder {
+  const { workers, segmentFrames, fps } = options;
+  if (!Number.isInteger(workers) || workers < 2) {
+    throw new RangeError(`segmented encoding needs workers >= 2, got ${workers}`);
+  }
+  if (!Number.isInteger(segmentFrames) || segmentFrames < 1) {
+    throw new RangeError(`segmentFrames must be an integer >= 1, got ${segmentFrames}`);
+  }
+  const frameBytes = frameSize(options.width, options.height);
+  const dir = Deno.makeTempDirSync({ prefix: "vframe-segments-" });
+  const slots: Slot[] = Array.from({ length: workers }, () => ({ finishing: Promise.resolve() }));
+  const segments: string[] = [];
+  let written = 0;
+  let failure: unknown;
+  let aborted = false;
+
+  const watch = (promise: Promise<void>): Promise<void> => {
+    const watched = promise.catch((error) => {
+      failure ??= error;
+      throw error;
+    });
+    watched.catch(() => {});
+    return watched;
+  };
+
+  const removeDir = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+
+  return {
+    async write(data) {
+      if (failure) throw failure;
+      const segment = Math.floor(written / segmentFrames);
+      const slot = slots[segment % workers];
+      if (written % segmentFrames === 0) {
+        await slot.finishing;
+        if (failure) throw failure;
+        const path = `${dir}/segment-${String(segment).padStart(6, "0")}.mp4`;
+        segments.push(path);
+        slot.encoder = startWasmEncoder({
+          output: path,
+          width: options.width,
+          height: options.height,
+          fps,
+          crf: options.crf,
+          preset: options.preset,
+          inputName: options.inputName,
+          timescale: fps.num,
+          ringBytes: Math.min(1 << 30, segmentFrames * frameBytes),
+        });
+      }
+      await slot.encoder!.write(data);
+      written++;
+      if (written % segmentFrames === 0) {
+        slot.finishing = watch(slot.encoder!.finish());
+        slot.encoder = undefined;
+      }
+    },
+    async finish() {
+      try {
+        for (const slot of slots) {
+          if (slot.encoder) {
+            slot.finishing = watch(slot.encoder.finish());
+            slot.encoder = undefined;
+          }
+        }
+        await Promise.all(slots.map((slot) => slot.finishing));
+        if (segments.length === 0) throw new CodecError("no frames were written");
+        const list = `${dir}/segments.ffconcat`;
+        const files: HostFileMount[] = segments.map((host, i) => ({
+          path: `/in/segment-${i}.mp4`,
+          host,
+        }));
+        await Deno.writeTextFile(
+          list,
+          "ffconcat version 1.0\n" + files.map((f) => `file '${f.path}'\n`).join(""),
+        );
+        files.push({ path: "/in/segments.ffconcat", host: list });
+        const audioPath = options.audio ? wasmInputPath(options.audio.input, "audio") : undefined;
+        if (options.audio && audioPath) files.push({ path: audioPath, host: options.audio.input });
+        files.push({ path: "/out/output.mp4", host: options.output, write: true });
+        await execWasm(
+          concatArgs({
+            list: "/in/segments.ffconcat",
+            output: "/out/output.mp4",
+            timescale: fps.num,
+            audio: options.audio && audioPath ? { ...options.audio, input: audioPath } : undefined,
+          }),
+          { files },
+        );
+      } finally {
+        await removeDir();
+      }
+    },
+    async abort() {
+      if (aborted) return;
+      aborted = true;
+      failure ??= new CodecError("encoder aborted");
+      await Promise.allSettled(slots.map((slot) => slot.encoder?.abort()));
+      await Promise.allSettled(slots.map((slot) => slot.finishing));
+      await removeDir();
+    },
+  };
+}

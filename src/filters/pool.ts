@@ -1,0 +1,343 @@
+/**
+ * FilterPool: FilterEngines on a pool of Deno Workers (pool_worker.ts), one frame per thread at
+ * a time. Used by the offline filter command, the embedded queue backend and the BullMQ worker
+ * process. The time limit of a frame is enforced by terminating the thread that runs it (a
+ * synchronous wasm kernel cannot be interrupted otherwise) and starting a fresh one.
+ */
+import { planeLayout } from "../codec/frame.ts";
+import {
+  FilterChainError,
+  FilterPoolClosedError,
+  FilterThreadError,
+  FilterTimeoutError,
+} from "./errors.ts";
+import { parseChain } from "./parse.ts";
+import type { RunMessage, ThreadMessage } from "./pool_protocol.ts";
+import type { FilterChain } from "./types.ts";
+import { validateChain } from "./validate.ts";
+
+/** The result of one run. */
+export interface PoolResult {
+  /** The filtered frame (a new buffer owned by the caller). */
+  data: Uint8Array;
+  /** Index of the thread in the pool (0 ≤ thread < size; a replaced thread keeps its index). */
+  thread: number;
+  /** Time the thread spent filtering, in milliseconds (not counting queueing or transfer). */
+  ms: number;
+}
+
+/** Options of {@link FilterPool.create}. */
+export interface FilterPoolOptions {
+  /** Number of threads (default `navigator.hardwareConcurrency`); an integer from 1 to 256. */
+  size?: number;
+}
+
+/** Options of {@link FilterPool.run}. */
+export interface PoolRunOptions {
+  /**
+   * Time limit in milliseconds, counted from when a thread starts the frame (default: none).
+   * On expiry the thread is terminated and replaced and the run rejects with FilterTimeoutError.
+   */
+  timeoutMs?: number;
+  /** Aborting rejects the run with the signal's reason (an AbortError DOMException by default). */
+  signal?: AbortSignal;
+  /** Test hook: the thread busy-waits this long before filtering, like a kernel that hangs. */
+  simulateBusyMs?: number;
+}
+
+/** Per-thread counters, for metrics. */
+export interface PoolThreadStats {
+  thread: number;
+  /** Frames this thread index has finished (across replacements). */
+  processed: number;
+  busy: boolean;
+  /** Times this thread was terminated and replaced (timeouts, aborts, crashes). */
+  restarts: number;
+}
+
+interface Job {
+  id: number;
+  chain: FilterChain;
+  width: number;
+  height: number;
+  data: Uint8Array<ArrayBuffer>;
+  timeoutMs?: number;
+  busyMs?: number;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  timer?: ReturnType<typeof setTimeout>;
+  thread?: Thread;
+  resolve(result: PoolResult): void;
+  reject(error: unknown): void;
+}
+
+interface Thread {
+  index: number;
+  worker: Worker;
+  /** Starting: loading its engine. Dead: could not start, or terminated for good. */
+  state: "starting" | "ready" | "dead";
+  job?: Job;
+  processed: number;
+  restarts: number;
+}
+
+const WORKER_URL = new URL("./pool_worker.ts", import.meta.url).href;
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
+}
+
+/** A pool of filter threads. Create with {@link FilterPool.create}; close with {@link close}. */
+export class FilterPool {
+  /** Number of threads. */
+  readonly size: number;
+  readonly #threads: Thread[] = [];
+  readonly #queue: Job[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(size: number) {
+    this.size = size;
+  }
+
+  /**
+   * Starts `size` threads (default `navigator.hardwareConcurrency`) and resolves once every one
+   * has loaded its engine.
+   * @throws RangeError for a bad size; FilterThreadError when a thread cannot start.
+   */
+  static async create(options: FilterPoolOptions = {}): Promise<FilterPool> {
+    const size = options.size ?? navigator.hardwareConcurrency ?? 1;
+    if (!Number.isInteger(size) || size < 1 || size > 256) {
+      throw new RangeError(`pool size must be an integer from 1 to 256, got ${size}`);
+    }
+    const pool = new FilterPool(size);
+    try {
+      await Promise.all(Array.from({ length: size }, (_, i) => pool.#start(i)));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /**
+   * Filters one frame on the next free thread (queueing while all are busy). `data` is copied,
+   * so the caller keeps it. A string chain is parsed first.
+   * Rejects with FilterChainError or RangeError for bad input (before queueing),
+   * FilterTimeoutError, the abort reason, FilterThreadError when the thread crashed, and
+   * FilterPoolClosedError when the pool is or gets closed.
+   */
+  run(
+    chain: FilterChain | string,
+    width: number,
+    height: number,
+    data: Uint8Array,
+    options: PoolRunOptions = {},
+  ): Promise<PoolResult> {
+    try {
+      if (this.#closed) throw new FilterPoolClosedError();
+      const parsed = typeof chain === "string" ? parseChain(chain) : validateChain(chain);
+      const layout = planeLayout(width, height);
+      if (!(data instanceof Uint8Array) || data.length !== layout.total) {
+        throw new RangeError(
+          `data must be a Uint8Array of ${layout.total} bytes (yuv420p ${width}x${height}), got ${
+            data instanceof Uint8Array ? `${data.length} bytes` : typeof data
+          }`,
+        );
+      }
+      const { timeoutMs, signal, simulateBusyMs } = options;
+      if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+        throw new RangeError(`timeoutMs must be a finite number > 0, got ${timeoutMs}`);
+      }
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      return new Promise<PoolResult>((resolve, reject) => {
+        const job: Job = {
+          id: this.#nextId++,
+          chain: parsed,
+          width,
+          height,
+          data: data.slice(),
+          timeoutMs,
+          busyMs: simulateBusyMs,
+          signal,
+          resolve,
+          reject,
+        };
+        if (signal) {
+          job.onAbort = () => this.#abort(job);
+          signal.addEventListener("abort", job.onAbort, { once: true });
+        }
+        this.#queue.push(job);
+        this.#pump();
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Counters per thread. */
+  stats(): PoolThreadStats[] {
+    return this.#threads.map((t) => ({
+      thread: t.index,
+      processed: t.processed,
+      busy: t.job !== undefined,
+      restarts: t.restarts,
+    }));
+  }
+
+  /** Terminates every thread; queued and running frames reject with FilterPoolClosedError. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      const error = new FilterPoolClosedError("filter pool closed before the frame was filtered");
+      for (const job of this.#queue.splice(0)) this.#settle(job, error);
+      for (const t of this.#threads) {
+        if (t.job) this.#settle(t.job, error);
+        t.worker.terminate();
+      }
+    }
+    return Promise.resolve();
+  }
+
+  /** Starts (or restarts) thread `index`; resolves when it is ready. */
+  #start(index: number): Promise<void> {
+    const previous = this.#threads[index];
+    const worker = new Worker(WORKER_URL, { type: "module", name: `vframe-filter-${index}` });
+    const thread: Thread = {
+      index,
+      worker,
+      state: "starting",
+      processed: previous?.processed ?? 0,
+      restarts: previous ? previous.restarts + 1 : 0,
+    };
+    this.#threads[index] = thread;
+    return new Promise<void>((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<ThreadMessage>) => {
+        const msg = event.data;
+        if (msg.type === "ready") {
+          thread.state = "ready";
+          resolve();
+          this.#pump();
+        } else if (msg.type === "fatal") {
+          const error = new FilterThreadError(
+            `filter thread ${index} could not start: ${msg.message}`,
+            index,
+          );
+          worker.terminate();
+          reject(error);
+          this.#failIfNoThreads(error);
+        } else {
+          this.#onResult(thread, msg);
+        }
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        const error = new FilterThreadError(
+          `filter thread ${index} crashed: ${event.message}`,
+          index,
+        );
+        if (thread.state !== "ready") {
+          thread.state = "dead";
+          worker.terminate();
+          reject(error);
+          this.#failIfNoThreads(error);
+          return;
+        }
+        const job = thread.job;
+        this.#replace(thread);
+        if (job) this.#settle(job, error);
+      };
+    });
+  }
+
+  #onResult(thread: Thread, msg: ThreadMessage): void {
+    const job = thread.job;
+    if (!job || (msg.type !== "done" && msg.type !== "error") || msg.id !== job.id) return;
+    thread.job = undefined;
+    if (msg.type === "done") {
+      thread.processed++;
+      this.#settle(job, undefined, { data: msg.data, thread: thread.index, ms: msg.ms });
+    } else {
+      const error = msg.name === "FilterChainError"
+        ? new FilterChainError(msg.message, msg.position ?? -1)
+        : Object.assign(new Error(msg.message), { name: msg.name });
+      this.#settle(job, error);
+    }
+    this.#pump();
+  }
+
+  /** Hands queued jobs to idle, ready threads. */
+  #pump(): void {
+    if (this.#closed) return;
+    for (const thread of this.#threads) {
+      if (this.#queue.length === 0) return;
+      if (thread?.state !== "ready" || thread.job) continue;
+      const job = this.#queue.shift()!;
+      thread.job = job;
+      job.thread = thread;
+      if (job.timeoutMs !== undefined) {
+        job.timer = setTimeout(() => this.#timeout(job), job.timeoutMs);
+      }
+      const msg: RunMessage = {
+        type: "run",
+        id: job.id,
+        chain: job.chain,
+        width: job.width,
+        height: job.height,
+        data: job.data,
+        busyMs: job.busyMs,
+      };
+      thread.worker.postMessage(msg, [job.data.buffer]);
+    }
+  }
+
+  #timeout(job: Job): void {
+    job.timer = undefined;
+    const thread = job.thread;
+    if (!thread || thread.job !== job) return;
+    this.#replace(thread);
+    this.#settle(job, new FilterTimeoutError(job.timeoutMs!));
+  }
+
+  #abort(job: Job): void {
+    const reason = job.signal ? abortReason(job.signal) : new DOMException("aborted", "AbortError");
+    const queued = this.#queue.indexOf(job);
+    if (queued >= 0) {
+      this.#queue.splice(queued, 1);
+    } else if (job.thread && job.thread.job === job) {
+      this.#replace(job.thread);
+    } else {
+      return;
+    }
+    this.#settle(job, reason);
+  }
+
+  /** Terminates a thread that is stuck or broken and starts a fresh one at the same index. */
+  #replace(thread: Thread): void {
+    thread.worker.terminate();
+    thread.job = undefined;
+    thread.state = "dead";
+    if (this.#closed) return;
+    this.#start(thread.index).catch(() => {
+      // #start already reported the failure to queued jobs when no thread is left.
+    });
+  }
+
+  /** Rejects everything queued when no thread can run it any more. */
+  #failIfNoThreads(error: Error): void {
+    if (this.#threads.some((t) => t.state !== "dead")) return;
+    for (const job of this.#queue.splice(0)) this.#settle(job, error);
+  }
+
+  /** Resolves or rejects a job exactly once, clearing its timer and abort listener. */
+  #settle(job: Job, error: unknown, result?: PoolResult): void {
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    job.timer = undefined;
+    if (job.signal && job.onAbort) job.signal.removeEventListener("abort", job.onAbort);
+    job.onAbort = undefined;
+    if (job.thread?.job === job) job.thread.job = undefined;
+    job.thread = undefined;
+    if (result) job.resolve(result);
+    else job.reject(error);
+  }
+}

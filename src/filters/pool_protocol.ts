@@ -1,0 +1,23 @@
+/**
+ * Messages between FilterPool (pool.ts) and its threads (pool_worker.ts).
+ */
+import type { FilterChain } from "./types.ts";
+
+/** Pool → thread: filter one frame. `data` is transferred, and comes back filtered in place. */
+export interface RunMessage {
+  type: "run";
+  id: number;
+  chain: FilterChain;
+  width: number;
+  height: number;
+  data: Uint8Array<ArrayBuffer>;
+  /** Test hook: busy-wait this long before filtering (a kernel that hangs). */
+  busyMs?: number;
+}
+
+/** Thread → pool. */
+export type ThreadMessage =
+  | { type: "ready" }
+  | { type: "fatal"; message: string }
+  | { type: "done"; id: number; data: Uint8Array<ArrayBuffer>; ms: number }
+  | { type: "error"; id: number; name: string; message: string; position?: number };

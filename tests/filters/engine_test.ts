@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { frameSize } from "../../src/codec/frame.ts";
+import { FilterEngine } from "../../src/filters/engine.ts";
+import { FilterChainError } from "../../src/filters/errors.ts";
+import { parseChain } from "../../src/filters/parse.ts";
+import { referenceApply } from "../reference/chain.ts";
+import { assertFramesEqual, randomBytes, SIZES } from "./helpers.ts";
+
+const engine = await FilterEngine.create();
+
+/** Every filter with parameter sets that reach each code path (small and large radii, ...). */
+const CHAINS = [
+  "blur=0.3",
+  "blur=0.8",
+  "blur=1",
+  "blur=2.5",
+  "blur=12",
+  "blur=100",
+  "boxblur",
+  "boxblur=1:1",
+  "boxblur=7:3",
+  "boxblur=64:1",
+  "boxblur=128:2",
+  "boxblur=0:2",
+  "boxblur=3:0",
+  "grayscale",
+  "invert",
+  "eq=0.1:1.2",
+  "eq=-1:-3",
+  "eq=gamma=1.5",
+  "eq=0.2:10",
+  "eq=0.3:-1000:0.1",
+  "eq",
+  "saturation",
+  "saturation=0",
+  "saturation=-10",
+  "saturation=10",
+  "sepia",
+  "sharpen",
+  "sharpen=5:3",
+  "sharpen=-2:0.5",
+  "edges",
+  "emboss",
+  "pixelate",
+  "pixelate=1",
+  "pixelate=5",
+  "pixelate=256",
+  "threshold",
+  "threshold=0",
+  "threshold=255",
+  "hflip",
+  "vflip",
+];
+
+for (const text of CHAINS) {
+  Deno.test(`engine matches the reference bit for bit: ${text}`, () => {
+    const chain = parseChain(text);
+    SIZES.forEach(([w, h], i) => {
+      const seed = i * 31 + text.length;
+      const input = randomBytes(frameSize(w, h), seed);
+      const before = input.slice();
+      const actual = engine.apply(chain, w, h, input);
+      assert.deepEqual(input, before, "input must be left untouched");
+      assertFramesEqual(
+        actual,
+        referenceApply(chain, w, h, input),
+        w,
+        h,
+        `${text} ${w}x${h} seed ${seed}`,
+      );
+    });
+  });
+}
+
+Deno.test("engine: chains mixing in-place and two-buffer filters", () => {
+  const chains = [
+    "blur=2,grayscale,edges,invert",
+    "hflip,emboss,vflip,boxblur=3:1,sepia",
+    "sharpen,pixelate=4,blur=0.5,threshold=100,saturation=2",
+    "edges,edges,edges",
+    "invert,invert",
+  ];
+  for (const text of chains) {
+    const chain = parseChain(text);
+    for (const [w, h] of [[1, 1], [17, 9], [66, 40]]) {
+      const input = randomBytes(frameSize(w, h), w + h);
+      assertFramesEqual(
+        engine.apply(chain, w, h, input),
+        referenceApply(chain, w, h, input),
+        w,
+        h,
+        text,
+      );
+    }
+  }
+});
+
+Deno.test("engine: invert twice and flips twice give the input back", () => {
+  for (const text of ["invert,invert", "hflip,hflip", "vflip,vflip,hflip,hflip"]) {
+    const input = randomBytes(frameSize(37, 23), 5);
+    assert.deepEqual(engine.apply(parseChain(text), 37, 23, input), input, text);
+  }
+});
+
+Deno.test("engine: output buffer, in-place output, empty chain", () => {
+  const [w, h] = [21, 13];
+  const input = randomBytes(frameSize(w, h), 9);
+  const expected = referenceApply(parseChain("blur=2"), w, h, input);
+  const out = new Uint8Array(frameSize(w, h));
+  assert.equal(engine.apply(parseChain("blur=2"), w, h, input, out), out);
+  assert.deepEqual(out, expected);
+  const same = input.slice();
+  assert.equal(engine.apply(parseChain("blur=2"), w, h, same, same), same);
+  assert.deepEqual(same, expected);
+  const copy = engine.apply([], w, h, input);
+  assert.notEqual(copy, input);
+  assert.deepEqual(copy, input);
+});
+
+Deno.test("engine: buffers follow the frame size (grow, shrink, grow) with correct results", () => {
+  const chain = parseChain("boxblur=5:2,sharpen");
+  for (const [w, h] of [[8, 8], [300, 200], [3, 3], [301, 201], [40, 10]]) {
+    const input = randomBytes(frameSize(w, h), w);
+    assertFramesEqual(
+      engine.apply(chain, w, h, input),
+      referenceApply(chain, w, h, input),
+      w,
+      h,
+      `${w}x${h}`,
+    );
+  }
+  const size = engine.memoryBytes;
+  engine.apply(chain, 300, 200, randomBytes(frameSize(300, 200), 1));
+  assert.equal(engine.memoryBytes, size, "memory must not grow for a size already seen");
+});
+
+Deno.test("engine: rejects wrong sizes and invalid chains up front", () => {
+  const input = new Uint8Array(frameSize(4, 4));
+  assert.throws(
+    () => engine.apply([], 4, 4, new Uint8Array(10)),
+    {
+      name: "RangeError",
+      message: "input must be a Uint8Array of 24 bytes (yuv420p 4x4), got 10 bytes",
+    },
+  );
+  assert.throws(
+    () => engine.apply([], 4, 4, input, new Uint8Array(3)),
+    { name: "RangeError", message: "output must be a Uint8Array of 24 bytes, got 3 bytes" },
+  );
+  assert.throws(() => engine.apply([], 0, 4, input), RangeError);
+  assert.throws(() => engine.apply([], 4.5, 4, input), RangeError);
+  assert.throws(
+    () => engine.apply([{ name: "blur", params: { sigma: -1 } }], 4, 4, input),
+    FilterChainError,
+  );
+});
+
+Deno.test("engine: prepareInPlace runs the chain on the resident frame", () => {
+  const [w, h] = [40, 30];
+  const input = randomBytes(frameSize(w, h), 3);
+  const run = engine.prepareInPlace(parseChain("invert"), w, h, input);
+  run();
+  run();
+  // The frame now holds invert(invert(input)); a fresh apply of the empty chain is unaffected.
+  assert.deepEqual(engine.apply(parseChain("invert,invert"), w, h, input), input);
+});

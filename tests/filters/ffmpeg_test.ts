@@ -1,0 +1,143 @@
+/**
+ * vframe's filters against their ffmpeg equivalents, run by the native `ffmpeg` on raw yuv420p
+ * frames (needs `ffmpeg` on PATH: `apt-get install -y ffmpeg`). Most are identical byte for byte;
+ * boxblur is identical for the radii whose rounding matches (see boxNormaliser) and within one
+ * level per pass otherwise; blur is checked to be close to gblur on smooth content.
+ */
+import assert from "node:assert/strict";
+import { frameSize, planeLayout } from "../../src/codec/frame.ts";
+import { FilterEngine } from "../../src/filters/engine.ts";
+import { parseChain } from "../../src/filters/parse.ts";
+import { randomBytes } from "./helpers.ts";
+
+const engine = await FilterEngine.create();
+
+async function ffmpeg(vf: string, w: number, h: number, input: Uint8Array): Promise<Uint8Array> {
+  let child;
+  try {
+    child = new Deno.Command("ffmpeg", {
+      args: [
+        "-v",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "-s",
+        `${w}x${h}`,
+        "-i",
+        "pipe:0",
+        "-vf",
+        vf,
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "pipe:1",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (e) {
+    throw new Error(`this test needs the native ffmpeg on PATH (apt-get install -y ffmpeg): ${e}`);
+  }
+  const writer = child.stdin.getWriter();
+  await writer.write(input);
+  await writer.close();
+  const out = await child.output();
+  assert.ok(out.success, `ffmpeg -vf ${vf} failed: ${new TextDecoder().decode(out.stderr)}`);
+  assert.equal(out.stdout.length, input.length, `ffmpeg -vf ${vf}: output size`);
+  return out.stdout;
+}
+
+/** Largest difference per plane. */
+function maxDiff(a: Uint8Array, b: Uint8Array, w: number, h: number): number[] {
+  const l = planeLayout(w, h);
+  return [[0, l.ySize], [l.uOffset, l.vOffset], [l.vOffset, l.total]].map(([s, e]) => {
+    let m = 0;
+    for (let i = s; i < e; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+    return m;
+  });
+}
+
+const EXACT: [string, string][] = [
+  ["hflip", "hflip"],
+  ["vflip", "vflip"],
+  ["grayscale", "hue=s=0"],
+  ["invert", "negate"],
+  ["eq=brightness=0.1:contrast=1.2", "eq=brightness=0.1:contrast=1.2"],
+  ["eq=brightness=-0.3:contrast=0.5:gamma=0.7", "eq=brightness=-0.3:contrast=0.5:gamma=0.7"],
+  ["eq=contrast=10", "eq=contrast=10"],
+  ["eq=gamma=2.2", "eq=gamma=2.2"],
+  ["saturation=amount=1.5", "hue=s=1.5"],
+  ["saturation=amount=-2", "hue=s=-2"],
+  ["edges", "sobel=planes=1,lutyuv=y=val:u=128:v=128"],
+  ["emboss", "convolution='-2 -1 0 -1 1 1 0 1 2:-2 -1 0 -1 1 1 0 1 2:-2 -1 0 -1 1 1 0 1 2'"],
+  ["boxblur=radius=2:passes=2", "boxblur=luma_radius=2:luma_power=2"],
+  ["boxblur=radius=5:passes=3", "boxblur=luma_radius=5:luma_power=3"],
+  ["boxblur=radius=20:passes=1", "boxblur=luma_radius=20:luma_power=1"],
+  ["pixelate=block=16", "pixelize=w=16:h=16:m=avg"],
+  ["pixelate=block=5", "pixelize=w=5:h=5:m=avg"],
+  ["threshold=level=100", "lutyuv=y='if(gte(val,100),255,0)':u=128:v=128"],
+];
+
+for (const [ours, vf] of EXACT) {
+  Deno.test(`ffmpeg: ${ours} is identical to -vf ${vf}`, async () => {
+    // ffmpeg boxblur refuses radii above min(w, h) / 2 of any plane: bigger frames for radius 20.
+    const sizes = ours.includes("radius=20")
+      ? [[170, 96, 1], [161, 97, 2]]
+      : [[67, 45, 1], [130, 96, 2], [96, 85, 3]];
+    for (const [w, h, seed] of sizes) {
+      const input = randomBytes(frameSize(w, h), seed);
+      const expected = await ffmpeg(vf, w, h, input);
+      const actual = engine.apply(parseChain(ours), w, h, input);
+      assert.deepEqual(maxDiff(actual, expected, w, h), [0, 0, 0], `${w}x${h}`);
+    }
+  });
+}
+
+Deno.test("ffmpeg: boxblur with a radius whose rounding differs stays within 1 level per pass", async () => {
+  const [w, h] = [160, 120];
+  for (const [radius, passes] of [[7, 1], [13, 2], [24, 3]]) {
+    const input = randomBytes(frameSize(w, h), radius);
+    const expected = await ffmpeg(
+      `boxblur=luma_radius=${radius}:luma_power=${passes}`,
+      w,
+      h,
+      input,
+    );
+    const actual = engine.apply(parseChain(`boxblur=${radius}:${passes}`), w, h, input);
+    for (const d of maxDiff(actual, expected, w, h)) {
+      assert.ok(d <= passes * 2, `radius ${radius}: ${d}`);
+    }
+  }
+});
+
+Deno.test("ffmpeg: blur is close to gblur on smooth content", async () => {
+  const [w, h] = [160, 120];
+  const l = planeLayout(w, h);
+  const input = new Uint8Array(l.total);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      input[y * w + x] = Math.round(
+        128 + 100 * Math.sin(x / 9) * Math.cos(y / 13) + ((x * 7 + y * 3) % 11) - 5,
+      );
+    }
+  }
+  for (let i = l.uOffset; i < l.total; i++) input[i] = 128 + ((i * 13) % 40) - 20;
+  for (const sigma of [0.5, 1, 2, 5]) {
+    const expected = await ffmpeg(`gblur=sigma=${sigma}`, w, h, input);
+    const actual = engine.apply(parseChain(`blur=${sigma}`), w, h, input);
+    let diff = 0;
+    let effect = 0;
+    for (let i = 0; i < l.ySize; i++) {
+      diff += Math.abs(actual[i] - expected[i]);
+      effect += Math.abs(expected[i] - input[i]);
+    }
+    assert.ok(
+      diff < effect * 0.4,
+      `sigma ${sigma}: mean difference ${diff / l.ySize} vs blur effect ${effect / l.ySize}`,
+    );
+  }
+});

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { FILTERS, findFilter, formatRange } from "../../src/filters/registry.ts";
+
+Deno.test("registry: the filters the issue asks for, each documented", () => {
+  const names = FILTERS.map((f) => f.name);
+  assert.deepEqual(names, [
+    "blur",
+    "boxblur",
+    "grayscale",
+    "invert",
+    "eq",
+    "saturation",
+    "sepia",
+    "sharpen",
+    "edges",
+    "emboss",
+    "pixelate",
+    "threshold",
+    "hflip",
+    "vflip",
+  ]);
+  for (const f of FILTERS) {
+    assert.ok(f.description.length > 0, f.name);
+    assert.ok(f.ffmpeg, `${f.name} names its ffmpeg equivalent`);
+    assert.ok(f.planes, `${f.name} says what it does to each plane`);
+    assert.equal(findFilter(f.name), f);
+  }
+  assert.equal(findFilter("nope"), undefined);
+  assert.equal(findFilter("Blur"), undefined);
+});
+
+Deno.test("registry: parameters are well formed and their defaults in range", () => {
+  for (const f of FILTERS) {
+    const seen = new Set<string>();
+    for (const p of f.params) {
+      assert.ok(!seen.has(p.name), `${f.name}.${p.name} duplicated`);
+      seen.add(p.name);
+      assert.match(p.name, /^[a-z]+$/);
+      assert.ok(p.min < p.max, `${f.name}.${p.name} range`);
+      assert.ok(
+        p.minExclusive ? p.default > p.min : p.default >= p.min,
+        `${f.name}.${p.name} default`,
+      );
+      assert.ok(p.default <= p.max, `${f.name}.${p.name} default`);
+      if (p.integer) assert.ok(Number.isInteger(p.default) && Number.isInteger(p.min));
+      assert.ok(p.description.length > 0);
+    }
+  }
+});
+
+Deno.test("registry: is frozen", () => {
+  assert.ok(Object.isFrozen(FILTERS));
+  assert.ok(Object.isFrozen(FILTERS[0].params[0]));
+  assert.throws(() => {
+    (FILTERS[0].params[0] as { default: number }).default = 5;
+  }, TypeError);
+});
+
+Deno.test("formatRange", () => {
+  assert.equal(formatRange(findFilter("blur")!.params[0]), "(0, 100]");
+  assert.equal(formatRange(findFilter("boxblur")!.params[0]), "[0, 128]");
+});

@@ -1,0 +1,129 @@
+/** Test helper: `deno run -A src/worker.ts …` as a real child process, waited for until ready. */
+
+const DENO = new URL("../../node_modules/.bin/deno", import.meta.url).pathname;
+const ENTRY = new URL("../../src/worker.ts", import.meta.url).pathname;
+
+/** A running worker process. */
+export interface WorkerProcess {
+  /** `HOST:PID` from the ready line. */
+  id: string;
+  child: Deno.ChildProcess;
+  /** Every stdout and stderr line so far. */
+  lines: string[];
+  /** Resolves with the first line matching `re` (waits at most `timeoutMs`, default 20 s). */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends `signal` and waits for the exit; returns the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+/** Options of {@link startWorker}. */
+export interface StartWorkerOptions {
+  redisUrl: string;
+  concurrency?: number;
+  queueName?: string;
+  /** `VFRAME_FAULT` for this worker. */
+  fault?: string;
+  /** Extra flags, e.g. `["--lock-duration", "2000"]`. */
+  args?: string[];
+}
+
+/** Spawns a worker and waits for its `vframe worker ready:` line (at most 30 s). */
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerProcess> {
+  const args = [
+    "run",
+    "-A",
+    ENTRY,
+    "--redis",
+    options.redisUrl,
+    "--concurrency",
+    String(options.concurrency ?? 1),
+    ...(options.queueName ? ["--queue", options.queueName] : []),
+    ...(options.args ?? []),
+  ];
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  if (options.fault !== undefined) env.VFRAME_FAULT = options.fault;
+  const child = new Deno.Command(DENO, {
+    args,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    let rest = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        for (const w of [...waiters]) {
+          if (w.re.test(line)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      }
+    }
+    if (rest) lines.push(rest);
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  let exited = false;
+  const status = child.status.then(async (s) => {
+    exited = true;
+    await pumps;
+    return s;
+  });
+  const waitFor = (re: RegExp, timeoutMs = 20_000) => {
+    const seen = lines.find((l) => re.test(l));
+    if (seen) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      const w = {
+        re,
+        resolve: (l: string) => finish(() => resolve(l)),
+      };
+      const finish = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const at = waiters.indexOf(w);
+        if (at >= 0) waiters.splice(at, 1);
+        f();
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(new Error(`worker never printed ${re} in ${timeoutMs} ms:\n${lines.join("\n")}`))
+          ),
+        timeoutMs,
+      );
+      waiters.push(w);
+      status.then((s) =>
+        finish(() =>
+          reject(new Error(`worker exited (code ${s.code}) before ${re}:\n${lines.join("\n")}`))
+        )
+      );
+    });
+  };
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
+    if (!exited) {
+      try {
+        child.kill(signal);
+      } catch {
+        // already gone
+      }
+    }
+    return (await status).code;
+  };
+  let ready: string;
+  try {
+    ready = await waitFor(/^vframe worker ready:/, 30_000);
+  } catch (err) {
+    await stop("SIGKILL");
+    throw err;
+  }
+  const id = /id=(\S+)/.exec(ready)![1];
+  return { id, child, lines, waitFor, stop };
+}

@@ -1,0 +1,15 @@
+import { BullmqQueue } from "../../src/queue/bullmq.ts";
+import { startRedis } from "../helpers/redis.ts";
+import { makeTasks } from "./frames.ts";
+const server = await startRedis();
+const queue = await BullmqQueue.create({ redisUrl: server.url, queueName: "x", policy: { deadlineMs: 3000 }, frameTtlMs: 60000 });
+const t0 = performance.now();
+const pending = makeTasks("j", 3).map((t) => queue.process(t).then((o) => { console.log("frame", o.index, !o.ok && o.reason, Math.round(performance.now() - t0)); return o; }));
+await new Promise((r) => setTimeout(r, 300));
+await server.stop();
+console.log("redis stopped", Math.round(performance.now() - t0));
+await Promise.all(pending);
+const late = await queue.process(makeTasks("j2", 1)[0]);
+console.log("late", !late.ok && late.reason, Math.round(performance.now() - t0));
+await queue.close();
+console.log("closed", Math.round(performance.now() - t0));
