@@ -23,5 +23,8 @@ export function program(): Command {
 }
 
 if (import.meta.main) {
+  // `deno task` runs in the project folder; resolve the user's relative paths where they typed them.
+  const initCwd = Deno.env.get("INIT_CWD");
+  if (initCwd) Deno.chdir(initCwd);
   await program().parseAsync(Deno.args, { from: "user" });
 }

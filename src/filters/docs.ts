@@ -1,7 +1,7 @@
 /**
  * The filter reference of docs/filters.md, generated from the registry so the two cannot drift
  * apart (tests/filters/docs_test.ts checks it). Regenerate the block between the markers with
- * `deno run -A src/filters/docs.ts --write`.
+ * `deno run -A src/filters/docs.ts --write` (which also runs `deno fmt` on the file).
  */
 import { FILTERS, formatRange, type ParamDef } from "./registry.ts";
 
@@ -50,6 +50,26 @@ export function filtersMarkdown(): string {
   return lines.join("\n");
 }
 
+/**
+ * Text with Markdown layout differences removed (table padding, line wrapping), so a block
+ * reformatted by `deno fmt` still compares equal to the generated one.
+ */
+export function normalizeMarkdown(text: string): string {
+  return text
+    .replace(/-{3,}/g, "---")
+    .replace(/[ \t]*\|[ \t]*/g, "|")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** The generated block of `doc` (between the markers), or undefined without markers. */
+export function generatedBlock(doc: string): string | undefined {
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) return undefined;
+  return doc.slice(start + BEGIN.length, end);
+}
+
 /** Replaces the generated block of `doc` with the current one. */
 export function updateDoc(doc: string): string {
   const start = doc.indexOf(BEGIN);
@@ -62,6 +82,8 @@ if (import.meta.main) {
   const url = new URL("../../docs/filters.md", import.meta.url);
   if (Deno.args.includes("--write")) {
     await Deno.writeTextFile(url, updateDoc(await Deno.readTextFile(url)));
+    // Lay the file out as `deno fmt --check` expects it.
+    await new Deno.Command(Deno.execPath(), { args: ["fmt", url.pathname] }).output();
   } else {
     console.log(filtersMarkdown());
   }

@@ -10,6 +10,7 @@ import { type PlaneLayout, planeLayout } from "../codec/frame.ts";
 import {
   boxNormaliser,
   boxPasses,
+  type EqPlan,
   eqPlan,
   gaussianPasses,
   type Pass,
@@ -84,6 +85,7 @@ export class FilterEngine {
   readonly #base: number;
   #layout: Layout | undefined;
   #mem: Uint8Array;
+  #eq: { key: string; plan: EqPlan } | undefined;
 
   private constructor(kernels: FilterKernels) {
     this.#k = kernels;
@@ -168,6 +170,13 @@ export class FilterEngine {
     };
   }
 
+  /** eq's plan, remembered for the last parameters (a chain usually repeats frame after frame). */
+  #eqPlan(brightness: number, contrast: number, gamma: number): EqPlan {
+    const key = `${brightness}:${contrast}:${gamma}`;
+    if (this.#eq?.key !== key) this.#eq = { key, plan: eqPlan(brightness, contrast, gamma) };
+    return this.#eq.plan;
+  }
+
   /** Lays out buffers for `frame`, growing memory when needed. */
   #prepare(frame: PlaneLayout): Layout {
     const current = this.#layout;
@@ -229,7 +238,7 @@ export class FilterEngine {
         k.invert(cur, f.total);
         return false;
       case "eq": {
-        const plan = eqPlan(p.brightness, p.contrast, p.gamma);
+        const plan = this.#eqPlan(p.brightness, p.contrast, p.gamma);
         if (plan.kind === "linear") k.eqLinear(cur, f.ySize, plan.contrast, plan.brightness);
         if (plan.kind === "table") {
           this.#mem.set(plan.table, layout.table);

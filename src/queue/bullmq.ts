@@ -69,8 +69,12 @@ interface Pending {
 }
 
 const CANCELLED_MEMORY = 10_000;
-/** Longest wait for Redis when deleting keys after a frame or a cancel: 2000 ms. */
-const CLEANUP_WAIT_MS = 2000;
+/** Longest wait for Redis when deleting keys after a frame or a cancel: 1000 ms. */
+const CLEANUP_WAIT_MS = 1000;
+/** Longest wait for Redis when looking up the attempts of a frame that was stopped: 500 ms. */
+const LOOKUP_WAIT_MS = 500;
+/** Longest wait for a graceful close before connections are dropped: 3000 ms. */
+const CLOSE_WAIT_MS = 3000;
 
 /** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -407,7 +411,7 @@ export class BullmqQueue implements FrameQueue {
       this.#queue.getJob(p.bullId).then((job) => {
         if (job) attempts = Math.max(job.attemptsMade, job.attemptsStarted ?? 0);
       }),
-      CLEANUP_WAIT_MS,
+      LOOKUP_WAIT_MS,
     );
     return attempts;
   }
@@ -506,15 +510,28 @@ export class BullmqQueue implements FrameQueue {
 
   /**
    * Resolves every pending frame with `queue closed` (deleting its keys and jobs), then closes
-   * QueueEvents, the queue and the Redis connection. Idempotent.
+   * QueueEvents, the queue and the Redis connection; if Redis does not answer within 3 s, drops
+   * the connections instead. Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing.abort(new StopReason("queue closed"));
     await Promise.allSettled([...this.#inflight]);
-    await this.#events?.close().catch(() => {});
-    await this.#queue.close().catch(() => {});
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    let closed = false;
+    await withinMs(
+      (async () => {
+        await this.#events?.close();
+        await this.#queue.close();
+        await this.#redis.quit();
+        closed = true;
+      })(),
+      CLOSE_WAIT_MS,
+    );
+    if (!closed) {
+      this.#redis.disconnect();
+      await withinMs(this.#events?.disconnect() ?? Promise.resolve(), CLEANUP_WAIT_MS);
+      await withinMs(this.#queue.disconnect(), CLEANUP_WAIT_MS);
+    }
   }
 }

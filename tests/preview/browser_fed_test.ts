@@ -24,6 +24,7 @@ Deno.test("browser: dashboard follows a hand-fed job with a retry and a fallback
     const report = await driveDashboard({
       browser,
       url: preview.url,
+      queue: "none",
       // Set to look at the page: SHOT=/tmp/wide.png NARROW_SHOT=/tmp/narrow.png deno test ...
       screenshot: Deno.env.get("SHOT"),
       narrowScreenshot: Deno.env.get("NARROW_SHOT"),

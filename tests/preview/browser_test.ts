@@ -62,6 +62,7 @@ Deno.test("browser: the dashboard follows a real job from upload to playable out
     assert.ok(report.chartPoints > 0, "the throughput line has points");
     assert.equal(report.workerBars, Object.keys(result.framesPerWorker).length);
     assert.ok(report.workerBars >= 1);
+    assert.equal(report.connectedWorkers, 2, "the embedded pool's two threads are listed");
     assert.deepEqual(report.imageWidths, [320, 320]);
     assert.ok(
       Math.abs(report.videoDuration - result.input.duration) < 0.1,

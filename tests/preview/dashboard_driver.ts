@@ -20,6 +20,8 @@ export interface DashboardReport {
   chartPoints: number;
   /** Frames-per-worker bars. */
   workerBars: number;
+  /** Workers listed in the workers panel. */
+  connectedWorkers: number;
   /** `naturalWidth` of the original and processed images. */
   imageWidths: [number, number];
   /** The video's duration (s) once its metadata loaded, and after playing and seeking. */
@@ -42,6 +44,11 @@ export interface DriveOptions {
   narrowScreenshot?: string;
   /** Time limit for the job to reach `done` in the page, ms (default 120_000). */
   timeoutMs?: number;
+  /**
+   * What the workers panel must show once the job is done: `"none"` (preview without a queue)
+   * or `"drained"` (workers listed, 0 frames waiting). Default `"drained"`.
+   */
+  queue?: "none" | "drained";
 }
 
 /** Records every render of the job list (progress and state) inside the page. */
@@ -151,6 +158,22 @@ export async function driveDashboard(o: DriveOptions): Promise<DashboardReport> 
       await page.evaluate(`document.querySelectorAll("#d-workers li").length`),
     );
 
+    // The workers panel catches up with the queue (it refreshes about once a second).
+    if ((o.queue ?? "drained") === "drained") {
+      await page.waitForFunction(
+        `/^\\d+ (embedded pool threads|BullMQ workers connected) · 0 frames waiting$/
+          .test(document.getElementById("queue-line").textContent)`,
+        undefined,
+        { timeout: 10_000 },
+      );
+    } else {
+      const line = await page.textContent("#queue-line");
+      assert.equal(line, "No queue attached.");
+    }
+    const connectedWorkers = Number(
+      await page.evaluate(`document.querySelectorAll("#workers li").length`),
+    );
+
     if (o.screenshot) {
       // Scroll the video back to its first frame so the picture is not black at the end.
       await page.evaluate(`(async () => { const v = document.getElementById("video");
@@ -204,6 +227,7 @@ export async function driveDashboard(o: DriveOptions): Promise<DashboardReport> 
       fallbacks: chart[1],
       chartPoints: chart[2],
       workerBars,
+      connectedWorkers,
       imageWidths,
       videoDuration: played.duration,
       outputStatuses,

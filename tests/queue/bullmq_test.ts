@@ -37,20 +37,26 @@ Deno.test("BullmqQueue with two worker processes", async (t) => {
       const queue = await BullmqQueue.create({ redisUrl: server.url, queueName: QUEUE });
       try {
         assert.equal(queue.backend, "bullmq");
-        const tasks = makeTasks("job-1", 24, 10);
-        const outcomes = await Promise.all(tasks.map((task) => queue.process(task)));
+        // Batches of 24 until both workers have taken frames (almost always the first batch; a
+        // worker process starved of CPU by parallel tests may miss one).
         const by = new Map<string, number>();
-        for (const [i, o] of outcomes.entries()) {
-          const ok = okOf(o);
-          assert.equal(ok.index, tasks[i].index);
-          assert.equal(ok.attempts, 1);
-          assert.deepEqual(ok.data, await expected(tasks[i]));
-          by.set(ok.worker, (by.get(ok.worker) ?? 0) + 1);
+        let total = 0;
+        for (let batch = 0; batch < 5 && by.size < 2; batch++) {
+          const tasks = makeTasks(`job-1-${batch}`, 24, 10);
+          const outcomes = await Promise.all(tasks.map((task) => queue.process(task)));
+          for (const [i, o] of outcomes.entries()) {
+            const ok = okOf(o);
+            assert.equal(ok.index, tasks[i].index);
+            assert.equal(ok.attempts, 1);
+            assert.deepEqual(ok.data, await expected(tasks[i]));
+            by.set(ok.worker, (by.get(ok.worker) ?? 0) + 1);
+            total++;
+          }
         }
         assert.deepEqual([...by.keys()].sort(), [...ids].sort(), `frames per worker: ${[...by]}`);
         const infos = await queue.workers();
         assert.deepEqual(infos.map((w) => w.id).sort(), [...ids].sort());
-        assert.equal(infos.reduce((a, w) => a + w.processed, 0), 24);
+        assert.equal(infos.reduce((a, w) => a + w.processed, 0), total);
         assert.equal(await queue.depth(), 0);
         // keys deleted after completion, completed jobs removed
         assert.deepEqual(await redis.keys("vframe:*"), []);
@@ -98,7 +104,7 @@ Deno.test("BullmqQueue with two worker processes", async (t) => {
         const t0 = performance.now();
         await queue.cancelJob("job-2");
         const outcomes = await Promise.all(pending);
-        assert.ok(performance.now() - t0 < 1000);
+        assert.ok(performance.now() - t0 < 3000, "cancelled frames resolve promptly");
         for (const o of outcomes) assert.deepEqual([o.ok, !o.ok && o.reason], [false, "cancelled"]);
         assert.equal((await inspect.getWaiting()).length, 0);
         // only the cancel marker is left, and it expires
@@ -175,27 +181,27 @@ Deno.test("BullmqQueue with two worker processes", async (t) => {
         const elapsed = performance.now() - t0;
         assert.equal(o.ok, false);
         assert.equal(!o.ok && o.reason, "deadline of 600 ms exceeded");
-        assert.ok(elapsed >= 590 && elapsed < 2000, `deadline after ${elapsed} ms`);
+        assert.ok(elapsed >= 590 && elapsed < 5000, `deadline after ${elapsed} ms`);
         assert.equal(await redis.exists(inputKey("job-5", 6)), 0);
       } finally {
         await queue.close();
       }
     });
 
-    await t.step(
-      "global rate limit is honoured roughly, and removed by the next server",
-      async () => {
+    await t.step("global rate limit is honoured roughly, and removed by the next server", async () => {
+      const inspect = new Queue(QUEUE, { connection: { host: "127.0.0.1", port: server.port } });
+      try {
         const limited = await BullmqQueue.create({
           redisUrl: server.url,
           queueName: QUEUE,
           ratePerSecond: 20,
         });
-        let elapsed: number;
         try {
+          assert.deepEqual(await inspect.getGlobalRateLimit(), { max: 2, duration: 100 });
           const tasks = makeTasks("job-6", 21, 10);
           const t0 = performance.now();
           const outcomes = await Promise.all(tasks.map((task) => limited.process(task)));
-          elapsed = performance.now() - t0;
+          const elapsed = performance.now() - t0;
           outcomes.forEach(okOf);
           // 21 frames at 20/s (windows of 2 per 100 ms): about a second
           assert.ok(elapsed >= 850, `21 frames at 20/s took ${elapsed} ms`);
@@ -204,16 +210,16 @@ Deno.test("BullmqQueue with two worker processes", async (t) => {
         }
         const free = await BullmqQueue.create({ redisUrl: server.url, queueName: QUEUE });
         try {
-          const tasks = makeTasks("job-7", 21, 10);
-          const t0 = performance.now();
+          assert.equal(await inspect.getGlobalRateLimit(), null);
+          const tasks = makeTasks("job-7", 4, 10);
           (await Promise.all(tasks.map((task) => free.process(task)))).forEach(okOf);
-          const unlimited = performance.now() - t0;
-          assert.ok(unlimited < elapsed / 2, `unlimited ${unlimited} ms vs limited ${elapsed} ms`);
         } finally {
           await free.close();
         }
-      },
-    );
+      } finally {
+        await inspect.close();
+      }
+    });
 
     await t.step("bad options and an unreachable Redis fail up front", async () => {
       await assert.rejects(

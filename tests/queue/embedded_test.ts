@@ -81,7 +81,7 @@ Deno.test("EmbeddedQueue: a hanging frame times out on every attempt, the others
     assert.equal(hung.ok, false);
     assert.equal(hung.attempts, 2);
     assert.equal(!hung.ok && hung.reason, "timeout after 300 ms");
-    assert.ok(elapsed >= 550 && elapsed < 5000, `two 300 ms timeouts took ${elapsed} ms`);
+    assert.ok(elapsed >= 550 && elapsed < 10_000, `two 300 ms timeouts took ${elapsed} ms`);
     for (const i of [0, 2, 3]) assert.deepEqual(okOf(outcomes[i]).data, await expected(tasks[i]));
     // the pool still has two working threads
     const again = makeTasks("job-c2", 4).filter((t) => t.index !== 1);
@@ -134,7 +134,7 @@ Deno.test("EmbeddedQueue: the deadline ends a frame whatever the attempts left",
     const elapsed = performance.now() - t0;
     assert.equal(o.ok, false);
     assert.match(!o.ok ? o.reason : "", /^deadline of 250 ms exceeded/);
-    assert.ok(elapsed < 2000, `deadline took ${elapsed} ms`);
+    assert.ok(elapsed < 5000, `deadline took ${elapsed} ms`);
   } finally {
     await queue.close();
   }
@@ -150,7 +150,7 @@ Deno.test("EmbeddedQueue: rate limit is honoured roughly", async () => {
     assert.ok(outcomes.every((o) => o.ok));
     // 21 frames at 40/s with burst 1: the 21st starts 500 ms after the first
     assert.ok(elapsed >= 480, `21 frames at 40/s took ${elapsed} ms, want >= 500`);
-    assert.ok(elapsed < 3000, `21 frames at 40/s took ${elapsed} ms`);
+    assert.ok(elapsed < 10_000, `21 frames at 40/s took ${elapsed} ms`);
   } finally {
     await queue.close();
   }
@@ -170,7 +170,7 @@ Deno.test("EmbeddedQueue: cancelJob resolves frames in flight and later ones as 
     const t0 = performance.now();
     await queue.cancelJob("job-f");
     const outcomes = await Promise.all(pending);
-    assert.ok(performance.now() - t0 < 1000);
+    assert.ok(performance.now() - t0 < 3000, "cancelled frames resolve promptly");
     for (const o of outcomes) assert.deepEqual([o.ok, !o.ok && o.reason], [false, "cancelled"]);
     const late = await queue.process({ ...tasks[0], index: 9 });
     assert.deepEqual([late.ok, !late.ok && late.reason, late.attempts], [false, "cancelled", 0]);

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { type BenchRow, main, table, targets } from "../../scripts/bench/filters.ts";
+
+Deno.test("bench filters: prints a header, a Markdown table and the targets", async () => {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.join(" "));
+  let rows: BenchRow[];
+  try {
+    rows = await main([
+      "--sizes",
+      "64x36,33x17",
+      "--filters",
+      "blur=sigma=5;invert",
+      "--min-ms",
+      "1",
+      "--ref-runs",
+      "1",
+    ]);
+  } finally {
+    console.log = log;
+  }
+  const out = lines.join("\n");
+  assert.match(
+    out,
+    /^vframe filters benchmark: \d{4}-\d\d-\d\dT.*, deno \d+\.\d+\.\d+ .*logical cores/,
+  );
+  assert.match(
+    out,
+    /\| filter \| size \| wasm ms\/frame \| wasm Mpx\/s \| apply\(\) ms \| TS ms\/frame \| TS Mpx\/s \| wasm ÷ TS \|/,
+  );
+  assert.match(
+    out,
+    /\| `blur=sigma=5` \| 64x36 \| [\d.]+ \| \d+ \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+× \|/,
+  );
+  assert.match(out, /\| `invert` \| 33x17 \|/);
+  assert.match(out, /every kernel at least 4× its TypeScript reference/);
+  assert.equal(rows.length, 4);
+  for (const r of rows) assert.ok(r.wasmMs > 0 && r.applyMs > 0 && r.refMs! > 0);
+});
+
+Deno.test("bench filters: rejects bad options", async () => {
+  await assert.rejects(main(["--sizes", "huge"]), /size must be one of/);
+  await assert.rejects(main(["--ref-runs", "0"]), /--ref-runs must be an integer >= 1, got 0/);
+  await assert.rejects(main(["--filters", "blurr"]), /unknown filter 'blurr'/);
+});
+
+Deno.test("bench filters: targets summarise 1080p blur time and the speed-up", () => {
+  const row = (chain: string, wasmMs: number, refMs: number): BenchRow => ({
+    chain,
+    size: "1080p",
+    width: 1920,
+    height: 1080,
+    wasmMs,
+    applyMs: wasmMs,
+    refMs,
+  });
+  assert.deepEqual(targets([row("blur=sigma=5", 2.5, 100), row("invert", 0.1, 1)]), [
+    "- blur and boxblur on 1080p within 3 ms: met (slowest 2.50 ms)",
+    "- every kernel at least 4× its TypeScript reference: met (lowest 10.0×)",
+  ]);
+  assert.deepEqual(targets([row("boxblur=radius=2", 3.5, 10)]), [
+    "- blur and boxblur on 1080p within 3 ms: NOT met for boxblur=radius=2 (3.50 ms)",
+    "- every kernel at least 4× its TypeScript reference: NOT met for boxblur=radius=2 1080p (2.9×)",
+  ]);
+  assert.match(
+    table([row("invert", 0.1, 1)]),
+    /\| `invert` \| 1080p \| 0\.10 \| 20736 \| 0\.10 \| 1\.00 \| 2074 \| 10\.0× \|/,
+  );
+});
