@@ -71,7 +71,20 @@ class Strip {
     let s6 = s0;
     let s7 = s0;
     const span = 2 * r + 1;
-    for (let k = 1; k <= span; k++) {
+    // The window of row 0 is rows -r..r. When r < h, rows -r..-1 mirror onto r-1..0, so it is
+    // twice rows 0..r-1 plus row r: half the loads.
+    const half = r < h;
+    for (let k = half ? r + 1 : 1; k <= span; k++) {
+      if (half && k == span) {
+        s0 = i16x8.add(s0, s0);
+        s1 = i16x8.add(s1, s1);
+        s2 = i16x8.add(s2, s2);
+        s3 = i16x8.add(s3, s3);
+        s4 = i16x8.add(s4, s4);
+        s5 = i16x8.add(s5, s5);
+        s6 = i16x8.add(s6, s6);
+        s7 = i16x8.add(s7, s7);
+      }
       const p = Strip.rowAt(rows, k) + x;
       const a = v128.load(p);
       const b = v128.load(p, 16);
@@ -134,7 +147,12 @@ class Strip {
     let s0 = i16x8.splat(0);
     let s1 = s0;
     const span = 2 * r + 1;
-    for (let k = 1; k <= span; k++) {
+    const half = r < h; // see strip64
+    for (let k = half ? r + 1 : 1; k <= span; k++) {
+      if (half && k == span) {
+        s0 = i16x8.add(s0, s0);
+        s1 = i16x8.add(s1, s1);
+      }
       const a = v128.load(Strip.rowAt(rows, k) + x);
       s0 = i16x8.add(s0, Box.lo(a));
       s1 = i16x8.add(s1, Box.hi(a));

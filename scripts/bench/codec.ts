@@ -12,7 +12,13 @@
  * `--memory` adds peak RSS of the offline filter on a 20 s and a 2 min 1080p clip (slow: the
  * clips are made and filtered once per backend), in a fresh process each, children included.
  */
-import { decodeFrames, type Frame, nativeAvailable, openEncoder, probe } from "../../src/codec/mod.ts";
+import {
+  decodeFrames,
+  type Frame,
+  nativeAvailable,
+  openEncoder,
+  probe,
+} from "../../src/codec/mod.ts";
 import type { CodecBackendName } from "../../src/codec/types.ts";
 import { execWasm } from "../../src/codec/wasm/exec.ts";
 import { runFilter } from "../../src/commands/filter.ts";
@@ -44,7 +50,9 @@ function parseFlags(args: string[]): Flags {
     else if (arg === "--memory") flags.memory = true;
     else if (arg === "--memory-only") flags.memory = flags.memoryOnly = true;
     else if (arg === "--keep") flags.keep = true;
-    else throw new Error(`unknown option '${arg}' (options: --preset P, --rounds N, --memory, --memory-only, --keep)`);
+    else {throw new Error(
+        `unknown option '${arg}' (options: --preset P, --rounds N, --memory, --memory-only, --keep)`,
+      );}
   }
   return flags;
 }
@@ -248,7 +256,9 @@ export async function main(args: string[]): Promise<void> {
       const info = await probe(clip);
       console.log(
         `Clip: ${info.width}x${info.height}, ${info.frameCount} frames at ` +
-          `${info.fps.num}/${info.fps.den} fps, audio ${info.audio.map((a) => a.codec).join(",")}. ` +
+          `${info.fps.num}/${info.fps.den} fps, audio ${
+            info.audio.map((a) => a.codec).join(",")
+          }. ` +
           `Filter: vframe \`${CHAIN}\` vs ffmpeg \`-vf ${FFMPEG_VF}\`.\n`,
       );
       console.log(
@@ -257,7 +267,13 @@ export async function main(args: string[]): Promise<void> {
       console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
       for (const backend of backends) {
         const decode = await decodeFps(clip, backend);
-        const encode = await encodeFps(clip, backend, `${dir}/enc-${backend}.mp4`, flags.preset, 300);
+        const encode = await encodeFps(
+          clip,
+          backend,
+          `${dir}/enc-${backend}.mp4`,
+          flags.preset,
+          300,
+        );
         // Alternate vframe and its peer, best of `rounds` each: the machine is shared.
         let filterFps = 0;
         let peer = 0;
@@ -284,14 +300,18 @@ export async function main(args: string[]): Promise<void> {
         }
         const peerName = backend === "wasm" ? "ffmpeg.wasm one exec" : "native ffmpeg -vf";
         console.log(
-          `| ${backend} | ${decode.toFixed(1)} | ${encode.toFixed(1)} | ${filterFps.toFixed(1)} | ` +
+          `| ${backend} | ${decode.toFixed(1)} | ${encode.toFixed(1)} | ${
+            filterFps.toFixed(1)
+          } | ` +
             `${peer.toFixed(1)} (${peerName}) | ${(filterFps / peer).toFixed(2)}× |`,
         );
       }
       console.log("");
     }
     if (flags.memory) {
-      console.log("Peak RSS of `vframe filter` (fresh process, ffmpeg children included), 1080p:\n");
+      console.log(
+        "Peak RSS of `vframe filter` (fresh process, ffmpeg children included), 1080p:\n",
+      );
       console.log("| backend | clip | frames | peak RSS MiB | fps |");
       console.log("| --- | --- | ---: | ---: | ---: |");
       const clips = [["20 s", 20], ["2 min", 120]] as const;
@@ -299,9 +319,16 @@ export async function main(args: string[]): Promise<void> {
         const clip = `${dir}/clip-1080p-${seconds}s.mp4`;
         await makeClip(clip, "1920x1080", seconds);
         for (const backend of backends) {
-          const r = await filterRss(clip, `${dir}/rss-${backend}-${seconds}.mp4`, backend, flags.preset);
+          const r = await filterRss(
+            clip,
+            `${dir}/rss-${backend}-${seconds}.mp4`,
+            backend,
+            flags.preset,
+          );
           console.log(
-            `| ${backend} | ${label} | ${r.frames} | ${r.peakMiB.toFixed(0)} | ${r.fps.toFixed(1)} |`,
+            `| ${backend} | ${label} | ${r.frames} | ${r.peakMiB.toFixed(0)} | ${
+              r.fps.toFixed(1)
+            } |`,
           );
         }
         await Deno.remove(clip);

@@ -122,6 +122,11 @@ export function serverCommand(): Command {
         workDir: flags.workDir,
         streamDecode: flags.streamDecode,
         log: (line) => console.error(`[${new Date().toISOString()}] ${line}`),
+      }).catch((error) => {
+        console.error(
+          `vframe server: cannot start: ${error instanceof Error ? error.message : error}`,
+        );
+        Deno.exit(1);
       });
       console.log(
         `vframe server ready: port=${server.port}${

@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
-import { BackendUnavailableError, nativeAvailable, resolveBackend } from "../../src/codec/mod.ts";
+import {
+  BackendUnavailableError,
+  type CodecChoice,
+  nativeAvailable,
+  resolveBackend,
+} from "../../src/codec/mod.ts";
 
 Deno.test("resolveBackend: auto takes native when ffmpeg and ffprobe are on PATH", async () => {
-  assert.equal(await nativeAvailable(), true, "these tests need ffmpeg on PATH (apt-get install -y ffmpeg)");
+  assert.equal(
+    await nativeAvailable(),
+    true,
+    "these tests need ffmpeg on PATH (apt-get install -y ffmpeg)",
+  );
   assert.equal(await resolveBackend(), "native");
   assert.equal(await resolveBackend("auto"), "native");
   assert.equal(await resolveBackend("native"), "native");
@@ -25,6 +34,8 @@ Deno.test("resolveBackend: without ffmpeg on PATH, auto falls back to wasm and n
 });
 
 Deno.test("resolveBackend refuses an unknown choice", async () => {
-  // deno-lint-ignore no-explicit-any
-  await assert.rejects(resolveBackend("gpu" as any), /must be one of auto, wasm, native, got 'gpu'/);
+  await assert.rejects(
+    resolveBackend("gpu" as unknown as CodecChoice),
+    /must be one of auto, wasm, native, got 'gpu'/,
+  );
 });

@@ -188,38 +188,41 @@ Deno.test("BullmqQueue with two worker processes", async (t) => {
       }
     });
 
-    await t.step("global rate limit is honoured roughly, and removed by the next server", async () => {
-      const inspect = new Queue(QUEUE, { connection: { host: "127.0.0.1", port: server.port } });
-      try {
-        const limited = await BullmqQueue.create({
-          redisUrl: server.url,
-          queueName: QUEUE,
-          ratePerSecond: 20,
-        });
+    await t.step(
+      "global rate limit is honoured roughly, and removed by the next server",
+      async () => {
+        const inspect = new Queue(QUEUE, { connection: { host: "127.0.0.1", port: server.port } });
         try {
-          assert.deepEqual(await inspect.getGlobalRateLimit(), { max: 2, duration: 100 });
-          const tasks = makeTasks("job-6", 21, 10);
-          const t0 = performance.now();
-          const outcomes = await Promise.all(tasks.map((task) => limited.process(task)));
-          const elapsed = performance.now() - t0;
-          outcomes.forEach(okOf);
-          // 21 frames at 20/s (windows of 2 per 100 ms): about a second
-          assert.ok(elapsed >= 850, `21 frames at 20/s took ${elapsed} ms`);
+          const limited = await BullmqQueue.create({
+            redisUrl: server.url,
+            queueName: QUEUE,
+            ratePerSecond: 20,
+          });
+          try {
+            assert.deepEqual(await inspect.getGlobalRateLimit(), { max: 2, duration: 100 });
+            const tasks = makeTasks("job-6", 21, 10);
+            const t0 = performance.now();
+            const outcomes = await Promise.all(tasks.map((task) => limited.process(task)));
+            const elapsed = performance.now() - t0;
+            outcomes.forEach(okOf);
+            // 21 frames at 20/s (windows of 2 per 100 ms): about a second
+            assert.ok(elapsed >= 850, `21 frames at 20/s took ${elapsed} ms`);
+          } finally {
+            await limited.close();
+          }
+          const free = await BullmqQueue.create({ redisUrl: server.url, queueName: QUEUE });
+          try {
+            assert.equal(await inspect.getGlobalRateLimit(), null);
+            const tasks = makeTasks("job-7", 4, 10);
+            (await Promise.all(tasks.map((task) => free.process(task)))).forEach(okOf);
+          } finally {
+            await free.close();
+          }
         } finally {
-          await limited.close();
+          await inspect.close();
         }
-        const free = await BullmqQueue.create({ redisUrl: server.url, queueName: QUEUE });
-        try {
-          assert.equal(await inspect.getGlobalRateLimit(), null);
-          const tasks = makeTasks("job-7", 4, 10);
-          (await Promise.all(tasks.map((task) => free.process(task)))).forEach(okOf);
-        } finally {
-          await free.close();
-        }
-      } finally {
-        await inspect.close();
-      }
-    });
+      },
+    );
 
     await t.step("bad options and an unreachable Redis fail up front", async () => {
       await assert.rejects(
