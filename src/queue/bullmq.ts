@@ -214,7 +214,7 @@ export class BullmqQueue implements FrameQueue {
   /**
    * Stores the frame, adds its job, and waits for the result (QueueEvents or the fallback poll),
    * the job's final failure, the deadline, `cancelJob`, `signal` or `close()`. Keys of the frame
-   * are deleted before it resolves (waiting at most 2 s for Redis; the TTL covers the rest). A
+   * are deleted before it resolves (waiting at most 1 s for Redis; the TTL covers the rest). A
    * Redis error while submitting resolves `{ok:false, reason:"redis error: …"}`; while waiting,
    * polling goes on until the deadline, which bounds every Redis call.
    * @throws QueueOptionError (rejected) when the task is malformed.

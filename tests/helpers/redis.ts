@@ -39,15 +39,22 @@ async function ping(port: number): Promise<boolean> {
   }
 }
 
+/** Options of {@link startRedis}. */
+export interface StartRedisOptions {
+  /** Wait at most this long for PING (default 10 s). */
+  timeoutMs?: number;
+  /** The server binary (default `$REDIS_SERVER`, else `redis-server` on the PATH). */
+  bin?: string;
+}
+
 /**
- * Starts `redis-server` (binary name overridable with `REDIS_SERVER`) and waits until it answers
- * PING (at most `timeoutMs`, default 10 s).
+ * Starts `redis-server` and waits until it answers PING.
  * @throws RedisMissingError with the install command when the binary is missing; Error with the
  * server log when it does not come up.
  */
-export async function startRedis(options: { timeoutMs?: number } = {}): Promise<TestRedis> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const bin = Deno.env.get("REDIS_SERVER") ?? "redis-server";
+  const bin = options.bin ?? Deno.env.get("REDIS_SERVER") ?? "redis-server";
   const dir = await Deno.makeTempDir({ prefix: "vframe-redis-" });
   const port = freePort();
   let child: Deno.ChildProcess;
