@@ -24,13 +24,37 @@ export interface ProbeOptions {
   limits?: InputLimits;
 }
 
-/** Runs ffprobe with the given backend. */
-export function runProbe(
+/** Recent ffprobe outputs, keyed by backend, options, path, size and modification time. */
+const recent = new Map<string, Promise<ProbeOutput>>();
+const RECENT_MAX = 16;
+
+/**
+ * Runs ffprobe with the given backend. The output is remembered for an unchanged file (same
+ * size and modification time), so probe → decode → encode of one file probes it once.
+ */
+export async function runProbe(
   backend: CodecBackendName,
   path: string,
   countPackets: boolean,
 ): Promise<ProbeOutput> {
-  return backend === "native" ? nativeProbe(path, countPackets) : wasmProbe(path, countPackets);
+  let key: string | undefined;
+  try {
+    const stat = await Deno.stat(path);
+    key = `${backend}|${countPackets}|${stat.size}|${stat.mtime?.getTime()}|${path}`;
+  } catch {
+    // let ffprobe report it
+  }
+  const cached = key ? recent.get(key) : undefined;
+  if (cached) return cached;
+  const output = backend === "native"
+    ? nativeProbe(path, countPackets)
+    : wasmProbe(path, countPackets);
+  if (key) {
+    recent.set(key, output);
+    output.catch(() => recent.delete(key!));
+    if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value!);
+  }
+  return await output;
 }
 
 async function readAt(file: Deno.FsFile, position: number, length: number): Promise<Uint8Array> {

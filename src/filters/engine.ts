@@ -78,7 +78,7 @@ function planes(frame: PlaneLayout): Plane[] {
 
 /**
  * Runs filter chains with the SIMD WebAssembly kernels. Not thread-safe (one per thread);
- * `apply` is synchronous. See {@link FilterPool} for a pool of them on worker threads.
+ * `apply` is synchronous. FilterPool (pool.ts) runs one per worker thread.
  */
 export class FilterEngine {
   readonly #k: FilterKernels;
@@ -108,7 +108,8 @@ export class FilterEngine {
 
   /**
    * Applies `chain` to the `width` × `height` yuv420p frame `input` and returns `output`
-   * (allocated when not given). `input` is not modified; `output` may be `input` itself.
+   * (allocated when not given). `output` may be `input` itself; otherwise `input` is not
+   * modified.
    * @throws RangeError when a size is wrong; FilterChainError when the chain is not valid.
    */
   apply(

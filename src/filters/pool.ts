@@ -2,7 +2,10 @@
  * FilterPool: FilterEngines on a pool of Deno Workers (pool_worker.ts), one frame per thread at
  * a time. Used by the offline filter command, the embedded queue backend and the BullMQ worker
  * process. The time limit of a frame is enforced by terminating the thread that runs it (a
- * synchronous wasm kernel cannot be interrupted otherwise) and starting a fresh one.
+ * synchronous wasm kernel cannot be interrupted otherwise) and starting a fresh one: the run
+ * rejects at once and the next frames go to the new thread. (In Deno 2.9 terminate() does not
+ * stop a thread in the middle of a computation: the old thread finishes its kernel, which is
+ * bounded, in the background and then ends.)
  */
 import { planeLayout } from "../codec/frame.ts";
 import {
@@ -41,7 +44,10 @@ export interface PoolRunOptions {
   timeoutMs?: number;
   /** Aborting rejects the run with the signal's reason (an AbortError DOMException by default). */
   signal?: AbortSignal;
-  /** Test hook: the thread busy-waits this long before filtering, like a kernel that hangs. */
+  /**
+   * Test hook: the thread blocks this long (Atomics.wait, no CPU) before filtering, like a
+   * kernel that hangs.
+   */
   simulateBusyMs?: number;
 }
 

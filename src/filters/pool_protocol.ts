@@ -11,7 +11,7 @@ export interface RunMessage {
   width: number;
   height: number;
   data: Uint8Array<ArrayBuffer>;
-  /** Test hook: busy-wait this long before filtering (a kernel that hangs). */
+  /** Test hook: block this long before filtering (a kernel that hangs). */
   busyMs?: number;
 }
 

@@ -129,7 +129,12 @@ for (const backend of BACKENDS) {
       if (frame.index === 2) break;
     }
     assert.equal(seen, 2);
-    // the test sanitizers fail this test if a process, worker or stream was left behind
+    for await (const frame of decodeFrames(await fileStream(path), { backend, maxBuffered: 2 })) {
+      seen = frame.index;
+      if (frame.index === 4) break;
+    }
+    assert.equal(seen, 4);
+    // the test sanitizers fail this test if a process, worker, file or stream was left behind
   });
 
   Deno.test(`[${backend}] an AbortSignal stops decoding with its reason`, async () => {

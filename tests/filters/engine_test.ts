@@ -155,12 +155,23 @@ Deno.test("engine: rejects wrong sizes and invalid chains up front", () => {
   );
 });
 
-Deno.test("engine: prepareInPlace runs the chain on the resident frame", () => {
+Deno.test("engine: prepareInPlace (the benchmark hook) checks its input and leaves apply correct", () => {
   const [w, h] = [40, 30];
   const input = randomBytes(frameSize(w, h), 3);
-  const run = engine.prepareInPlace(parseChain("invert"), w, h, input);
+  const run = engine.prepareInPlace(parseChain("blur=3,edges"), w, h, input);
   run();
   run();
-  // The frame now holds invert(invert(input)); a fresh apply of the empty chain is unaffected.
-  assert.deepEqual(engine.apply(parseChain("invert,invert"), w, h, input), input);
+  const chain = parseChain("sepia");
+  assertFramesEqual(
+    engine.apply(chain, w, h, input),
+    referenceApply(chain, w, h, input),
+    w,
+    h,
+    "after",
+  );
+  assert.throws(() => engine.prepareInPlace([], w, h, new Uint8Array(3)), RangeError);
+  assert.throws(
+    () => engine.prepareInPlace([{ name: "x", params: {} }], w, h, input),
+    FilterChainError,
+  );
 });

@@ -1,7 +1,8 @@
 /**
- * The ffmpeg.wasm worker: receives one request `{ module, job }` (see protocol.ts), instantiates
- * `@ffmpeg/core` from the precompiled module, mounts host files and streaming devices, runs the
- * command (which blocks this thread), posts `done` and waits to be terminated.
+ * The ffmpeg.wasm worker: receives requests `{ module, job }` (see protocol.ts) one at a time,
+ * instantiates `@ffmpeg/core` from the precompiled module on the first one (later jobs reuse the
+ * loaded core and its grown memory), mounts host files and streaming devices, runs the command
+ * (which blocks this thread), unmounts, and posts `done`.
  *
  * Decoded frames leave through a YUV4MPEG2 device: each whole frame is copied once out of the wasm
  * heap into its own ArrayBuffer and transferred to the main thread; before posting, the worker
@@ -31,37 +32,54 @@ function post(message, transfer = []) {
   self.postMessage(message, transfer);
 }
 
+/** The loaded core, kept for the next job. */
+let core;
+/** Where the core's log lines go during the current job. */
+let log = (_entry) => {};
+
+/** @param {WebAssembly.Module} module */
+async function loadCore(module) {
+  if (!core) {
+    core = await createFFmpegCore({
+      instantiateWasm(imports, receive) {
+        WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module));
+        return {};
+      },
+    });
+    core.setLogger((entry) => log(entry));
+  }
+  return core;
+}
+
 /** @param {{ module: WebAssembly.Module, job: any }} request */
 async function run({ module, job }) {
-  const core = await createFFmpegCore({
-    instantiateWasm(imports, receive) {
-      WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module));
-      return {};
-    },
-  });
+  const ffmpeg = await loadCore(module);
   /** @type {string[]} */
   const stdout = [];
   /** @type {string[]} */
   const stderr = [];
-  core.setLogger(({ type, message }) => {
+  log = ({ type, message }) => {
     if (type === "stdout") stdout.push(message);
     else {
       stderr.push(message);
       if (stderr.length > STDERR_LINES) stderr.shift();
     }
-  });
-
-  const fs = core.FS;
+  };
+  const fs = ffmpeg.FS;
   /** @type {Deno.FsFile[]} */
   const files = [];
+  /** @type {string[]} */
+  const mounted = [];
   /** @type {string | undefined} */
   let failure;
   try {
     for (const mount of job.files ?? []) {
       files.push(mountHostFile(fs, mount.path, mount.host, mount.write === true));
+      mounted.push(mount.path);
     }
     for (const mount of job.ringInputs ?? []) {
       const ring = ByteRing.attach(mount.buffer);
+      mounted.push(mount.path);
       mountDevice(fs, mount.path, {
         read(_stream, buffer, offset, length) {
           try {
@@ -75,6 +93,7 @@ async function run({ module, job }) {
     }
     if (job.y4mOutput) {
       const { path, maxBuffered } = job.y4mOutput;
+      mounted.push(path);
       const control = new Int32Array(job.y4mOutput.control);
       let posted = 0;
       const parser = new Y4mParser({ onHeader: (header) => post({ type: "header", header }) });
@@ -109,8 +128,10 @@ async function run({ module, job }) {
         },
       });
     }
-    const exitCode = job.tool === "ffprobe" ? core.ffprobe(...job.args) : core.exec(...job.args);
-    core.reset();
+    const exitCode = job.tool === "ffprobe"
+      ? ffmpeg.ffprobe(...job.args)
+      : ffmpeg.exec(...job.args);
+    ffmpeg.reset();
     post({
       type: "done",
       exitCode,
@@ -132,6 +153,13 @@ async function run({ module, job }) {
         file.close();
       } catch {
         // already closed
+      }
+    }
+    for (const path of mounted) {
+      try {
+        fs.unlink(path);
+      } catch {
+        // not created
       }
     }
   }

@@ -11,7 +11,7 @@ import type { RawEncoder } from "../raw_codec.ts";
 // @ts-types="../ring.d.ts"
 import { ByteRing, RingCancelledError } from "../ring.js";
 import type { Rational } from "../types.ts";
-import { startWasmJob, type WasmResult } from "./host.ts";
+import { startWasmJob, type WasmResult, type WasmRun, type WasmWorker } from "./host.ts";
 import { wasmInputPath } from "./paths.ts";
 
 /** Options for {@link startWasmEncoder}. */
@@ -29,6 +29,8 @@ export interface WasmEncoderOptions {
   timescale?: number;
   /** Frame ring size in bytes (default: the larger of 4 MiB and 3 frames). */
   ringBytes?: number;
+  /** Run on this (kept) worker instead of a new one; `abort` terminates it. */
+  worker?: WasmWorker;
 }
 
 /** Starts ffmpeg.wasm encoding. */

@@ -68,7 +68,9 @@ export class WasmWorker {
    * @throws CodecError when a job is already running, the worker was terminated or crashed.
    */
   async run(job: WasmJob, handlers: WasmJobHandlers = {}): Promise<WasmResult> {
-    if (this.#terminated) throw new CodecError("ffmpeg.wasm worker terminated", { backend: "wasm" });
+    if (this.#terminated) {
+      throw new CodecError("ffmpeg.wasm worker terminated", { backend: "wasm" });
+    }
     if (this.#pending) throw new CodecError("ffmpeg.wasm worker is busy", { backend: "wasm" });
     const result = new Promise<WasmResult>((resolve, reject) => {
       this.#pending = { handlers, resolve, reject };

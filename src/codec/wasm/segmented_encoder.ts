@@ -17,6 +17,7 @@ import { frameSize } from "../frame.ts";
 import type { RawEncoder } from "../raw_codec.ts";
 import type { Rational } from "../types.ts";
 import { execWasm } from "./exec.ts";
+import { WasmWorker } from "./host.ts";
 import { startWasmEncoder } from "./encoder.ts";
 import { wasmInputPath } from "./paths.ts";
 import type { HostFileMount } from "./protocol.ts";
@@ -52,6 +53,8 @@ export function defaultSegmentFrames(width: number, height: number, fps: Rationa
 }
 
 interface Slot {
+  /** The slot's thread, kept from segment to segment. */
+  worker: WasmWorker;
   encoder?: RawEncoder;
   /** The slot's previous segment finishing. */
   finishing: Promise<void>;
@@ -68,7 +71,11 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
   }
   const frameBytes = frameSize(options.width, options.height);
   const dir = Deno.makeTempDirSync({ prefix: "vframe-segments-" });
-  const slots: Slot[] = Array.from({ length: workers }, () => ({ finishing: Promise.resolve() }));
+  const slots: Slot[] = Array.from({ length: workers }, () => ({
+    worker: new WasmWorker(),
+    finishing: Promise.resolve(),
+  }));
+  const stopWorkers = () => slots.forEach((slot) => slot.worker.terminate());
   const segments: string[] = [];
   let written = 0;
   let failure: unknown;
@@ -105,6 +112,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
           inputName: options.inputName,
           timescale: fps.num,
           ringBytes: Math.min(1 << 30, segmentFrames * frameBytes),
+          worker: slot.worker,
         });
       }
       await slot.encoder!.write(data);
@@ -123,6 +131,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
           }
         }
         await Promise.all(slots.map((slot) => slot.finishing));
+        stopWorkers();
         if (segments.length === 0) throw new CodecError("no frames were written");
         const list = `${dir}/segments.ffconcat`;
         const files: HostFileMount[] = segments.map((host, i) => ({
@@ -147,6 +156,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
           { files },
         );
       } finally {
+        stopWorkers();
         await removeDir();
       }
     },
@@ -156,6 +166,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
       failure ??= new CodecError("encoder aborted");
       await Promise.allSettled(slots.map((slot) => slot.encoder?.abort()));
       await Promise.allSettled(slots.map((slot) => slot.finishing));
+      stopWorkers();
       await removeDir();
     },
   };
