@@ -35,6 +35,11 @@ export class ByteRing {
    *   reason when `signal` aborts.
    */
   write(bytes: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /**
+   * Empties the ring and clears `closed`/`cancelled`, to use it for another stream. Only when
+   * no thread reads or writes it any more.
+   */
+  reset(): void;
   /** Producer: no more bytes will come; the consumer reads what is left, then gets EOF. */
   close(): void;
   /** Either side: stop now; both sides' waits end with {@link RingCancelledError}. */

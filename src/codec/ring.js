@@ -118,6 +118,10 @@ export class ByteRing {
     }
   }
 
+  reset() {
+    for (const index of [WRITTEN, READ, CLOSED, CANCELLED]) Atomics.store(this.#state, index, 0);
+  }
+
   close() {
     Atomics.store(this.#state, CLOSED, 1);
     Atomics.notify(this.#state, WRITTEN);

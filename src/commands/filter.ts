@@ -521,6 +521,8 @@ export function filterCommand(): Command {
     )
     .option("--json", "print a JSON summary (to stdout; to stderr when stdout carries frames)")
     .option("--no-progress", "no progress output")
+    // Commander's own errors (bad flag values, missing arguments) are usage errors: exit 2.
+    .exitOverride((error) => Deno.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (input: string, output: string, flags: FilterFlags) => {
       const controller = new AbortController();
       const onSignal = () => controller.abort(new Error("interrupted"));

@@ -84,3 +84,18 @@ Deno.test("ByteRing.readBlocking works from a worker blocked in Atomics.wait", a
     worker.terminate();
   }
 });
+
+Deno.test("ByteRing.reset makes a closed or cancelled ring usable again", async () => {
+  const ring = ByteRing.create(4096);
+  await ring.write(new Uint8Array([1, 2, 3]));
+  ring.cancel();
+  ring.reset();
+  assert.equal(ring.used, 0);
+  assert.equal(ring.cancelled, false);
+  await ring.write(new Uint8Array([4, 5]));
+  ring.close();
+  const dst = new Uint8Array(10);
+  assert.equal(await ring.read(dst), 2);
+  assert.deepEqual([...dst.subarray(0, 2)], [4, 5]);
+  assert.equal(await ring.read(dst), 0);
+});

@@ -253,8 +253,12 @@ Deno.test("CLI: --json summary and exit 0; bad input exit 1; bad chain exit 2; n
     assert.match(chain.stderr, /bad --filter "blur=sigmaa=3"/);
 
     const flag = await cli([input, `${dir}/flag.mp4`, "--filter", "invert", "--crf", "99"]);
-    assert.notEqual(flag.exitCode, 0);
+    assert.equal(flag.exitCode, 2);
     assert.match(flag.stderr, /expected an integer in 0..51, got '99'/);
+
+    const missing = await cli([input]);
+    assert.equal(missing.exitCode, 2);
+    assert.match(missing.stderr, /missing required argument 'output'/);
 
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["ok.mp4"]);
   } finally {

@@ -34,6 +34,8 @@ function post(message, transfer = []) {
 
 /** The loaded core, kept for the next job. */
 let core;
+/** The core's wasm memory. */
+let memory;
 /** Where the core's log lines go during the current job. */
 let log = (_entry) => {};
 
@@ -42,7 +44,10 @@ async function loadCore(module) {
   if (!core) {
     core = await createFFmpegCore({
       instantiateWasm(imports, receive) {
-        WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module));
+        WebAssembly.instantiate(module, imports).then((instance) => {
+          memory = Object.values(instance.exports).find((e) => e instanceof WebAssembly.Memory);
+          receive(instance, module);
+        });
         return {};
       },
     });
@@ -138,6 +143,7 @@ async function run({ module, job }) {
       stdout: stdout.join("\n"),
       stderr: stderr.join("\n"),
       error: failure,
+      memoryBytes: memory?.buffer.byteLength ?? 0,
     });
   } catch (error) {
     post({

@@ -31,13 +31,16 @@ export interface WasmEncoderOptions {
   ringBytes?: number;
   /** Run on this (kept) worker instead of a new one; `abort` terminates it. */
   worker?: WasmWorker;
+  /** Use this ring (reset first; no longer in use elsewhere) instead of allocating one. */
+  ring?: ByteRing;
 }
 
 /** Starts ffmpeg.wasm encoding. */
 export function startWasmEncoder(options: WasmEncoderOptions): RawEncoder {
-  const ring = ByteRing.create(
+  const ring = options.ring ?? ByteRing.create(
     options.ringBytes ?? Math.max(4 << 20, 3 * frameSize(options.width, options.height)),
   );
+  ring.reset();
   const output = "/out/output.mp4";
   const audioPath = options.audio ? wasmInputPath(options.audio.input, "audio") : undefined;
   const args = encodeArgs({

@@ -26,6 +26,8 @@ export interface WasmResult {
   stderr: string;
   /** A failure inside the worker's own code (device, parser), if any. */
   error?: string;
+  /** Size of the worker's wasm memory after the job, bytes (0 when unknown). */
+  memoryBytes: number;
 }
 
 /** Callbacks for streaming jobs. */
@@ -125,6 +127,7 @@ export class WasmWorker {
             stdout: message.stdout,
             stderr: message.stderr,
             error: message.error,
+            memoryBytes: message.memoryBytes ?? 0,
           })
         );
       }

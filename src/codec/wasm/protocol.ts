@@ -63,4 +63,6 @@ export type WorkerMessage =
     stderr: string;
     /** A failure of the worker's own code (device, parser), if any. */
     error?: string;
+    /** Size of the core's wasm memory after the job (it never shrinks). */
+    memoryBytes?: number;
   };

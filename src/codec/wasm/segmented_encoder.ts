@@ -16,6 +16,8 @@ import { CodecError } from "../errors.ts";
 import { frameSize } from "../frame.ts";
 import type { RawEncoder } from "../raw_codec.ts";
 import type { Rational } from "../types.ts";
+// @ts-types="../ring.d.ts"
+import { ByteRing } from "../ring.js";
 import { execWasm } from "./exec.ts";
 import { WasmWorker } from "./host.ts";
 import { startWasmEncoder } from "./encoder.ts";
@@ -53,8 +55,9 @@ export function defaultSegmentFrames(width: number, height: number, fps: Rationa
 }
 
 interface Slot {
-  /** The slot's thread, kept from segment to segment. */
+  /** The slot's thread and frame ring, kept from segment to segment. */
   worker: WasmWorker;
+  ring: ByteRing;
   encoder?: RawEncoder;
   /** The slot's previous segment finishing. */
   finishing: Promise<void>;
@@ -71,8 +74,10 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
   }
   const frameBytes = frameSize(options.width, options.height);
   const dir = Deno.makeTempDirSync({ prefix: "vframe-segments-" });
+  const ringBytes = Math.min(1 << 30, segmentFrames * frameBytes);
   const slots: Slot[] = Array.from({ length: workers }, () => ({
     worker: new WasmWorker(),
+    ring: ByteRing.create(ringBytes),
     finishing: Promise.resolve(),
   }));
   const stopWorkers = () => slots.forEach((slot) => slot.worker.terminate());
@@ -111,7 +116,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
           preset: options.preset,
           inputName: options.inputName,
           timescale: fps.num,
-          ringBytes: Math.min(1 << 30, segmentFrames * frameBytes),
+          ring: slot.ring,
           worker: slot.worker,
         });
       }
