@@ -11,7 +11,7 @@ import type { RawEncoder } from "../raw_codec.ts";
 // @ts-types="../ring.d.ts"
 import { ByteRing, RingCancelledError } from "../ring.js";
 import type { Rational } from "../types.ts";
-import { startWasmJob, type WasmResult, type WasmRun, type WasmWorker } from "./host.ts";
+import { startWasmJob, type WasmResult, type WasmWorker } from "./host.ts";
 import { wasmInputPath } from "./paths.ts";
 
 /** Options for {@link startWasmEncoder}. */
