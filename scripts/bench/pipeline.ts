@@ -1,5 +1,5 @@
 /**
- * `deno task bench pipeline [--seconds 10] [--codec wasm|native|auto] [--filter boxblur=radius=2]
+ * `deno task bench pipeline [--seconds 10] [--codec wasm|native|auto] [--filter boxblur=radius=2:passes=2]
  * [--size 1280x720]`: end-to-end fps of the whole distributed pipeline on one 720p clip with
  * audio, in one run:
  *
@@ -121,8 +121,8 @@ async function serverRun(
 export async function main(args: string[]): Promise<void> {
   const seconds = Number(flag(args, "seconds", "10"));
   const codec = flag(args, "codec", "wasm") as CodecChoice;
-  const filter = flag(args, "filter", "boxblur=radius=2");
-  const ffmpegFilter = flag(args, "ffmpeg-filter", "boxblur=2:1");
+  const filter = flag(args, "filter", "boxblur=radius=2:passes=2");
+  const ffmpegFilter = flag(args, "ffmpeg-filter", "boxblur=luma_radius=2:luma_power=2");
   const [w, h] = flag(args, "size", "1280x720").split("x").map(Number);
   const dir = await Deno.makeTempDir({ prefix: "vframe-bench-pipeline-" });
   const rows: Row[] = [];

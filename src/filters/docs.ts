@@ -1,5 +1,5 @@
 /**
- * The filter reference of docs/filters.md, generated from the registry so the two cannot drift
+ * The filter reference of docs/filters.md and README.md, generated from the registry so the two cannot drift
  * apart (tests/filters/docs_test.ts checks it). Regenerate the block between the markers with
  * `deno run -A src/filters/docs.ts --write` (which also runs `deno fmt` on the file).
  */
@@ -74,16 +74,21 @@ export function generatedBlock(doc: string): string | undefined {
 export function updateDoc(doc: string): string {
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`docs/filters.md must contain ${BEGIN} and ${END}`);
+  if (start < 0 || end < start) throw new Error(`the document must contain ${BEGIN} and ${END}`);
   return `${doc.slice(0, start + BEGIN.length)}\n\n${filtersMarkdown()}\n\n${doc.slice(end)}`;
 }
 
+/** The files that carry the generated block. */
+export const DOC_FILES = ["docs/filters.md", "README.md"] as const;
+
 if (import.meta.main) {
-  const url = new URL("../../docs/filters.md", import.meta.url);
   if (Deno.args.includes("--write")) {
-    await Deno.writeTextFile(url, updateDoc(await Deno.readTextFile(url)));
-    // Lay the file out as `deno fmt --check` expects it.
-    await new Deno.Command(Deno.execPath(), { args: ["fmt", url.pathname] }).output();
+    for (const file of DOC_FILES) {
+      const url = new URL(`../../${file}`, import.meta.url);
+      await Deno.writeTextFile(url, updateDoc(await Deno.readTextFile(url)));
+      // Lay the file out as `deno fmt --check` expects it.
+      await new Deno.Command(Deno.execPath(), { args: ["fmt", url.pathname] }).output();
+    }
   } else {
     console.log(filtersMarkdown());
   }

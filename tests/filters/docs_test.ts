@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   BEGIN,
+  DOC_FILES,
   END,
   filtersMarkdown,
   generatedBlock,
@@ -8,16 +9,18 @@ import {
   updateDoc,
 } from "../../src/filters/docs.ts";
 
-Deno.test("docs/filters.md lists the registry as it is (regenerate: deno run -A src/filters/docs.ts --write)", async () => {
-  const doc = await Deno.readTextFile(new URL("../../docs/filters.md", import.meta.url));
-  const block = generatedBlock(doc);
-  assert.ok(block !== undefined, "docs/filters.md has lost its generated-block markers");
-  assert.equal(
-    normalizeMarkdown(block),
-    normalizeMarkdown(filtersMarkdown()),
-    "docs/filters.md is out of date",
-  );
-});
+for (const file of DOC_FILES) {
+  Deno.test(`${file} lists the registry as it is (regenerate: deno run -A src/filters/docs.ts --write)`, async () => {
+    const doc = await Deno.readTextFile(new URL(`../../${file}`, import.meta.url));
+    const block = generatedBlock(doc);
+    assert.ok(block !== undefined, `${file} has lost its generated-block markers`);
+    assert.equal(
+      normalizeMarkdown(block),
+      normalizeMarkdown(filtersMarkdown()),
+      `${file} is out of date`,
+    );
+  });
+}
 
 Deno.test("updateDoc replaces only the generated block", () => {
   const doc = `intro\n${BEGIN}\nold table\n${END}\noutro\n`;
