@@ -121,6 +121,10 @@ export function encodeArgs(options: EncodeArgsOptions): string[] {
     String(options.crf),
     "-pix_fmt",
     "yuv420p",
+    // One output frame per input frame: MP4's default constant-rate sync would duplicate a frame
+    // to fill a start offset (video starting after the audio).
+    "-fps_mode",
+    "passthrough",
     ...(options.threads ? ["-threads", String(options.threads)] : []),
   );
   audio?.actions.forEach((action, i) => {

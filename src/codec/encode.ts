@@ -167,6 +167,7 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
       inputName,
       workers,
       segmentFrames: options.segmentFrames ?? defaultSegmentFrames(size.width, size.height, fps),
+      tempDir: options.tempDir,
     });
   } else {
     raw = startWasmEncoder({ output: temp, ...size, fps, crf, preset, audio, inputName });

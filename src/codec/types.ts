@@ -82,6 +82,8 @@ export interface EncodeOptions {
   workers?: number;
   /** Frames per segment when `workers` > 1 (default: one second, at most 64 MiB of frames). */
   segmentFrames?: number;
+  /** Where segment files go while encoding (default: the system's temporary directory). */
+  tempDir?: string;
 }
 
 /** Consumes frames in index order and writes an MP4. */

@@ -4,6 +4,7 @@
  * ephemeral port (with its preview), sends the video through it over TCP with the client, and
  * writes `out/demo.mp4` and `out/demo.json`.
  */
+import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
 import { intArg, positiveArg } from "../pipeline/cli_args.ts";
@@ -96,15 +97,7 @@ export function demoCommand(): Command {
         if (server.previewUrl) console.log(`preview: ${server.previewUrl}`);
         if (flags.keep) {
           say("server kept running for the preview; press Ctrl-C to stop");
-          await new Promise<void>((resolve) => {
-            const stop = () => {
-              Deno.removeSignalListener("SIGINT", stop);
-              Deno.removeSignalListener("SIGTERM", stop);
-              resolve();
-            };
-            Deno.addSignalListener("SIGINT", stop);
-            Deno.addSignalListener("SIGTERM", stop);
-          });
+          await untilSignal();
         }
       } catch (error) {
         failed = true;

@@ -2,10 +2,12 @@
  * `vframe server` (`deno task server`): the TCP job server with its queue and preview, until
  * SIGINT/SIGTERM. Flags are documented in docs/result.md.
  */
+import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
 import { choiceArg, intArg, positiveArg } from "../pipeline/cli_args.ts";
 import { DEFAULT_MAX_IN_FLIGHT, defaultThreads, VframeServer } from "../pipeline/server.ts";
+import { X264_PRESETS } from "../protocol/messages.ts";
 
 interface ServerFlags {
   host: string;
@@ -79,17 +81,7 @@ export function serverCommand(): Command {
     .option(
       "--preset <name>",
       "default x264 preset (client may override)",
-      choiceArg([
-        "ultrafast",
-        "superfast",
-        "veryfast",
-        "faster",
-        "fast",
-        "medium",
-        "slow",
-        "slower",
-        "veryslow",
-      ]),
+      choiceArg([...X264_PRESETS]),
     )
     .option("--preview-port <n>", "preview HTTP port (0 = any free port)", intArg(0, 65535), 8080)
     .option("--preview-host <addr>", "preview address", "127.0.0.1")
@@ -135,15 +127,7 @@ export function serverCommand(): Command {
           server.previewUrl ? ` preview=${server.previewUrl}` : ""
         }`,
       );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          Deno.removeSignalListener("SIGINT", stop);
-          Deno.removeSignalListener("SIGTERM", stop);
-          resolve();
-        };
-        Deno.addSignalListener("SIGINT", stop);
-        Deno.addSignalListener("SIGTERM", stop);
-      });
+      await untilSignal();
       console.error("vframe server: shutting down");
       await server.close();
     });

@@ -4,6 +4,7 @@
  * cancellation freeing every permit, bad input failing cleanly.
  */
 import assert from "node:assert/strict";
+import { probe } from "../../src/codec/mod.ts";
 import { GrowingFile } from "../../src/pipeline/growing_file.ts";
 import { PipelineJob, type PipelineJobOptions } from "../../src/pipeline/job.ts";
 import { JobRegistry } from "../../src/pipeline/registry.ts";
@@ -222,10 +223,9 @@ Deno.test("job: a Matroska upload is decoded while it still arrives", async () =
     const result = await running;
     assert.equal(result.state, "done", result.error);
     assert.equal(result.frames.total, 60, "60 frames written to the encoder");
-    // Not checked here: the output's decoded frame count. The codec layer's encoder currently
-    // writes 61 frames for this input (its video starts at pts 0.023 s in the MKV); that is
-    // the encoder's concern and is reported to its owner.
+    // The video starts at pts 0.023 s in the MKV: the output must still have exactly 60 frames.
     assert.ok(s.job.outputPath);
+    assert.equal((await probe(s.job.outputPath)).frameCount, 60, "output frame count");
   } finally {
     await Deno.remove(s.dir, { recursive: true });
   }

@@ -3,30 +3,20 @@
  * rawvideo input device blocks on it), the MP4 is written straight to a host file (seekable, so
  * `+faststart` can rewrite it) — no video is ever held whole in wasm memory.
  */
-import { type AudioAction, encodeArgs } from "../args.ts";
+import { encodeArgs, type EncodeArgsOptions } from "../args.ts";
 import { CodecError } from "../errors.ts";
 import { failureFromStderr } from "../failure.ts";
 import { frameSize } from "../frame.ts";
 import type { RawEncoder } from "../raw_codec.ts";
 // @ts-types="../ring.d.ts"
 import { ByteRing, RingCancelledError } from "../ring.js";
-import type { Rational } from "../types.ts";
 import { startWasmJob, type WasmResult, type WasmWorker } from "./host.ts";
 import { wasmInputPath } from "./paths.ts";
 
 /** Options for {@link startWasmEncoder}. */
-export interface WasmEncoderOptions {
-  /** Host path of the (temporary) MP4 to write. */
-  output: string;
-  width: number;
-  height: number;
-  fps: Rational;
-  crf: number;
-  preset: string;
-  audio?: { input: string; actions: AudioAction[]; videoOffset: number };
+export interface WasmEncoderOptions extends Omit<EncodeArgsOptions, "input" | "threads"> {
+  /** Name of the raw-frame input device inside the wasm file system. */
   inputName: string;
-  /** MP4 video timescale (default: ffmpeg's choice). */
-  timescale?: number;
   /** Frame ring size in bytes (default: the larger of 4 MiB and 3 frames). */
   ringBytes?: number;
   /** Run on this (kept) worker instead of a new one; `abort` terminates it. */

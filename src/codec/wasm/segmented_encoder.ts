@@ -10,7 +10,6 @@
  * next slot instead of waiting), so memory is bounded by `workers × segmentFrames` frames,
  * whatever the video's length. The cost: a keyframe per segment (slightly larger files).
  */
-import type { AudioAction } from "../args.ts";
 import { concatArgs } from "../args.ts";
 import { CodecError } from "../errors.ts";
 import { frameSize } from "../frame.ts";
@@ -20,25 +19,22 @@ import type { Rational } from "../types.ts";
 import { ByteRing } from "../ring.js";
 import { execWasm } from "./exec.ts";
 import { WasmWorker } from "./host.ts";
-import { startWasmEncoder } from "./encoder.ts";
+import { startWasmEncoder, type WasmEncoderOptions } from "./encoder.ts";
 import { wasmInputPath } from "./paths.ts";
 import type { HostFileMount } from "./protocol.ts";
 
 /** Options for {@link startSegmentedWasmEncoder}. */
-export interface SegmentedEncoderOptions {
-  /** Host path of the (temporary) MP4 to write. */
-  output: string;
-  width: number;
-  height: number;
-  fps: Rational;
-  crf: number;
-  preset: string;
-  audio?: { input: string; actions: AudioAction[]; videoOffset: number };
-  inputName: string;
+export interface SegmentedEncoderOptions extends
+  Pick<
+    WasmEncoderOptions,
+    "output" | "width" | "height" | "fps" | "crf" | "preset" | "audio" | "inputName"
+  > {
   /** Segments encoded at once (≥ 2). */
   workers: number;
   /** Frames per segment (≥ 1). */
   segmentFrames: number;
+  /** Parent of the segment directory (default: the system's temporary directory). */
+  tempDir?: string;
 }
 
 /** Largest ring a slot gets by default: segments are shortened to fit. */
@@ -73,7 +69,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
     throw new RangeError(`segmentFrames must be an integer >= 1, got ${segmentFrames}`);
   }
   const frameBytes = frameSize(options.width, options.height);
-  const dir = Deno.makeTempDirSync({ prefix: "vframe-segments-" });
+  const dir = Deno.makeTempDirSync({ dir: options.tempDir, prefix: "vframe-segments-" });
   const ringBytes = Math.min(1 << 30, segmentFrames * frameBytes);
   const slots: Slot[] = Array.from({ length: workers }, () => ({
     worker: new WasmWorker(),
