@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  BackendUnavailableError,
-  type CodecChoice,
-  nativeAvailable,
-  resolveBackend,
-} from "../../src/codec/mod.ts";
+import { type CodecChoice, nativeAvailable, resolveBackend } from "../../src/codec/mod.ts";
 
 Deno.test("resolveBackend: auto takes native when ffmpeg and ffprobe are on PATH", async () => {
   assert.equal(
@@ -19,16 +14,27 @@ Deno.test("resolveBackend: auto takes native when ffmpeg and ffprobe are on PATH
 });
 
 Deno.test("resolveBackend: without ffmpeg on PATH, auto falls back to wasm and native fails", async () => {
-  const saved = Deno.env.get("PATH");
+  // In a child process: PATH is process-wide, and other test modules run beside this one.
   const empty = await Deno.makeTempDir();
-  Deno.env.set("PATH", empty);
+  const mod = new URL("../../src/codec/mod.ts", import.meta.url).href;
+  const script = `
+    import { nativeAvailable, resolveBackend } from "${mod}";
+    const native = await resolveBackend("native").then(() => "ok", (e) => e.name + ": " + e.message);
+    console.log(JSON.stringify({ available: await nativeAvailable(), auto: await resolveBackend("auto"), native }));
+  `;
   try {
-    assert.equal(await nativeAvailable(), false);
-    assert.equal(await resolveBackend("auto"), "wasm");
-    await assert.rejects(resolveBackend("native"), BackendUnavailableError);
-    await assert.rejects(resolveBackend("native"), /apt-get install -y ffmpeg/);
+    const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+      env: { PATH: empty },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(success, new TextDecoder().decode(stderr));
+    const seen = JSON.parse(new TextDecoder().decode(stdout));
+    assert.equal(seen.available, false);
+    assert.equal(seen.auto, "wasm");
+    assert.match(seen.native, /^BackendUnavailableError: .*apt-get install -y ffmpeg/);
   } finally {
-    Deno.env.set("PATH", saved ?? "");
     await Deno.remove(empty);
   }
 });
