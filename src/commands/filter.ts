@@ -479,7 +479,7 @@ function fail(error: unknown): void {
 export function filterCommand(): Command {
   return new Command("filter")
     .description(
-      "filter a video on this machine: decode, run the WebAssembly filter chain on all cores, " +
+      "Filter a video on this machine: decode, run the WebAssembly filter chain on all cores, " +
         "encode an MP4 (audio kept); with --raw, filter raw yuv420p frames between pipes/FIFOs",
     )
     .argument("<input>", "input video file (with --raw: '-' for stdin, or a FIFO/file)")
