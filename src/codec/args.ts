@@ -15,6 +15,39 @@ export function audioActionFor(codec: string): AudioAction {
   return MP4_COPY_AUDIO.has(codec) ? "copy" : "aac";
 }
 
+/** Audio to carry over: the file, one action per audio stream, and the video's start offset. */
+export interface AudioPlan {
+  input: string;
+  actions: AudioAction[];
+  /** Seconds the video starts after the file's start (kept with `-itsoffset`). */
+  videoOffset: number;
+}
+
+/** `-itsoffset` for the video input (placed before its `-i`) when it starts after the audio. */
+function videoOffsetArgs(audio: AudioPlan | undefined): string[] {
+  return audio && Math.abs(audio.videoOffset) >= 0.0005
+    ? ["-itsoffset", audio.videoOffset.toFixed(6)]
+    : [];
+}
+
+/** The audio file as input 1, then the maps: input 0's video, each audio stream of input 1. */
+function inputMapArgs(audio: AudioPlan | undefined): string[] {
+  const args = audio && audio.actions.length > 0 ? ["-i", audio.input] : [];
+  args.push("-map", "0:v:0");
+  audio?.actions.forEach((_, i) => args.push("-map", `1:a:${i}`));
+  return args;
+}
+
+/** Per audio stream: copied, or AAC at 192 kb/s. */
+function audioCodecArgs(audio: AudioPlan | undefined): string[] {
+  const args: string[] = [];
+  audio?.actions.forEach((action, i) => {
+    args.push(`-c:a:${i}`, action);
+    if (action === "aac") args.push(`-b:a:${i}`, "192k");
+  });
+  return args;
+}
+
 const QUIET = ["-hide_banner", "-nostats", "-loglevel", "error"];
 
 /** ffprobe: streams and format as JSON; `countPackets` also counts packets (reads the file). */
@@ -78,8 +111,8 @@ export interface EncodeArgsOptions {
   fps: Rational;
   crf: number;
   preset: string;
-  /** Audio to carry over: the file, one action per audio stream, and the video's start offset. */
-  audio?: { input: string; actions: AudioAction[]; videoOffset: number };
+  /** Audio to carry over. */
+  audio?: AudioPlan;
   /** Encoder threads (default: ffmpeg's choice). */
   threads?: number;
   /** MP4 video track timescale (default: ffmpeg's choice); `fps.num` makes frame times exact. */
@@ -92,9 +125,6 @@ export interface EncodeArgsOptions {
  */
 export function encodeArgs(options: EncodeArgsOptions): string[] {
   const { audio } = options;
-  const offset = audio && Math.abs(audio.videoOffset) >= 0.0005
-    ? ["-itsoffset", audio.videoOffset.toFixed(6)]
-    : [];
   const args = [
     ...QUIET,
     "-f",
@@ -105,14 +135,10 @@ export function encodeArgs(options: EncodeArgsOptions): string[] {
     `${options.width}x${options.height}`,
     "-framerate",
     `${options.fps.num}/${options.fps.den}`,
-    ...offset,
+    ...videoOffsetArgs(audio),
     "-i",
     options.input,
-  ];
-  if (audio && audio.actions.length > 0) args.push("-i", audio.input);
-  args.push("-map", "0:v:0");
-  audio?.actions.forEach((_, i) => args.push("-map", `1:a:${i}`));
-  args.push(
+    ...inputMapArgs(audio),
     "-c:v",
     "libx264",
     "-preset",
@@ -126,11 +152,8 @@ export function encodeArgs(options: EncodeArgsOptions): string[] {
     "-fps_mode",
     "passthrough",
     ...(options.threads ? ["-threads", String(options.threads)] : []),
-  );
-  audio?.actions.forEach((action, i) => {
-    args.push(`-c:a:${i}`, action);
-    if (action === "aac") args.push(`-b:a:${i}`, "192k");
-  });
+    ...audioCodecArgs(audio),
+  ];
   if (options.timescale) args.push("-video_track_timescale", String(options.timescale));
   args.push("-movflags", "+faststart", "-f", "mp4", options.output);
   return args;
@@ -143,7 +166,7 @@ export interface ConcatArgsOptions {
   output: string;
   /** Video track timescale (use the segments' one). */
   timescale: number;
-  audio?: { input: string; actions: AudioAction[]; videoOffset: number };
+  audio?: AudioPlan;
 }
 
 /**
@@ -152,19 +175,19 @@ export interface ConcatArgsOptions {
  */
 export function concatArgs(options: ConcatArgsOptions): string[] {
   const { audio } = options;
-  const offset = audio && Math.abs(audio.videoOffset) >= 0.0005
-    ? ["-itsoffset", audio.videoOffset.toFixed(6)]
-    : [];
-  const args = [...QUIET, "-f", "concat", "-safe", "0", ...offset, "-i", options.list];
-  if (audio && audio.actions.length > 0) args.push("-i", audio.input);
-  args.push("-map", "0:v:0");
-  audio?.actions.forEach((_, i) => args.push("-map", `1:a:${i}`));
-  args.push("-c:v", "copy");
-  audio?.actions.forEach((action, i) => {
-    args.push(`-c:a:${i}`, action);
-    if (action === "aac") args.push(`-b:a:${i}`, "192k");
-  });
-  args.push(
+  return [
+    ...QUIET,
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    ...videoOffsetArgs(audio),
+    "-i",
+    options.list,
+    ...inputMapArgs(audio),
+    "-c:v",
+    "copy",
+    ...audioCodecArgs(audio),
     "-video_track_timescale",
     String(options.timescale),
     "-movflags",
@@ -172,6 +195,5 @@ export function concatArgs(options: ConcatArgsOptions): string[] {
     "-f",
     "mp4",
     options.output,
-  );
-  return args;
+  ];
 }

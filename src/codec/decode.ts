@@ -18,7 +18,7 @@ import { checkDimensions, resolveLimits } from "./limits.ts";
 import { startNativeDecoder } from "./native/decoder.ts";
 import { probeDetailed } from "./probe.ts";
 import type { ProbeResult } from "./probe_parse.ts";
-import type { DecodeSource, RawDecoder } from "./raw_codec.ts";
+import type { DecodeSource, RawDecoder, RawDecoderOptions } from "./raw_codec.ts";
 import { prepareStream } from "./stream_input.ts";
 import type { CodecBackendName, DecodeOptions, InputLimits } from "./types.ts";
 import { startWasmDecoder } from "./wasm/decoder.ts";
@@ -30,7 +30,7 @@ export const DEFAULT_MAX_BUFFERED = 8;
 export function startDecoder(
   backend: CodecBackendName,
   source: DecodeSource,
-  options: { maxBuffered: number; inputName: string },
+  options: RawDecoderOptions,
 ): RawDecoder {
   return backend === "native"
     ? startNativeDecoder(source, options)

@@ -9,7 +9,7 @@
  * H.264 4:2:0 needs even dimensions: an odd width or height is padded by one column/row that
  * repeats the edge pixels, so the output is up to 1 px wider/taller (see {@link encodedSize}).
  */
-import { type AudioAction, audioActionFor, encodeArgs } from "./args.ts";
+import { audioActionFor, type AudioPlan, encodeArgs } from "./args.ts";
 import { resolveBackend } from "./backend.ts";
 import { CodecError } from "./errors.ts";
 import type { Frame } from "./frame.ts";
@@ -85,11 +85,14 @@ function checkOptions(
   return { crf, preset, workers };
 }
 
-/** The audio streams of `path` and how to carry each, and the video's offset from file start. */
+/**
+ * The audio streams of `path` and how to carry each, and the video's offset from file start;
+ * undefined when `path` has no audio.
+ */
 async function planAudio(
   backend: CodecBackendName,
   path: string,
-): Promise<{ actions: AudioAction[]; videoOffset: number }> {
+): Promise<AudioPlan | undefined> {
   const { stdout, stderr } = await runProbe(backend, path, false);
   let json: {
     streams?: { codec_type?: string; codec_name?: string; start_time?: string }[];
@@ -104,21 +107,25 @@ async function planAudio(
   const actions = streams
     .filter((s) => s.codec_type === "audio")
     .map((s) => audioActionFor(s.codec_name ?? ""));
+  if (actions.length === 0) return undefined;
   const video = streams.find((s) => s.codec_type === "video");
   const videoOffset = (Number(video?.start_time) || 0) - (Number(json.format?.start_time) || 0);
-  return { actions, videoOffset: Math.max(0, videoOffset) };
+  return { input: path, actions, videoOffset: Math.max(0, videoOffset) };
+}
+
+/** The directory of `output` (`.` for a bare name) and its file name. */
+function splitPath(output: string): { dir: string; base: string } {
+  const slash = output.lastIndexOf("/");
+  return { dir: slash === -1 ? "." : output.slice(0, slash) || "/", base: output.slice(slash + 1) };
 }
 
 function tempPathFor(output: string): string {
-  const slash = output.lastIndexOf("/");
-  const dir = slash === -1 ? "." : output.slice(0, slash) || "/";
-  const base = output.slice(slash + 1);
+  const { dir, base } = splitPath(output);
   return `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.part`;
 }
 
 async function checkOutputDir(output: string): Promise<void> {
-  const slash = output.lastIndexOf("/");
-  const dir = slash === -1 ? "." : output.slice(0, slash) || "/";
+  const { dir } = splitPath(output);
   try {
     const stat = await Deno.stat(dir);
     if (!stat.isDirectory) throw new Error("not a directory");
@@ -142,10 +149,7 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
   options.signal?.throwIfAborted();
   const backend = await resolveBackend(options.backend);
   await checkOutputDir(options.output);
-  const audioPlan = options.audioFrom ? await planAudio(backend, options.audioFrom) : undefined;
-  const audio = audioPlan && audioPlan.actions.length > 0
-    ? { input: options.audioFrom!, ...audioPlan }
-    : undefined;
+  const audio = options.audioFrom ? await planAudio(backend, options.audioFrom) : undefined;
   const { width, height, fps } = options;
   const size = encodedSize(width, height);
   const temp = tempPathFor(options.output);

@@ -128,8 +128,8 @@ export async function precheckFile(input: string): Promise<void> {
 }
 
 /**
- * Probes and validates, returning the info plus internal details (frame-count source, start
- * times) the decoder and encoder use.
+ * Probes and validates, returning the info plus where its frame count came from (the decoder
+ * checks a listed count).
  * @throws InvalidInputError for an unusable input; CodecError when ffprobe fails otherwise.
  */
 export async function probeDetailed(

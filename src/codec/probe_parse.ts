@@ -19,12 +19,6 @@ export type FrameCountSource = "container" | "counted" | "estimated";
 export interface ProbeResult {
   info: VideoInfo;
   frameCountSource: FrameCountSource;
-  /** Start time of the video stream, seconds (0 when unknown). */
-  videoStart: number;
-  /** Start time of the whole file (earliest stream), seconds (0 when unknown). */
-  formatStart: number;
-  /** The container's format name as ffprobe gives it, e.g. `mov,mp4,m4a,3gp,3g2,mj2`. */
-  formatName: string;
 }
 
 interface ProbeStream {
@@ -36,7 +30,6 @@ interface ProbeStream {
   pix_fmt?: string;
   r_frame_rate?: string;
   avg_frame_rate?: string;
-  start_time?: string;
   duration?: string;
   nb_frames?: string;
   nb_read_packets?: string;
@@ -49,7 +42,7 @@ interface ProbeStream {
 
 interface ProbeJson {
   streams?: ProbeStream[];
-  format?: { format_name?: string; duration?: string; start_time?: string };
+  format?: { format_name?: string; duration?: string };
 }
 
 function gcd(a: number, b: number): number {
@@ -212,8 +205,5 @@ export function parseProbeOutput(stdout: string, stderr: string, input: string):
       audio,
     },
     frameCountSource,
-    videoStart: Number(stream.start_time) || 0,
-    formatStart: Number(json.format?.start_time) || 0,
-    formatName,
   };
 }

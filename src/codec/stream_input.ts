@@ -16,8 +16,6 @@ const MP4_DECIDE_BYTES = 16 * 1024 * 1024;
 /** A prepared stream input. */
 export interface PreparedStream {
   source: DecodeSource;
-  /** True when the stream was written to a temporary file first. */
-  spooled: boolean;
   /** Removes the temporary file, if any. */
   cleanup(): Promise<void>;
 }
@@ -89,7 +87,6 @@ export async function prepareStream(
       }, { highWaterMark: 0 });
       return {
         source: { kind: "stream", stream: replay },
-        spooled: false,
         cleanup: async () => {},
       };
     }
@@ -108,7 +105,6 @@ export async function prepareStream(
     }
     return {
       source: { kind: "file", path },
-      spooled: true,
       cleanup: () => Deno.remove(path).catch(() => {}),
     };
   } catch (error) {

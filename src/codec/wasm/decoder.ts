@@ -4,7 +4,7 @@
  * transfer each; the worker blocks while `maxBuffered` of them are unconsumed.
  */
 import { decodeArgs } from "../args.ts";
-import { CodecError } from "../errors.ts";
+import { CodecError, InvalidInputError } from "../errors.ts";
 import { failureFromStderr } from "../failure.ts";
 import { FrameBuffer } from "../frame_buffer.ts";
 import type { DecodeSource, RawDecoder, RawDecoderOptions } from "../raw_codec.ts";
@@ -68,7 +68,7 @@ export function startWasmDecoder(source: DecodeSource, options: RawDecoderOption
         action: "decode",
         exitCode: result.exitCode,
       });
-      if (result.error && !(failure.name === "InvalidInputError")) {
+      if (result.error && !(failure instanceof InvalidInputError)) {
         throw new CodecError(`${failure.message}; ${result.error}`, { backend: "wasm" });
       }
       throw failure;

@@ -11,7 +11,8 @@ import type { RawEncoder } from "../raw_codec.ts";
 // @ts-types="../ring.d.ts"
 import { ByteRing, RingCancelledError } from "../ring.js";
 import { startWasmJob, type WasmResult, type WasmWorker } from "./host.ts";
-import { wasmInputPath } from "./paths.ts";
+import { wasmAudio } from "./paths.ts";
+import type { WasmJob } from "./protocol.ts";
 
 /** Options for {@link startWasmEncoder}. */
 export interface WasmEncoderOptions extends Omit<EncodeArgsOptions, "input" | "threads"> {
@@ -32,7 +33,7 @@ export function startWasmEncoder(options: WasmEncoderOptions): RawEncoder {
   );
   ring.reset();
   const output = "/out/output.mp4";
-  const audioPath = options.audio ? wasmInputPath(options.audio.input, "audio") : undefined;
+  const audio = wasmAudio(options.audio);
   const args = encodeArgs({
     input: "/dev/vin",
     output,
@@ -41,19 +42,19 @@ export function startWasmEncoder(options: WasmEncoderOptions): RawEncoder {
     fps: options.fps,
     crf: options.crf,
     preset: options.preset,
-    audio: options.audio && audioPath ? { ...options.audio, input: audioPath } : undefined,
+    audio: audio.audio,
     timescale: options.timescale,
   });
-  const files = [{ path: output, host: options.output, write: true }];
-  if (options.audio && audioPath) {
-    files.push({ path: audioPath, host: options.audio.input, write: false });
-  }
-  const run = startWasmJob({
+  const job: WasmJob = {
     tool: "ffmpeg",
     args,
-    files,
+    files: [{ path: output, host: options.output, write: true }, ...audio.files],
     ringInputs: [{ path: "/dev/vin", buffer: ring.buffer }],
-  });
+  };
+  const worker = options.worker;
+  const run = worker
+    ? { done: worker.run(job), terminate: () => worker.terminate() }
+    : startWasmJob(job);
   let result: WasmResult | undefined;
   let crash: unknown;
   const finished = run.done.then((r) => result = r, (error) => crash = error).finally(() =>

@@ -20,7 +20,7 @@ import { ByteRing } from "../ring.js";
 import { execWasm } from "./exec.ts";
 import { WasmWorker } from "./host.ts";
 import { startWasmEncoder, type WasmEncoderOptions } from "./encoder.ts";
-import { wasmInputPath } from "./paths.ts";
+import { wasmAudio } from "./paths.ts";
 import type { HostFileMount } from "./protocol.ts";
 
 /** Options for {@link startSegmentedWasmEncoder}. */
@@ -143,16 +143,18 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
           list,
           "ffconcat version 1.0\n" + files.map((f) => `file '${f.path}'\n`).join(""),
         );
-        files.push({ path: "/in/segments.ffconcat", host: list });
-        const audioPath = options.audio ? wasmInputPath(options.audio.input, "audio") : undefined;
-        if (options.audio && audioPath) files.push({ path: audioPath, host: options.audio.input });
-        files.push({ path: "/out/output.mp4", host: options.output, write: true });
+        const audio = wasmAudio(options.audio);
+        files.push(
+          { path: "/in/segments.ffconcat", host: list },
+          ...audio.files,
+          { path: "/out/output.mp4", host: options.output, write: true },
+        );
         await execWasm(
           concatArgs({
             list: "/in/segments.ffconcat",
             output: "/out/output.mp4",
             timescale: fps.num,
-            audio: options.audio && audioPath ? { ...options.audio, input: audioPath } : undefined,
+            audio: audio.audio,
           }),
           { files },
         );
