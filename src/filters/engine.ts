@@ -20,7 +20,7 @@ import {
   unsharpAmount,
 } from "./kernel_params.ts";
 import type { FilterChain, FilterSpec } from "./types.ts";
-import { validateChain } from "./validate.ts";
+import { checkFrameBytes, validateChain } from "./validate.ts";
 import { type FilterKernels, instantiateKernels } from "./wasm.ts";
 
 const PAGE = 65536;
@@ -30,9 +30,18 @@ function align(n: number): number {
   return (n + 63) & ~63;
 }
 
+/** A plane inside one of the frame buffers. */
+interface Plane {
+  offset: number;
+  width: number;
+  height: number;
+}
+
 /** Byte offsets of the engine's buffers in wasm memory for one frame size. */
 interface Layout {
   frame: PlaneLayout;
+  /** Y, U and V: offsets inside a frame buffer and sizes. */
+  planes: readonly Plane[];
   /** The two frame buffers. */
   a: number;
   b: number;
@@ -58,22 +67,12 @@ function computeLayout(base: number, frame: PlaneLayout): Layout {
   const sumBytes = Math.max(4 * (longest + 2 * 128 + 2), 2 * (frame.width + 16));
   const table = sums + align(sumBytes) + GUARD;
   const end = table + 256 + GUARD;
-  return { frame, a, b, scratch, scratch2, sums, table, end };
-}
-
-/** A plane inside one of the frame buffers. */
-interface Plane {
-  offset: number;
-  width: number;
-  height: number;
-}
-
-function planes(frame: PlaneLayout): Plane[] {
-  return [
+  const planes = [
     { offset: 0, width: frame.width, height: frame.height },
     { offset: frame.uOffset, width: frame.chromaWidth, height: frame.chromaHeight },
     { offset: frame.vOffset, width: frame.chromaWidth, height: frame.chromaHeight },
   ];
+  return { frame, planes, a, b, scratch, scratch2, sums, table, end };
 }
 
 /**
@@ -121,21 +120,9 @@ export class FilterEngine {
   ): Uint8Array {
     validateChain(chain);
     const frame = planeLayout(width, height);
-    if (!(input instanceof Uint8Array) || input.length !== frame.total) {
-      throw new RangeError(
-        `input must be a Uint8Array of ${frame.total} bytes (yuv420p ${width}x${height}), got ${
-          input instanceof Uint8Array ? `${input.length} bytes` : typeof input
-        }`,
-      );
-    }
+    checkFrameBytes("input", input, frame);
     const out = output ?? new Uint8Array(frame.total);
-    if (!(out instanceof Uint8Array) || out.length !== frame.total) {
-      throw new RangeError(
-        `output must be a Uint8Array of ${frame.total} bytes, got ${
-          out instanceof Uint8Array ? `${out.length} bytes` : typeof out
-        }`,
-      );
-    }
+    checkFrameBytes("output", out, frame, false);
     if (chain.length === 0) {
       if (out !== input) out.set(input);
       return out;
@@ -160,9 +147,7 @@ export class FilterEngine {
   ): () => void {
     validateChain(chain);
     const frame = planeLayout(width, height);
-    if (input.length !== frame.total) {
-      throw new RangeError(`input must be ${frame.total} bytes, got ${input.length}`);
-    }
+    checkFrameBytes("input", input, frame);
     const layout = this.#prepare(frame);
     this.#mem.set(input, layout.a);
     return () => {
@@ -214,21 +199,20 @@ export class FilterEngine {
     switch (spec.name) {
       case "blur": {
         const passes = gaussianPasses(p.sigma);
-        for (const pl of planes(f)) {
+        for (const pl of layout.planes) {
           this.#separable(cur + pl.offset, other + pl.offset, pl, passes, layout);
         }
         return true;
       }
       case "boxblur": {
         const passes = boxPasses(p.radius, p.passes);
-        for (const pl of planes(f)) {
+        for (const pl of layout.planes) {
           this.#separable(cur + pl.offset, other + pl.offset, pl, passes, layout);
         }
         return true;
       }
       case "sharpen": {
-        const luma = planes(f)[0];
-        this.#separable(cur, other, luma, gaussianPasses(p.sigma), layout);
+        this.#separable(cur, other, layout.planes[0], gaussianPasses(p.sigma), layout);
         k.unsharp(cur, other, f.ySize, unsharpAmount(p.amount));
         return false;
       }
@@ -276,13 +260,13 @@ export class FilterEngine {
         k.fill(other + f.uOffset, 128, chromaBytes);
         return true;
       case "emboss":
-        for (const pl of planes(f)) {
+        for (const pl of layout.planes) {
           k.emboss(cur + pl.offset, other + pl.offset, pl.width, pl.height);
         }
         return true;
       case "pixelate": {
         const blocks = pixelateBlocks(p.block);
-        for (const [i, pl] of planes(f).entries()) {
+        for (const [i, pl] of layout.planes.entries()) {
           const block = i === 0 ? blocks.luma : blocks.chroma;
           k.pixelate(cur + pl.offset, pl.width, pl.height, block, layout.sums);
         }
@@ -293,10 +277,10 @@ export class FilterEngine {
         k.fill(chroma, 128, chromaBytes);
         return false;
       case "hflip":
-        for (const pl of planes(f)) k.hflip(cur + pl.offset, pl.width, pl.height);
+        for (const pl of layout.planes) k.hflip(cur + pl.offset, pl.width, pl.height);
         return false;
       case "vflip":
-        for (const pl of planes(f)) k.vflip(cur + pl.offset, pl.width, pl.height);
+        for (const pl of layout.planes) k.vflip(cur + pl.offset, pl.width, pl.height);
         return false;
       default:
         // validateChain has already rejected unknown names; a registry entry without a case here

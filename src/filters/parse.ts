@@ -8,7 +8,7 @@
  * ignored. The empty (or all-blank) text is the empty chain.
  */
 import { FilterChainError } from "./errors.ts";
-import { FILTERS, findFilter } from "./registry.ts";
+import { FILTERS, findFilter, type ParamDef } from "./registry.ts";
 import { closest } from "./suggest.ts";
 import type { FilterChain, FilterSpec } from "./types.ts";
 import { paramProblem, validateChain } from "./validate.ts";
@@ -80,7 +80,7 @@ function parseFilter(part: Part): FilterSpec {
         );
       }
       const [rawKey, rawValue] = splitOnce(arg);
-      let key: string;
+      let param: ParamDef;
       let value: Part;
       if (rawValue === undefined) {
         if (def.params.length === 0) {
@@ -104,7 +104,7 @@ function parseFilter(part: Part): FilterSpec {
             arg.at,
           );
         }
-        key = def.params[positional++].name;
+        param = def.params[positional++];
         value = arg;
       } else {
         named = true;
@@ -123,22 +123,22 @@ function parseFilter(part: Part): FilterSpec {
             k.at,
           );
         }
-        key = p.name;
+        param = p;
         value = trim(rawValue);
         if (value.text === "") {
           throw new FilterChainError(
-            `missing value for parameter '${key}' at position ${value.at}`,
+            `missing value for parameter '${p.name}' at position ${value.at}`,
             value.at,
           );
         }
       }
+      const key = param.name;
       if (given.has(key)) {
         throw new FilterChainError(
           `parameter '${key}' of filter '${def.name}' given twice, at position ${arg.at}`,
           arg.at,
         );
       }
-      const p = def.params.find((d) => d.name === key)!;
       if (!NUMBER.test(value.text)) {
         throw new FilterChainError(
           `${key} must be a number, got '${value.text}' at position ${value.at}`,
@@ -146,7 +146,7 @@ function parseFilter(part: Part): FilterSpec {
         );
       }
       const number = Number(value.text) + 0; // + 0 turns -0 into 0
-      const problem = paramProblem(p, number, value.text);
+      const problem = paramProblem(param, number, value.text);
       if (problem) {
         throw new FilterChainError(`${problem} at position ${value.at}`, value.at);
       }

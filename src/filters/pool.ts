@@ -17,7 +17,7 @@ import {
 import { parseChain } from "./parse.ts";
 import type { RunMessage, ThreadMessage } from "./pool_protocol.ts";
 import type { FilterChain } from "./types.ts";
-import { validateChain } from "./validate.ts";
+import { checkFrameBytes, validateChain } from "./validate.ts";
 
 /** The result of one run. */
 export interface PoolResult {
@@ -143,14 +143,7 @@ export class FilterPool {
     try {
       if (this.#closed) throw new FilterPoolClosedError();
       const parsed = typeof chain === "string" ? parseChain(chain) : validateChain(chain);
-      const layout = planeLayout(width, height);
-      if (!(data instanceof Uint8Array) || data.length !== layout.total) {
-        throw new RangeError(
-          `data must be a Uint8Array of ${layout.total} bytes (yuv420p ${width}x${height}), got ${
-            data instanceof Uint8Array ? `${data.length} bytes` : typeof data
-          }`,
-        );
-      }
+      checkFrameBytes("data", data, planeLayout(width, height));
       const { timeoutMs, signal, simulateBusyMs } = options;
       if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
         throw new RangeError(`timeoutMs must be a finite number > 0, got ${timeoutMs}`);

@@ -1,7 +1,8 @@
 /**
  * Checks a {@link FilterChain} object (one that did not come from the parser, e.g. a job read
- * from a queue) against the registry.
+ * from a queue) against the registry, and frame buffers against their size.
  */
+import type { PlaneLayout } from "../codec/frame.ts";
 import { FilterChainError } from "./errors.ts";
 import { findFilter, formatRange, type ParamDef } from "./registry.ts";
 import type { FilterChain } from "./types.ts";
@@ -66,4 +67,24 @@ export function validateChain(chain: unknown): FilterChain {
     }
   });
   return chain as FilterChain;
+}
+
+/**
+ * Checks that `data` (named `name` in the message) is a Uint8Array of exactly one `frame`;
+ * `showFormat` adds the format and size to the message ("(yuv420p 4x4)").
+ * @throws RangeError otherwise.
+ */
+export function checkFrameBytes(
+  name: string,
+  data: unknown,
+  frame: PlaneLayout,
+  showFormat = true,
+): asserts data is Uint8Array {
+  if (data instanceof Uint8Array && data.length === frame.total) return;
+  const format = showFormat ? ` (yuv420p ${frame.width}x${frame.height})` : "";
+  throw new RangeError(
+    `${name} must be a Uint8Array of ${frame.total} bytes${format}, got ${
+      data instanceof Uint8Array ? `${data.length} bytes` : typeof data
+    }`,
+  );
 }

@@ -5,8 +5,7 @@
 import { JobRegistry } from "../pipeline/registry.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { ASSETS, PAGE } from "./assets/mod.ts";
-import { PreviewOptionsError } from "./errors.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError, PreviewOptionsError } from "./errors.ts";
 import { eventStream } from "./events.ts";
 import { FrameJpegCache } from "./jpeg.ts";
 import { VframeMetrics } from "./metrics.ts";

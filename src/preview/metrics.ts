@@ -8,6 +8,7 @@ import type { JobRegistry } from "../pipeline/registry.ts";
 import type { JobResult } from "../pipeline/result.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { PreviewOptionsError } from "./errors.ts";
+import { readQueueStatus } from "./status.ts";
 
 /** Stages timed by {@link VframeMetrics.stage}. */
 export const STAGES = ["upload", "decode", "process", "encode", "total"] as const;
@@ -205,20 +206,15 @@ export class VframeMetrics {
     }
     for (const [state, n] of counts) this.#jobs.set({ state }, n);
     if (queue) {
-      const backend = queue.backend;
-      try {
-        const [depth, workers] = await withTimeout(
-          Promise.all([queue.depth(), queue.workers()]),
-          this.#queueTimeoutMs,
-        );
+      const { backend, up, depth, workers } = await readQueueStatus(queue, this.#queueTimeoutMs);
+      if (up) {
         this.#depth.set({ backend }, depth);
         this.#workers.set({ backend }, workers.length);
-        this.#queueUp.set({ backend }, 1);
-      } catch {
+      } else {
         this.#depth.remove({ backend });
         this.#workers.remove({ backend });
-        this.#queueUp.set({ backend }, 0);
       }
+      this.#queueUp.set({ backend }, up ? 1 : 0);
     }
     return await this.#registry.metrics();
   }
@@ -230,19 +226,4 @@ function seconds(name: string, ms: number): number {
     throw new PreviewOptionsError(`${name} must be a finite number of milliseconds, got ${ms}`);
   }
   return Math.max(0, ms) / 1000;
-}
-
-/** Resolves like `promise`, or rejects after `ms`; always clears its timer. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

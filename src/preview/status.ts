@@ -1,6 +1,5 @@
 /** The queue as the dashboard shows it: backend, depth and workers, fetched at most once a second. */
 import type { FrameQueue, WorkerInfo } from "../queue/types.ts";
-import { withTimeout } from "./metrics.ts";
 
 /** The queue's state at one moment. */
 export interface QueueStatus {
@@ -50,18 +49,40 @@ export class QueueStatusCache {
   }
 
   async #fetch(): Promise<QueueStatus> {
-    const backend = this.#queue.backend;
-    let status: QueueStatus;
-    try {
-      const [depth, workers] = await withTimeout(
-        Promise.all([this.#queue.depth(), this.#queue.workers()]),
-        this.#timeoutMs,
-      );
-      status = { backend, up: true, depth, workers };
-    } catch {
-      status = { backend, up: false, depth: 0, workers: [] };
-    }
+    const status = await readQueueStatus(this.#queue, this.#timeoutMs);
     this.#last = { at: Date.now(), status };
     return status;
+  }
+}
+
+/**
+ * Asks `queue` for its depth and workers, giving up after `timeoutMs`. Never rejects: a queue
+ * that fails or answers too late reports `up: false` with no depth and no workers.
+ */
+export async function readQueueStatus(queue: FrameQueue, timeoutMs: number): Promise<QueueStatus> {
+  const backend = queue.backend;
+  try {
+    const [depth, workers] = await withTimeout(
+      Promise.all([queue.depth(), queue.workers()]),
+      timeoutMs,
+    );
+    return { backend, up: true, depth, workers };
+  } catch {
+    return { backend, up: false, depth: 0, workers: [] };
+  }
+}
+
+/** Resolves like `promise`, or rejects after `ms`; always clears its timer. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -5,8 +5,15 @@
  */
 import type { JobResult } from "../pipeline/result.ts";
 import { bool, int, list, num, object, oneOf, optional, str } from "./fields.ts";
+import { FIELD_LIMITS } from "./messages.ts";
 
-const JOB_ID = { min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/, describe: "1..64 of [A-Za-z0-9_-]" };
+/** The rule of a job id (`ack.jobId`, `result.jobId`): 1..64 characters of `[A-Za-z0-9_-]`. */
+export const JOB_ID = {
+  min: 1,
+  max: FIELD_LIMITS.jobId,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  describe: `1..${FIELD_LIMITS.jobId} of [A-Za-z0-9_-]`,
+};
 const COUNT = { min: 0 };
 const TEXT = { max: 4_096 };
 

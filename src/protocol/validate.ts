@@ -33,18 +33,12 @@ import {
   TYPE_CODES,
   X264_PRESETS,
 } from "./messages.ts";
-import { checkJobResult } from "./result_check.ts";
+import { checkJobResult, JOB_ID } from "./result_check.ts";
 
 const MAX_SIZE = Number.MAX_SAFE_INTEGER;
 const COUNT = { min: 0 };
 const SHA256 = { min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, describe: "64 lowercase hex digits" };
 const VERSION = { min: 1, max: FIELD_LIMITS.version };
-const JOB_ID = {
-  min: 1,
-  max: FIELD_LIMITS.jobId,
-  pattern: /^[A-Za-z0-9_-]+$/,
-  describe: `1..${FIELD_LIMITS.jobId} of [A-Za-z0-9_-]`,
-};
 const REASON = { min: 1, max: FIELD_LIMITS.reason };
 
 function checkFileName(obj: JsonObject, path: string): string {

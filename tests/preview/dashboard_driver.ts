@@ -5,7 +5,7 @@
  * Shared by the browser tests (real pipeline, hand-fed registry).
  */
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 
 /** What the driver found, for the test to check further. */
 export interface DashboardReport {
@@ -63,6 +63,23 @@ const RECORDER = `(() => {
   new MutationObserver(record).observe(document.getElementById("jobs"), { childList: true });
 })()`;
 
+/**
+ * Waits until `expression` is truthy in the page, checking every 100 ms. (page.waitForFunction
+ * cannot do this here: it re-evaluates the expression with the page's own eval, which the
+ * preview's Content-Security-Policy forbids, so it only succeeds when the first check passes.
+ * page.evaluate goes through the debugging protocol, which the policy does not block.)
+ * @throws Error after `timeoutMs`.
+ */
+async function waitUntil(page: Page, expression: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${expression}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Runs the scenario; throws an AssertionError on the first thing that is wrong. */
 export async function driveDashboard(o: DriveOptions): Promise<DashboardReport> {
   const timeout = o.timeoutMs ?? 120_000;
@@ -113,20 +130,18 @@ export async function driveDashboard(o: DriveOptions): Promise<DashboardReport> 
     const states = mine.map((s) => s.state).filter((s, i, a) => i === 0 || a[i - 1] !== s);
 
     // Both frames render (not broken, not empty).
-    await page.waitForFunction(
+    await waitUntil(
+      page,
       `(() => { const a = document.getElementById("img-original"), b = document.getElementById("img-processed");
         return a.complete && b.complete && a.naturalWidth > 0 && b.naturalWidth > 0; })()`,
-      undefined,
-      { timeout: 10_000 },
+      10_000,
     );
     const imageWidths = (await page.evaluate(
       `[document.getElementById("img-original").naturalWidth, document.getElementById("img-processed").naturalWidth]`,
     )) as [number, number];
 
     // The output video: metadata, then play, then seek (range requests).
-    await page.waitForFunction(`document.getElementById("video").readyState >= 1`, undefined, {
-      timeout: 20_000,
-    });
+    await waitUntil(page, `document.getElementById("video").readyState >= 1`, 20_000);
     const played = (await page.evaluate(`(async () => {
       const v = document.getElementById("video");
       v.muted = true;
@@ -160,11 +175,11 @@ export async function driveDashboard(o: DriveOptions): Promise<DashboardReport> 
 
     // The workers panel catches up with the queue (it refreshes about once a second).
     if ((o.queue ?? "drained") === "drained") {
-      await page.waitForFunction(
+      await waitUntil(
+        page,
         `/^\\d+ (embedded pool threads|BullMQ workers connected) · 0 frames waiting$/
           .test(document.getElementById("queue-line").textContent)`,
-        undefined,
-        { timeout: 10_000 },
+        10_000,
       );
     } else {
       const line = await page.textContent("#queue-line");
@@ -185,7 +200,7 @@ export async function driveDashboard(o: DriveOptions): Promise<DashboardReport> 
     await page.setViewportSize({ width: 390, height: 844 });
     // Layout settles a frame or two after the resize.
     const fits = `document.documentElement.scrollWidth <= document.documentElement.clientWidth`;
-    const settled = await page.waitForFunction(fits, undefined, { timeout: 3000 }).then(
+    const settled = await waitUntil(page, fits, 3000).then(
       () => true,
       () => false,
     );
