@@ -6,8 +6,9 @@ import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
 import { choiceArg, intArg, positiveArg } from "../pipeline/cli_args.ts";
-import { DEFAULT_MAX_IN_FLIGHT, defaultThreads, VframeServer } from "../pipeline/server.ts";
+import { DEFAULT_MAX_IN_FLIGHT, VframeServer } from "../pipeline/server.ts";
 import { X264_PRESETS } from "../protocol/messages.ts";
+import { defaultThreads } from "../queue/task.ts";
 
 interface ServerFlags {
   host: string;
@@ -103,7 +104,7 @@ export function serverCommand(): Command {
         },
         ratePerSecond: flags.rate,
         maxInFlight: flags.maxInFlight,
-        maxInFlightTotal: flags.maxInFlightTotal ?? Math.max(4 * flags.maxInFlight, 1),
+        maxInFlightTotal: flags.maxInFlightTotal,
         maxJobs: flags.maxJobs,
         maxUploadBytes: flags.maxUploadMb * 1024 * 1024,
         codec: flags.codec,

@@ -4,27 +4,17 @@
  * `vframe worker ready: …` line when consuming, and stops gracefully on SIGINT/SIGTERM (active
  * frames finish; a second signal exits at once).
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { intArg } from "../pipeline/cli_args.ts";
 import {
   DEFAULT_LOCK_DURATION_MS,
   DEFAULT_MAX_STALLED_COUNT,
   DEFAULT_STALLED_INTERVAL_MS,
-  defaultConcurrency,
   FrameWorker,
 } from "../queue/frame_worker.ts";
 import { redactUrl } from "../queue/redis.ts";
 import { DEFAULT_QUEUE_NAME } from "../queue/settings.ts";
-
-/** Commander parser for an integer option ≥ `min`. */
-export function intArg(min: number): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    }
-    return n;
-  };
-}
+import { defaultThreads } from "../queue/task.ts";
 
 /** Parsed options of `vframe worker`. */
 export interface WorkerCommandOptions {
@@ -51,7 +41,7 @@ export function workerCommand(): Command {
       "--concurrency <n>",
       "frames filtered at once (filter threads); default 2/3 of the logical cores",
       intArg(1),
-      defaultConcurrency(),
+      defaultThreads(),
     )
     .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE_NAME)
     .option(

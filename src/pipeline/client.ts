@@ -103,6 +103,11 @@ export function parseServerAddress(
   return { hostname, port };
 }
 
+/** `HOST:PORT`, or `[IPv6]:PORT` for an IPv6 literal (the inverse of {@link parseServerAddress}). */
+export function formatServerAddress(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}
+
 /** A file name the protocol accepts: no separators or control characters, ≤ 255 UTF-8 bytes. */
 export function wireFileName(path: string): string {
   // deno-lint-ignore no-control-regex
@@ -265,7 +270,7 @@ async function connect(options: RunJobOptions): Promise<Deno.Conn> {
     connecting = Deno.connect({ transport: "unix", path: options.unixPath });
   } else {
     const { hostname, port } = parseServerAddress(options.server ?? "localhost:9090");
-    where = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    where = formatServerAddress(hostname, port);
     connecting = Deno.connect({ hostname, port });
   }
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -60,7 +60,7 @@ export class GrowingFile {
   }
 
   /** The first bytes written (up to `max`), kept in memory for sniffing the container. */
-  head(max = 1024 * 1024): Uint8Array {
+  head(max = SNIFF_HEAD): Uint8Array {
     const out = new Uint8Array(Math.min(max, this.#headBytes));
     let at = 0;
     for (const part of this.#head) {
@@ -118,18 +118,13 @@ export class GrowingFile {
 
   /** Resolves once `bytes` bytes are written or the upload ended. */
   async waitFor(bytes: number): Promise<void> {
-    while (this.#written < bytes && !this.#finished && !this.#failure) {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
+    while (this.#written < bytes && !this.#finished && !this.#failure) await this.#change();
     if (this.#failure) throw this.#failure;
   }
 
   /** Resolves when the upload is finished; rejects with {@link UploadAbortedError} if abandoned. */
-  async whenFinished(): Promise<void> {
-    while (!this.#finished && !this.#failure) {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-    if (this.#failure) throw this.#failure;
+  whenFinished(): Promise<void> {
+    return this.waitFor(Infinity);
   }
 
   /**
@@ -162,7 +157,7 @@ export class GrowingFile {
           controller.close();
           return;
         }
-        await new Promise<void>((resolve) => this.#waiters.push(resolve));
+        await this.#change();
       }
     };
     return new ReadableStream<Uint8Array>({
@@ -176,6 +171,11 @@ export class GrowingFile {
       },
       cancel: closeReader,
     }, { highWaterMark: 0 });
+  }
+
+  /** Resolves at the next append, finish or fail. */
+  #change(): Promise<void> {
+    return new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
   #wake(): void {

@@ -23,6 +23,8 @@
 import type { Frame } from "../codec/frame.ts";
 import { decodeFrames, openEncoder, probe } from "../codec/mod.ts";
 import type { CodecBackendName, FrameEncoder, InputLimits, VideoInfo } from "../codec/types.ts";
+import type { ProgressMessage } from "../protocol/messages.ts";
+import { MAX_FALLBACK_ENTRIES } from "../protocol/result_check.ts";
 import type { FrameOutcome, FrameQueue } from "../queue/types.ts";
 import { JobCancelledError, JobFailedError } from "./errors.ts";
 import type { GrowingFile } from "./growing_file.ts";
@@ -80,21 +82,8 @@ export interface PipelineJobOptions {
   signal?: AbortSignal;
 }
 
-/** Live counters of a job, for progress messages. */
-export interface JobProgress {
-  stage: "upload" | "decode" | "process" | "encode";
-  bytesReceived: number;
-  framesTotal: number | null;
-  framesDecoded: number;
-  framesProcessed: number;
-  framesEncoded: number;
-  fallbackFrames: number;
-  fps: number;
-  elapsedMs: number;
-}
-
-/** Entries kept in `fallbackFrames` (the protocol's result check allows 20_000). */
-export const MAX_FALLBACK_LIST = 20_000;
+/** Live counters of a job: the fields of a `progress` message. */
+export type JobProgress = Omit<ProgressMessage, "type">;
 
 interface Done {
   frame: Frame;
@@ -287,18 +276,12 @@ export class PipelineJob {
   /** Decides where to decode from, decodes, and submits every frame. */
   async #decodeAll(uploadDone: Promise<void>): Promise<void> {
     const upload = this.#o.upload;
-    let streamed = false;
-    if (this.#o.streamDecode !== false) {
-      const decision = await this.#sniff();
-      streamed = decision;
-    }
-    if (streamed) {
+    if (this.#o.streamDecode !== false && await this.#sniff()) {
       try {
         await this.#decodeFrom(upload.stream());
-      } catch (error) {
+      } catch {
         if (this.#signal.aborted || this.#failure) throw this.#failure ?? this.#cancelReason();
         // Fall through: decode the complete file, skipping what was already submitted.
-        void error;
       }
       await this.#waitOrAbort(uploadDone);
       const info = await this.#waitOrAbort(this.#probe!);
@@ -437,7 +420,7 @@ export class PipelineJob {
       r.frames.fallback++;
       // The list is capped so the result message stays within its protocol limit; the count
       // in `frames.fallback` is always exact.
-      if (r.fallbackFrames.length < MAX_FALLBACK_LIST) {
+      if (r.fallbackFrames.length < MAX_FALLBACK_ENTRIES) {
         r.fallbackFrames.push({
           index: frame.index,
           reason: outcome.reason.slice(0, 1000),

@@ -14,7 +14,9 @@ import type { CodecBackendName, CodecChoice, InputLimits } from "../codec/types.
 import { VframeMetrics } from "../preview/metrics.ts";
 import { startPreview } from "../preview/server.ts";
 import { resolvePolicy } from "../queue/policy.ts";
+import { defaultThreads } from "../queue/task.ts";
 import type { FrameQueue, RetryPolicy } from "../queue/types.ts";
+import { formatServerAddress } from "./client.ts";
 import type { PipelineJob } from "./job.ts";
 import { JobRegistry } from "./registry.ts";
 import { Semaphore } from "./semaphore.ts";
@@ -74,14 +76,6 @@ export interface ServerOptions {
 /** Thrown by {@link VframeServer.start} for an option out of range. */
 export class ServerOptionError extends Error {
   override name = "ServerOptionError";
-}
-
-/**
- * Default size of the embedded filter pool: two thirds of the logical cores (8 of 12, as the
- * original design asks), at least 1 — the rest is left to decoding, encoding and the event loop.
- */
-export function defaultThreads(cores = navigator.hardwareConcurrency || 1): number {
-  return Math.max(1, Math.floor((cores * 2) / 3));
 }
 
 /** Default frames in flight per job. */
@@ -314,7 +308,7 @@ export class VframeServer {
       };
       for (const listener of listeners) void server.#accept(listener, ctx);
       log(
-        `vframe server listening on ${describe(tcp.addr)}${
+        `vframe server listening on ${formatServerAddress(tcp.addr.hostname, tcp.addr.port)}${
           options.unixPath ? ` and unix:${options.unixPath}` : ""
         } (queue ${queue.backend}, codec ${codec}${preview ? `, preview ${preview.url}` : ""})`,
       );
@@ -388,10 +382,4 @@ async function removeStaleSocket(path: string): Promise<void> {
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-}
-
-function describe(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
 }

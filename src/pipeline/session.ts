@@ -17,8 +17,10 @@ import {
   type Message,
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
+import { withinMs } from "../queue/sleep.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { admit } from "./admission.ts";
+import { formatServerAddress } from "./client.ts";
 import { GrowingFile } from "./growing_file.ts";
 import { PipelineJob, type PipelineMetrics } from "./job.ts";
 import type { JobRegistry } from "./registry.ts";
@@ -147,7 +149,7 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       await sendOutput(c, job.outputPath);
     }
     // The client closes once it has everything; give it a moment, then close.
-    await within(reading, LINGER_MS);
+    await withinMs(reading, LINGER_MS);
   } catch (error) {
     if (error instanceof ProtocolError) {
       await c.fail(error.code, error.message);
@@ -273,9 +275,7 @@ function safeExtension(fileName: string): string {
 
 function describePeer(conn: Deno.Conn): string {
   const a = conn.remoteAddr;
-  if (a.transport === "tcp") {
-    return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
-  }
+  if (a.transport === "tcp") return formatServerAddress(a.hostname, a.port);
   if (a.transport === "unix") return `unix:${a.path || "(anonymous)"}`;
   return a.transport;
 }
@@ -283,16 +283,6 @@ function describePeer(conn: Deno.Conn): string {
 /** Removes a file or directory; missing is fine. */
 export async function removeQuietly(path: string): Promise<void> {
   await Deno.remove(path, { recursive: true }).catch(() => {});
-}
-
-/** Waits for `p`, at most `ms`; always clears its timer. */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function errorText(error: unknown): string {

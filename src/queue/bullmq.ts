@@ -17,8 +17,9 @@ import { resolvePolicy } from "./policy.ts";
 import { rateWindow } from "./rate.ts";
 import { connectRedis, redisOptionsFromUrl, toBuffer } from "./redis.ts";
 import { decodeResult } from "./result_codec.ts";
-import { DEFAULT_QUEUE_NAME, KEEP_FAILED, QUEUE_NAME_RE } from "./settings.ts";
-import { checkTask, failure, StopReason, stopReason } from "./task.ts";
+import { DEFAULT_QUEUE_NAME, KEEP_FAILED, resolveQueueName } from "./settings.ts";
+import { withinMs } from "./sleep.ts";
+import { CancelledJobs, checkTask, failure, StopReason, stopReason } from "./task.ts";
 import type { FrameOutcome, FrameQueue, FrameTask, RetryPolicy, WorkerInfo } from "./types.ts";
 
 export { DEFAULT_QUEUE_NAME };
@@ -68,7 +69,6 @@ interface Pending {
   wake: () => void;
 }
 
-const CANCELLED_MEMORY = 10_000;
 /** Longest wait for Redis when deleting keys after a frame or a cancel: 1000 ms. */
 const CLEANUP_WAIT_MS = 1000;
 /** Longest wait for Redis when looking up the attempts of a frame that was stopped: 500 ms. */
@@ -87,16 +87,6 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Waits for `promise` at most `ms` milliseconds; never rejects. */
-function withinMs(promise: Promise<void>, ms: number): Promise<void> {
-  promise.catch(() => {});
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise.catch(() => {}),
-    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
-  ]).finally(() => clearTimeout(timer));
-}
-
 /** FrameQueue over BullMQ on Redis (the producer side; workers run src/worker.ts). */
 export class BullmqQueue implements FrameQueue {
   readonly backend = "bullmq" as const;
@@ -112,7 +102,7 @@ export class BullmqQueue implements FrameQueue {
   #pollMs: number;
   #pending = new Map<string, Pending>();
   #byJob = new Map<string, Set<Pending>>();
-  #cancelled = new Set<string>();
+  #cancelled = new CancelledJobs();
   #inflight = new Set<Promise<unknown>>();
   #processed = new Map<string, number>();
   #closing = new AbortController();
@@ -154,12 +144,7 @@ export class BullmqQueue implements FrameQueue {
       throw new QueueOptionError(`redisUrl must be a non-empty string, got ${redisUrl}`);
     }
     const connection = redisOptionsFromUrl(redisUrl);
-    const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
-    if (typeof queueName !== "string" || !QUEUE_NAME_RE.test(queueName)) {
-      throw new QueueOptionError(
-        `queueName must be letters, digits, '_', '.', '-', got '${queueName}'`,
-      );
-    }
+    const queueName = resolveQueueName(options.queueName);
     const policy = resolvePolicy(options.policy);
     const frameTtlMs = options.frameTtlMs ?? DEFAULT_FRAME_TTL_MS;
     if (!Number.isInteger(frameTtlMs) || frameTtlMs <= policy.deadlineMs) {
@@ -458,14 +443,10 @@ export class BullmqQueue implements FrameQueue {
       throw new QueueOptionError(`jobId must be a non-empty string, got ${jobId}`);
     }
     this.#cancelled.add(jobId);
-    if (this.#cancelled.size > CANCELLED_MEMORY) {
-      const oldest = this.#cancelled.values().next().value;
-      if (oldest !== undefined) this.#cancelled.delete(oldest);
-    }
     const frames = [...(this.#byJob.get(jobId) ?? [])];
     for (const p of frames) p.cancel.abort(new StopReason("cancelled"));
     await withinMs(
-      this.#redis.set(cancelKey(jobId), "1", "PX", this.frameTtlMs).then(() => {}),
+      this.#redis.set(cancelKey(jobId), "1", "PX", this.frameTtlMs),
       CLEANUP_WAIT_MS,
     );
     await this.#cleanup(frames, true);

@@ -10,7 +10,15 @@ import { isPermanent, runAttempt } from "./filter_attempt.ts";
 import { backoffDelay, resolvePolicy } from "./policy.ts";
 import { TokenBucket } from "./rate.ts";
 import { sleep } from "./sleep.ts";
-import { checkTask, describeError, failure, processId, StopReason, stopReason } from "./task.ts";
+import {
+  CancelledJobs,
+  checkTask,
+  describeError,
+  failure,
+  processId,
+  StopReason,
+  stopReason,
+} from "./task.ts";
 import type { FrameOutcome, FrameQueue, FrameTask, RetryPolicy, WorkerInfo } from "./types.ts";
 
 /** Options of {@link EmbeddedQueue.create}. */
@@ -24,9 +32,6 @@ export interface EmbeddedQueueOptions {
   /** Test-only fault switch (see fault.ts); default the `VFRAME_FAULT` environment variable. */
   fault?: string;
 }
-
-/** Server job ids remembered after `cancelJob` so late frames of them are refused. */
-const CANCELLED_MEMORY = 10_000;
 
 interface JobState {
   controller: AbortController;
@@ -46,7 +51,7 @@ export class EmbeddedQueue implements FrameQueue {
   #bucket: TokenBucket | undefined;
   #fault: FaultPlan;
   #jobs = new Map<string, JobState>();
-  #cancelled = new Set<string>();
+  #cancelled = new CancelledJobs();
   #closing = new AbortController();
   #closed = false;
   #running = 0;
@@ -57,14 +62,14 @@ export class EmbeddedQueue implements FrameQueue {
     pool: FilterPool,
     threads: number,
     policy: RetryPolicy,
-    ratePerSecond: number | undefined,
+    bucket: TokenBucket | undefined,
     fault: FaultPlan,
   ) {
     this.#pool = pool;
     this.threads = threads;
     this.policy = policy;
-    this.ratePerSecond = ratePerSecond;
-    this.#bucket = ratePerSecond === undefined ? undefined : new TokenBucket({ ratePerSecond });
+    this.ratePerSecond = bucket?.ratePerSecond;
+    this.#bucket = bucket;
     this.#fault = fault;
   }
 
@@ -78,13 +83,12 @@ export class EmbeddedQueue implements FrameQueue {
       throw new QueueOptionError(`threads must be an integer >= 1, got ${threads}`);
     }
     const policy = resolvePolicy(options.policy);
-    const rate = options.ratePerSecond;
-    if (rate !== undefined && (typeof rate !== "number" || !Number.isFinite(rate) || rate <= 0)) {
-      throw new QueueOptionError(`ratePerSecond must be a finite number > 0, got ${rate}`);
-    }
+    const { ratePerSecond } = options;
+    // Checks the rate (QueueOptionError) before any thread starts.
+    const bucket = ratePerSecond === undefined ? undefined : new TokenBucket({ ratePerSecond });
     const fault = parseFault(options.fault ?? faultFromEnv());
     const pool = await FilterPool.create({ size: threads });
-    return new EmbeddedQueue(pool, threads, policy, rate, fault);
+    return new EmbeddedQueue(pool, threads, policy, bucket, fault);
   }
 
   /**
@@ -229,10 +233,6 @@ export class EmbeddedQueue implements FrameQueue {
       );
     }
     this.#cancelled.add(jobId);
-    if (this.#cancelled.size > CANCELLED_MEMORY) {
-      const oldest = this.#cancelled.values().next().value;
-      if (oldest !== undefined) this.#cancelled.delete(oldest);
-    }
     this.#jobs.get(jobId)?.controller.abort(new StopReason("cancelled"));
     this.#jobs.delete(jobId);
     return Promise.resolve();

@@ -16,9 +16,9 @@ import { faultFromEnv, type FaultPlan, parseFault } from "./fault.ts";
 import { isPermanent, runAttempt } from "./filter_attempt.ts";
 import { checkJobData, type FrameJobData } from "./job_data.ts";
 import { connectRedis, redisOptionsFromUrl, toBuffer } from "./redis.ts";
-import { DEFAULT_QUEUE_NAME, KEEP_FAILED, QUEUE_NAME_RE } from "./settings.ts";
+import { KEEP_FAILED, resolveQueueName } from "./settings.ts";
 import { encodeResult } from "./result_codec.ts";
-import { describeError, processId } from "./task.ts";
+import { defaultThreads, describeError, processId } from "./task.ts";
 
 /** Default lock duration of an active job: 5 s (BullMQ's is 30 s). */
 export const DEFAULT_LOCK_DURATION_MS = 5000;
@@ -26,11 +26,6 @@ export const DEFAULT_LOCK_DURATION_MS = 5000;
 export const DEFAULT_STALLED_INTERVAL_MS = 2000;
 /** Default number of times a job may be recovered from a stalled state before it fails: 2. */
 export const DEFAULT_MAX_STALLED_COUNT = 2;
-
-/** Default concurrency: two thirds of the logical cores, at least 1 (8 of 12, 1 of 2). */
-export function defaultConcurrency(): number {
-  return Math.max(1, Math.floor((navigator.hardwareConcurrency * 2) / 3));
-}
 
 /** Options of {@link FrameWorker.start}. */
 export interface FrameWorkerOptions {
@@ -119,14 +114,9 @@ export class FrameWorker {
       throw new QueueOptionError(`options must be an object with redisUrl, got ${options}`);
     }
     const connection = redisOptionsFromUrl(options.redisUrl);
-    const concurrency = options.concurrency ?? defaultConcurrency();
+    const concurrency = options.concurrency ?? defaultThreads();
     checkPositiveInt("concurrency", concurrency, 1);
-    const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
-    if (typeof queueName !== "string" || !QUEUE_NAME_RE.test(queueName)) {
-      throw new QueueOptionError(
-        `queueName must be letters, digits, '_', '.', '-', got '${queueName}'`,
-      );
-    }
+    const queueName = resolveQueueName(options.queueName);
     const lockDuration = options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS;
     checkPositiveInt("lockDurationMs", lockDuration, 100);
     const stalledInterval = options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS;

@@ -1,4 +1,4 @@
-/** An abortable sleep that always clears its timer. */
+/** Timers that always clear themselves: an abortable sleep, a bounded wait. */
 
 /**
  * Resolves after `ms` milliseconds (0 or less: next macrotask). Rejects with `signal.reason`
@@ -20,4 +20,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, Math.max(0, ms));
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** Waits for `promise` at most `ms` milliseconds; never rejects (a rejection ends the wait). */
+export function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(() => {}, () => {}),
+    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+  ]).finally(() => clearTimeout(timer));
 }

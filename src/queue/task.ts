@@ -1,4 +1,6 @@
-/** Up-front checks of a FrameTask and the FrameOutcome helpers both backends share. */
+/**
+ * Up-front checks of a FrameTask, the FrameOutcome helpers and the defaults both backends share.
+ */
 import { frameSize } from "../codec/frame.ts";
 import { QueueOptionError } from "./errors.ts";
 import type { FrameOutcome, FrameTask } from "./types.ts";
@@ -82,4 +84,32 @@ export function processId(): string {
     // no sys permission: keep the placeholder
   }
   return `${host}:${Deno.pid}`;
+}
+
+/**
+ * Default number of filter threads (embedded pool, BullMQ worker concurrency): two thirds of the
+ * logical cores (8 of 12, as the original design asks), at least 1 — the rest is left to decoding,
+ * encoding and the event loop.
+ */
+export function defaultThreads(cores = navigator.hardwareConcurrency || 1): number {
+  return Math.max(1, Math.floor((cores * 2) / 3));
+}
+
+/** Server job ids remembered after `cancelJob`, so late frames of them are refused. */
+const CANCELLED_MEMORY = 10_000;
+
+/** The server job ids cancelled lately (the last 10,000), oldest dropped first. */
+export class CancelledJobs {
+  #ids = new Set<string>();
+
+  add(jobId: string): void {
+    this.#ids.add(jobId);
+    if (this.#ids.size > CANCELLED_MEMORY) {
+      this.#ids.delete(this.#ids.values().next().value!);
+    }
+  }
+
+  has(jobId: string): boolean {
+    return this.#ids.has(jobId);
+  }
 }

@@ -255,6 +255,25 @@ export const APP_JS =
     renderOutput(s, r);
   }
 
+  // Never change an image's src while it is still loading: the browser would abort that
+  // request. The newest URL waits until the current one has loaded (or failed).
+  function setFrameSrc(img, url) {
+    if (!img.dataset.queued) {
+      img.dataset.queued = "1";
+      var next = function () {
+        var pending = img.dataset.next;
+        if (pending) {
+          delete img.dataset.next;
+          img.src = pending;
+        }
+      };
+      img.addEventListener("load", next);
+      img.addEventListener("error", next);
+    }
+    if (img.getAttribute("src") && !img.complete) img.dataset.next = url;
+    else img.src = url;
+  }
+
   function renderFrames(s, live) {
     var idx = live.latestSample;
     $("no-frames").hidden = idx !== null;
@@ -267,7 +286,7 @@ export const APP_JS =
     ["original", "processed"].forEach(function (v) {
       var img = $("img-" + v);
       img.style.aspectRatio = s.width + " / " + s.height;
-      img.src = base + v;
+      setFrameSrc(img, base + v);
       var cap = $("cap-" + v);
       cap.textContent = "frame " + idx;
       if (v === "processed" && info && info.fallback) {
