@@ -12,11 +12,14 @@ export class FilterChainError extends Error {
    * not come from text (a {@link FilterChain} object that failed validation).
    */
   readonly position: number;
+  /** True when the chain names a filter that does not exist (the rest are bad syntax or values). */
+  readonly unknownFilter: boolean;
 
-  constructor(message: string, position: number) {
+  constructor(message: string, position: number, options: { unknownFilter?: boolean } = {}) {
     super(message);
     this.name = "FilterChainError";
     this.position = position;
+    this.unknownFilter = options.unknownFilter ?? false;
   }
 }
 

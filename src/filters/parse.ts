@@ -65,6 +65,7 @@ function parseFilter(part: Part): FilterSpec {
     throw new FilterChainError(
       `unknown filter '${name.text}' at position ${name.at}; ${hint}`,
       name.at,
+      { unknownFilter: true },
     );
   }
   const given = new Map<string, number>();

@@ -44,7 +44,11 @@ export function validateChain(chain: unknown): FilterChain {
       );
     }
     const def = findFilter(spec.name);
-    if (!def) throw new FilterChainError(`${where}: unknown filter '${spec.name}'`, -1);
+    if (!def) {
+      throw new FilterChainError(`${where}: unknown filter '${spec.name}'`, -1, {
+        unknownFilter: true,
+      });
+    }
     const params = spec.params;
     if (!params || typeof params !== "object") {
       throw new FilterChainError(`${where} ('${def.name}'): params must be an object`, -1);

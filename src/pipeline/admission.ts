@@ -1,6 +1,7 @@
 /**
  * Whether the server takes a job: the checks behind the `ack`. Pure (the filter parser is pure).
  */
+import { FilterChainError } from "../filters/errors.ts";
 import { formatChain, parseChain } from "../filters/parse.ts";
 import { type HelloMessage, PROTOCOL_VERSION, type RefusalCode } from "../protocol/messages.ts";
 
@@ -63,7 +64,9 @@ export function admit(hello: HelloMessage, state: AdmissionState): Admission {
     const message = error instanceof Error ? error.message : String(error);
     return {
       ok: false,
-      code: /unknown filter/i.test(message) ? "unknown-filter" : "bad-filter",
+      code: error instanceof FilterChainError && error.unknownFilter
+        ? "unknown-filter"
+        : "bad-filter",
       reason: message.slice(0, 1000),
     };
   }

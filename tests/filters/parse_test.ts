@@ -184,3 +184,20 @@ Deno.test("validateChain: accepts parsed chains, rejects malformed objects", () 
   }
   assert.throws(() => formatChain([{ name: "blur", params: { sigma: -1 } }]), FilterChainError);
 });
+
+Deno.test("FilterChainError.unknownFilter tells an unknown filter from a bad chain", () => {
+  const caught = (fn: () => unknown): FilterChainError => {
+    try {
+      fn();
+    } catch (error) {
+      assert.ok(error instanceof FilterChainError);
+      return error;
+    }
+    assert.fail("expected a FilterChainError");
+  };
+  assert.equal(caught(() => parseChain("blur,blurr")).unknownFilter, true);
+  assert.equal(caught(() => validateChain([{ name: "nope", params: {} }])).unknownFilter, true);
+  assert.equal(caught(() => parseChain("blur=sigma=-1")).unknownFilter, false);
+  assert.equal(caught(() => parseChain("blur=sigma")).unknownFilter, false);
+  assert.equal(caught(() => parseChain("blur=radius=2")).unknownFilter, false);
+});
