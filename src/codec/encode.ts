@@ -21,25 +21,12 @@ import type { RawEncoder } from "./raw_codec.ts";
 import type { CodecBackendName, EncodeOptions, FrameEncoder } from "./types.ts";
 import { startWasmEncoder } from "./wasm/encoder.ts";
 import { defaultSegmentFrames, startSegmentedWasmEncoder } from "./wasm/segmented_encoder.ts";
+import { PRESETS } from "./presets.ts";
 
 /** Default x264 CRF (0 = lossless … 51; 23 is x264's own default). */
 export const DEFAULT_CRF = 23;
 /** Default x264 preset. */
 export const DEFAULT_PRESET = "veryfast";
-/** x264's presets, fastest first. */
-export const PRESETS = [
-  "ultrafast",
-  "superfast",
-  "veryfast",
-  "faster",
-  "fast",
-  "medium",
-  "slow",
-  "slower",
-  "veryslow",
-  "placebo",
-];
-
 /** Default {@link EncodeOptions.workers} for ffmpeg.wasm: logical cores, 1..4. */
 export const DEFAULT_WASM_WORKERS = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 
@@ -71,7 +58,7 @@ function checkOptions(
     throw new RangeError(`crf must be a number in 0..51, got ${crf}`);
   }
   const preset = options.preset ?? DEFAULT_PRESET;
-  if (!PRESETS.includes(preset)) {
+  if (!(PRESETS as readonly string[]).includes(preset)) {
     throw new RangeError(`preset must be one of ${PRESETS.join(", ")}, got '${preset}'`);
   }
   const workers = options.workers ?? DEFAULT_WASM_WORKERS;

@@ -8,22 +8,13 @@
  * control messages, or a 4-byte big-endian CRC-32 followed by raw bytes for chunks.
  */
 import type { JobResult } from "../pipeline/result.ts";
+import { type Preset, PRESETS } from "../codec/presets.ts";
 
 /** The protocol version this code speaks. Any change to the wire format increments it. */
 export const PROTOCOL_VERSION = 1;
 
-/** x264 presets a client may ask for. */
-export const X264_PRESETS = [
-  "ultrafast",
-  "superfast",
-  "veryfast",
-  "faster",
-  "fast",
-  "medium",
-  "slow",
-  "slower",
-  "veryslow",
-] as const;
+/** x264 presets a client may ask for: all but `placebo`, whose cost a server should not accept. */
+export const X264_PRESETS = PRESETS.filter((p): p is Exclude<Preset, "placebo"> => p !== "placebo");
 
 /** One of {@link X264_PRESETS}. */
 export type X264Preset = typeof X264_PRESETS[number];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { isIsoBmff, mp4StreamLayout, sniffHead, walkTopLevelBoxes } from "../../src/codec/sniff.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 function box(type: string, size: number): Uint8Array {
   const b = new Uint8Array(size);
@@ -8,13 +9,7 @@ function box(type: string, size: number): Uint8Array {
   return b;
 }
 function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 const reader = (bytes: Uint8Array) => (at: number, len: number) =>
   Promise.resolve(bytes.slice(at, at + len));

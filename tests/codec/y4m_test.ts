@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { parseY4mHeader, Y4mFormatError, Y4mParser } from "../../src/codec/y4m.js";
 import { FrameAssembler } from "../../src/codec/raw_frames.ts";
 import { CodecError } from "../../src/codec/errors.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 const enc = new TextEncoder();
 
@@ -15,13 +16,7 @@ function y4m(width: number, height: number, frames: number): Uint8Array {
     parts.push(enc.encode("FRAME\n"));
     parts.push(new Uint8Array(size).fill(i + 1));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 Deno.test("parseY4mHeader reads size, rate and colorspace", () => {

@@ -12,6 +12,7 @@ import { parseChain } from "../../src/filters/parse.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
 import { BACKENDS } from "../codec/backends.ts";
 import { badInputs } from "../codec/bad_inputs.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 const FILTER_MODULE = new URL("../../src/commands/filter.ts", import.meta.url).href;
 const DENO = Deno.execPath();
@@ -197,12 +198,7 @@ Deno.test("runRawFilter through named FIFOs", async () => {
     });
     await writing;
     const chunks = await reading;
-    const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      all.set(c, at);
-      at += c.length;
-    }
+    const all = concatBytes(chunks);
     assert.equal(summary.frames, count);
     assert.equal(all.length, count * size);
     for (const i of [0, 5, 11]) {

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { GrowingFile, UploadAbortedError } from "../../src/pipeline/growing_file.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const p of stream) parts.push(p);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), at += p.length);
-  return out;
+  return concatBytes(parts);
 }
 
 Deno.test("growing file: a reader started early gets every byte, then the end", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { sniffStreamable } from "../../src/pipeline/streamable.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 function box(type: string, payload: number): Uint8Array {
   const b = new Uint8Array(8 + payload);
@@ -8,10 +9,7 @@ function box(type: string, payload: number): Uint8Array {
   return b;
 }
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), at += p.length);
-  return out;
+  return concatBytes(parts);
 }
 
 Deno.test("sniff: faststart MP4 (moov before mdat) streams; headerBytes covers moov", () => {

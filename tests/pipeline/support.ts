@@ -6,6 +6,7 @@ import type { Frame } from "../../src/codec/frame.ts";
 import { decodeFrames } from "../../src/codec/mod.ts";
 import { encodeMessage } from "../../src/protocol/codec.ts";
 import type { Message } from "../../src/protocol/messages.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 /**
  * Every frame of a video (tests use tiny clips), decoded with the `auto` backend: native ffmpeg
@@ -114,11 +115,7 @@ export async function startWorker(
 
 /** Raw bytes of protocol messages, for hand-made (and broken) conversations. */
 export function bytesOf(...messages: Message[]): Uint8Array {
-  const parts = messages.map((m) => encodeMessage(m));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), at += p.length);
-  return out;
+  return concatBytes(messages.map((m) => encodeMessage(m)));
 }
 
 /** Polls `check` every 20 ms until it is true or `ms` passed (then throws with `what`). */

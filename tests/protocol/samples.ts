@@ -1,6 +1,7 @@
 /** One valid message of every type (and both ack variants), shared by the protocol tests. */
 import type { JobResult } from "../../src/pipeline/result.ts";
 import type { Message, MessageType } from "../../src/protocol/messages.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 /** Bytes `0, 1, 2, …` of length `n`, wrapping at 256. */
 export function counting(n: number, start = 0): Uint8Array {
@@ -120,11 +121,5 @@ export { rng } from "../filters/helpers.ts";
 
 /** Concatenates byte arrays. */
 export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
