@@ -14,8 +14,8 @@
 import { runWasmJob } from "../../src/codec/wasm/host.ts";
 import { probe } from "../../src/codec/mod.ts";
 import type { CodecChoice } from "../../src/codec/types.ts";
-import { runJob } from "../../src/pipeline/client.ts";
-import { makeSampleVideo } from "../../src/pipeline/sample_video.ts";
+import { runJob } from "../../src/client/client.ts";
+import { makeSampleVideo } from "../../src/codec/sample_video.ts";
 import { startRedis } from "../../tests/helpers/redis.ts";
 
 const DENO = new URL("../../node_modules/.bin/deno", import.meta.url).pathname;

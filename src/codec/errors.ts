@@ -3,6 +3,7 @@
  * when the input itself is at fault (not a video, truncated, too large, …) it is the subclass
  * {@link InvalidInputError}, whose message says what was wrong and what to do.
  */
+import { VframeError } from "../util/errors.ts";
 import type { CodecBackendName } from "./types.ts";
 
 /** Details attached to a {@link CodecError}. */
@@ -17,7 +18,8 @@ export interface CodecErrorOptions {
 }
 
 /** ffmpeg (native or wasm) failed, or the codec layer was misused. */
-export class CodecError extends Error {
+export class CodecError extends VframeError {
+  readonly code: string = "codec-failed";
   override name = "CodecError";
   /** Backend that ran ffmpeg, when one did. */
   readonly backend?: CodecBackendName;
@@ -53,6 +55,7 @@ export type InvalidInputReason =
 
 /** The input is not a usable video. `reason` classifies it; the message explains it. */
 export class InvalidInputError extends CodecError {
+  override readonly code: string = "invalid-input";
   override name = "InvalidInputError";
   /** What is wrong with the input. */
   readonly reason: InvalidInputReason;
@@ -73,5 +76,6 @@ export class InvalidInputError extends CodecError {
 
 /** The requested backend cannot run here (e.g. `native` without `ffmpeg` on PATH). */
 export class BackendUnavailableError extends CodecError {
+  override readonly code: string = "backend-unavailable";
   override name = "BackendUnavailableError";
 }

@@ -6,19 +6,12 @@
  * 4 refused by the server; 5 job failed or cancelled; 6 checksum/size mismatch; 7 the server
  * broke the protocol or the connection.
  */
+import { exitCodeFor } from "../util/errors.ts";
 import { Command, Option } from "commander";
-import { intArg } from "../pipeline/cli_args.ts";
-import { defaultOutputPath, runJob, ServerAddressError } from "../pipeline/client.ts";
-import {
-  ChecksumMismatchError,
-  JobCancelledError,
-  JobFailedError,
-  JobRefusedError,
-  ServerProtocolError,
-  ServerUnreachableError,
-} from "../pipeline/errors.ts";
-import { ProgressView } from "../pipeline/progress_view.ts";
-import { summarize, writeFileAtomic } from "../pipeline/summary.ts";
+import { intArg } from "./cli_args.ts";
+import { defaultOutputPath, runJob } from "../client/client.ts";
+import { ProgressView } from "../client/progress_view.ts";
+import { summarize, writeFileAtomic } from "./summary.ts";
 import { X264_PRESETS, type X264Preset } from "../protocol/messages.ts";
 
 interface ClientFlags {
@@ -31,17 +24,6 @@ interface ClientFlags {
   preset?: X264Preset;
   audio: boolean;
   quiet: boolean;
-}
-
-/** Exit code for an error of {@link runJob} (see the module documentation). */
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof ServerAddressError) return 2;
-  if (error instanceof ServerUnreachableError) return 3;
-  if (error instanceof JobRefusedError) return 4;
-  if (error instanceof JobFailedError || error instanceof JobCancelledError) return 5;
-  if (error instanceof ChecksumMismatchError) return 6;
-  if (error instanceof ServerProtocolError) return 7;
-  return 1;
 }
 
 /** The `client` subcommand. */
@@ -100,3 +82,5 @@ export function clientCommand(): Command {
       }
     });
 }
+
+export { exitCodeFor } from "../util/errors.ts";

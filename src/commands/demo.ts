@@ -7,12 +7,12 @@
 import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
-import { intArg, positiveArg } from "../pipeline/cli_args.ts";
-import { runJob } from "../pipeline/client.ts";
-import { ProgressView } from "../pipeline/progress_view.ts";
-import { makeSampleVideo } from "../pipeline/sample_video.ts";
-import { VframeServer } from "../pipeline/server.ts";
-import { summarize, writeFileAtomic } from "../pipeline/summary.ts";
+import { intArg, positiveArg } from "./cli_args.ts";
+import { runJob } from "../client/client.ts";
+import { ProgressView } from "../client/progress_view.ts";
+import { makeSampleVideo } from "../codec/sample_video.ts";
+import { VframeServer } from "../server/server.ts";
+import { summarize, writeFileAtomic } from "./summary.ts";
 
 interface DemoFlags {
   outDir: string;

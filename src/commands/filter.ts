@@ -17,6 +17,7 @@
  * Exit codes: 0 done, 1 failed (bad input, codec or filter failure, interrupted), 2 bad usage
  * (unknown flag value, bad filter chain).
  */
+import { VframeError } from "../util/errors.ts";
 import { Command, InvalidArgumentError, Option } from "commander";
 import cliProgress from "cli-progress";
 import {
@@ -114,7 +115,8 @@ export interface FilterSummary {
 }
 
 /** A bad command line (exit code 2). */
-export class UsageError extends Error {
+export class UsageError extends VframeError {
+  readonly code: string = "usage";
   override name = "UsageError";
 }
 

@@ -5,8 +5,8 @@
 import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
-import { choiceArg, intArg, positiveArg } from "../pipeline/cli_args.ts";
-import { DEFAULT_MAX_IN_FLIGHT, VframeServer } from "../pipeline/server.ts";
+import { choiceArg, intArg, positiveArg } from "./cli_args.ts";
+import { DEFAULT_MAX_IN_FLIGHT, VframeServer } from "../server/server.ts";
 import { X264_PRESETS } from "../protocol/messages.ts";
 import { defaultThreads } from "../queue/task.ts";
 

@@ -5,7 +5,7 @@
  * frames finish; a second signal exits at once).
  */
 import { Command, Option } from "commander";
-import { intArg } from "../pipeline/cli_args.ts";
+import { intArg } from "./cli_args.ts";
 import {
   DEFAULT_LOCK_DURATION_MS,
   DEFAULT_MAX_STALLED_COUNT,

@@ -1,12 +1,13 @@
 /**
  * Named errors of the filter engine.
  */
+import { VframeError } from "../util/errors.ts";
 
 /**
  * A filter chain that cannot be parsed or is not valid: unknown filter or parameter, a value out
  * of range, a malformed `name=key=value` part.
  */
-export class FilterChainError extends Error {
+export class FilterChainError extends VframeError {
   /**
    * 0-based character offset of the offending part in the chain text, or -1 when the chain did
    * not come from text (a {@link FilterChain} object that failed validation).
@@ -14,17 +15,21 @@ export class FilterChainError extends Error {
   readonly position: number;
   /** True when the chain names a filter that does not exist (the rest are bad syntax or values). */
   readonly unknownFilter: boolean;
+  /** `unknown-filter` or `bad-filter`, as the protocol's refusal codes say. */
+  readonly code: "unknown-filter" | "bad-filter";
 
   constructor(message: string, position: number, options: { unknownFilter?: boolean } = {}) {
     super(message);
     this.name = "FilterChainError";
     this.position = position;
     this.unknownFilter = options.unknownFilter ?? false;
+    this.code = this.unknownFilter ? "unknown-filter" : "bad-filter";
   }
 }
 
 /** A frame took longer than its time limit; the thread that ran it was terminated and replaced. */
-export class FilterTimeoutError extends Error {
+export class FilterTimeoutError extends VframeError {
+  readonly code: string = "filter-timeout";
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
 
@@ -36,7 +41,8 @@ export class FilterTimeoutError extends Error {
 }
 
 /** The pool was closed before the run could finish. */
-export class FilterPoolClosedError extends Error {
+export class FilterPoolClosedError extends VframeError {
+  readonly code: string = "closed";
   constructor(message = "filter pool is closed") {
     super(message);
     this.name = "FilterPoolClosedError";
@@ -44,7 +50,8 @@ export class FilterPoolClosedError extends Error {
 }
 
 /** A pool thread failed outside a filter (it crashed or could not start); it was replaced. */
-export class FilterThreadError extends Error {
+export class FilterThreadError extends VframeError {
+  readonly code: string = "filter-crashed";
   /** Index of the thread in the pool. */
   readonly thread: number;
 

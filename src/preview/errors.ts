@@ -1,12 +1,15 @@
 /** Named errors of the preview server. */
+import { VframeError } from "../util/errors.ts";
 
 /** An option passed to {@link startPreview} or a preview helper was invalid. */
-export class PreviewOptionsError extends TypeError {
+export class PreviewOptionsError extends VframeError {
+  readonly code: string = "bad-option";
   override name = "PreviewOptionsError";
 }
 
 /** The preview's HTTP listener could not start (port in use, address not available...). */
-export class PreviewListenError extends Error {
+export class PreviewListenError extends VframeError {
+  readonly code: string = "listen-failed";
   override name = "PreviewListenError";
   /** Host the preview tried to bind. */
   readonly hostname: string;
@@ -26,7 +29,8 @@ export class PreviewListenError extends Error {
 }
 
 /** A request the preview refuses, with the HTTP status to answer and a message for people. */
-export class HttpError extends Error {
+export class HttpError extends VframeError {
+  readonly code: string = "http-error";
   override name = "HttpError";
   /** HTTP status code, 4xx. */
   readonly status: number;

@@ -1,5 +1,5 @@
 /** `/api/events`: a Server-Sent Events stream of job summaries and the queue's status. */
-import type { JobRegistry } from "../pipeline/registry.ts";
+import type { JobRegistry } from "../server/registry.ts";
 import type { QueueStatus } from "./status.ts";
 import { type JobSummary, summarizeJob } from "./summary.ts";
 

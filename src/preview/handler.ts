@@ -2,7 +2,7 @@
  * The preview's request handler: `(Request) → Response`, with no socket of its own, so tests
  * drive it in-process and {@link startPreview} hands it to `Deno.serve`.
  */
-import { JobRegistry } from "../pipeline/registry.ts";
+import { JobRegistry } from "../server/registry.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { ASSETS, PAGE } from "./assets/mod.ts";
 import { HttpError, PreviewOptionsError } from "./errors.ts";

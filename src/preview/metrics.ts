@@ -4,8 +4,8 @@
  * state and the queue are read when `/metrics` is scraped.
  */
 import client from "prom-client";
-import type { JobRegistry } from "../pipeline/registry.ts";
-import type { JobResult } from "../pipeline/result.ts";
+import type { JobRegistry } from "../server/registry.ts";
+import type { JobResult } from "../protocol/result.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { PreviewOptionsError } from "./errors.ts";
 import { readQueueStatus } from "./status.ts";

@@ -1,5 +1,5 @@
 /** `startPreview`: the preview's HTTP server (`Deno.serve`), started by the vframe server. */
-import type { JobRegistry } from "../pipeline/registry.ts";
+import type { JobRegistry } from "../server/registry.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { PreviewListenError, PreviewOptionsError } from "./errors.ts";
 import { createPreviewHandler, type PreviewHandlerOptions } from "./handler.ts";

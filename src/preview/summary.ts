@@ -1,6 +1,6 @@
 /** What the preview's JSON API and event stream say about jobs: pure views of JobRecords. */
-import type { JobRecord, TimelineEvent } from "../pipeline/registry.ts";
-import type { JobResult } from "../pipeline/result.ts";
+import type { JobRecord, TimelineEvent } from "../server/registry.ts";
+import type { JobResult } from "../protocol/result.ts";
 
 /** One line of the job list: progress, speed and ETA. */
 export interface JobSummary {

@@ -1,4 +1,5 @@
 /** Errors of the wire protocol and of {@link MessageConnection}. */
+import { VframeError } from "../util/errors.ts";
 import type { ErrorCode } from "./messages.ts";
 
 /**
@@ -7,7 +8,7 @@ import type { ErrorCode } from "./messages.ts";
  * by `encodeMessage` for a message that would not decode. `code` is what to put in the `error`
  * message sent to the peer before closing.
  */
-export class ProtocolError extends Error {
+export class ProtocolError extends VframeError {
   /** The `error` message code that describes this failure. */
   readonly code: ErrorCode;
 
@@ -19,7 +20,8 @@ export class ProtocolError extends Error {
 }
 
 /** `send()` on a connection that was closed locally or that the peer closed or reset. */
-export class ConnectionClosedError extends Error {
+export class ConnectionClosedError extends VframeError {
+  readonly code: string = "connection-closed";
   constructor(message = "connection is closed", options?: ErrorOptions) {
     super(message, options);
     this.name = "ConnectionClosedError";
@@ -27,7 +29,8 @@ export class ConnectionClosedError extends Error {
 }
 
 /** No complete message arrived within `timeoutMs`. The connection stays usable. */
-export class ReadTimeoutError extends Error {
+export class ReadTimeoutError extends VframeError {
+  readonly code: string = "read-timeout";
   /** The time limit that passed, ms. */
   readonly timeoutMs: number;
 
@@ -39,7 +42,8 @@ export class ReadTimeoutError extends Error {
 }
 
 /** A `send()` did not finish within `timeoutMs` (the peer stopped reading); the connection is closed. */
-export class WriteTimeoutError extends Error {
+export class WriteTimeoutError extends VframeError {
+  readonly code: string = "write-timeout";
   /** The time limit that passed, ms. */
   readonly timeoutMs: number;
 
@@ -48,4 +52,16 @@ export class WriteTimeoutError extends Error {
     this.name = "WriteTimeoutError";
     this.timeoutMs = timeoutMs;
   }
+}
+
+/** A job stopped because its client cancelled or disconnected, or the server is closing. */
+export class JobCancelledError extends VframeError {
+  readonly code: string = "job-cancelled";
+  override name = "JobCancelledError";
+}
+
+/** A job could not produce an output (bad input, encoder failure, …); `message` says why. */
+export class JobFailedError extends VframeError {
+  readonly code: string = "job-failed";
+  override name = "JobFailedError";
 }

@@ -7,7 +7,7 @@
  * payload length — followed by the payload: UTF-8 JSON (the message's fields except `type`) for
  * control messages, or a 4-byte big-endian CRC-32 followed by raw bytes for chunks.
  */
-import type { JobResult } from "../pipeline/result.ts";
+import type { JobResult } from "./result.ts";
 import { type Preset, PRESETS } from "../codec/presets.ts";
 
 /** The protocol version this code speaks. Any change to the wire format increments it. */

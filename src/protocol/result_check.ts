@@ -3,7 +3,7 @@
  * Fields the type does not know are kept as they are: the shared result type may gain optional
  * fields without a protocol version change.
  */
-import type { JobResult } from "../pipeline/result.ts";
+import type { JobResult } from "./result.ts";
 import { bool, int, list, num, object, oneOf, optional, str } from "./fields.ts";
 import { FIELD_LIMITS } from "./messages.ts";
 

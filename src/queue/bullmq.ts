@@ -18,7 +18,7 @@ import { rateWindow } from "./rate.ts";
 import { connectRedis, redisOptionsFromUrl, toBuffer } from "./redis.ts";
 import { decodeResult } from "./result_codec.ts";
 import { DEFAULT_QUEUE_NAME, KEEP_FAILED, resolveQueueName } from "./settings.ts";
-import { withinMs } from "./sleep.ts";
+import { withinMs } from "../util/sleep.ts";
 import { CancelledJobs, checkTask, failure, StopReason, stopReason } from "./task.ts";
 import type { FrameOutcome, FrameQueue, FrameTask, RetryPolicy, WorkerInfo } from "./types.ts";
 

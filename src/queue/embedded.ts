@@ -9,7 +9,7 @@ import { faultFromEnv, type FaultPlan, parseFault } from "./fault.ts";
 import { isPermanent, runAttempt } from "./filter_attempt.ts";
 import { backoffDelay, resolvePolicy } from "./policy.ts";
 import { TokenBucket } from "./rate.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../util/sleep.ts";
 import {
   CancelledJobs,
   checkTask,

@@ -4,7 +4,7 @@
  */
 import { AttemptTimeoutError, FaultInjectedError } from "./errors.ts";
 import { faultAction, type FaultPlan, SLOW_MS } from "./fault.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** What the backends need of `FilterPool` (src/filters/pool.ts). */
 export interface FrameFilterer {

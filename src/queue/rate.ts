@@ -3,7 +3,7 @@
  * BullMQ's global rate limiter for the distributed one.
  */
 import { QueueOptionError } from "./errors.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../util/sleep.ts";
 
 function checkRate(ratePerSecond: number): void {
   if (typeof ratePerSecond !== "number" || !Number.isFinite(ratePerSecond) || ratePerSecond <= 0) {

@@ -4,6 +4,7 @@
  *
  * Layout: `VFR1` (4 bytes), header length (u32 little endian), header (UTF-8 JSON), frame bytes.
  */
+import { VframeError } from "../util/errors.ts";
 
 /** Header stored with a result. */
 export interface ResultMeta {
@@ -16,7 +17,8 @@ export interface ResultMeta {
 }
 
 /** The stored value is not a vframe result. */
-export class ResultFormatError extends Error {
+export class ResultFormatError extends VframeError {
+  readonly code: string = "bad-result";
   override name = "ResultFormatError";
 }
 

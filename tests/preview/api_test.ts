@@ -4,7 +4,7 @@ import jpeg from "jpeg-js";
 import { createPreviewHandler, type PreviewHandler } from "../../src/preview/handler.ts";
 import { VframeMetrics } from "../../src/preview/metrics.ts";
 import { PreviewOptionsError } from "../../src/preview/errors.ts";
-import type { JobRegistry } from "../../src/pipeline/registry.ts";
+import type { JobRegistry } from "../../src/server/registry.ts";
 import type { JobSummary } from "../../src/preview/summary.ts";
 import { APP_JS } from "../../src/preview/assets/app_js.ts";
 import { fakeQueue, makeRegistry, parseMetrics } from "./fixtures.ts";

@@ -4,7 +4,7 @@
  * fallback caption and output video are checked without the rest of the pipeline.
  */
 import assert from "node:assert/strict";
-import { JobRegistry } from "../../src/pipeline/registry.ts";
+import { JobRegistry } from "../../src/server/registry.ts";
 import { VframeMetrics } from "../../src/preview/metrics.ts";
 import { startPreview } from "../../src/preview/server.ts";
 import { launchBrowser } from "../helpers/browser.ts";

@@ -5,9 +5,9 @@
  * Saves the finished dashboard as docs/preview.png.
  */
 import assert from "node:assert/strict";
-import { runJob } from "../../src/pipeline/client.ts";
-import { VframeServer } from "../../src/pipeline/server.ts";
-import type { JobResult } from "../../src/pipeline/result.ts";
+import { runJob } from "../../src/client/client.ts";
+import { VframeServer } from "../../src/server/server.ts";
+import type { JobResult } from "../../src/protocol/result.ts";
 import { EmbeddedQueue } from "../../src/queue/embedded.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { makeSampleVideo } from "../helpers/video.ts";

@@ -5,8 +5,8 @@
  * with retries and fallbacks on the timeline without the rest of the pipeline.
  */
 import { frameSize } from "../../src/codec/frame.ts";
-import { JobRegistry } from "../../src/pipeline/registry.ts";
-import type { JobResult } from "../../src/pipeline/result.ts";
+import { JobRegistry } from "../../src/server/registry.ts";
+import type { JobResult } from "../../src/protocol/result.ts";
 import type { VframeMetrics } from "../../src/preview/metrics.ts";
 
 /** A decoded test clip. */

@@ -1,7 +1,7 @@
 /** Hand-built jobs, frames and queues for the preview's tests. */
 import { planeLayout } from "../../src/codec/frame.ts";
-import { JobRegistry } from "../../src/pipeline/registry.ts";
-import type { JobResult } from "../../src/pipeline/result.ts";
+import { JobRegistry } from "../../src/server/registry.ts";
+import type { JobResult } from "../../src/protocol/result.ts";
 import type { FrameQueue, WorkerInfo } from "../../src/queue/types.ts";
 
 /** A JobResult of a running 48-frame 32×24 job, with `over` applied on top. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { VframeMetrics } from "../../src/preview/metrics.ts";
 import { PreviewOptionsError } from "../../src/preview/errors.ts";
-import { JobRegistry } from "../../src/pipeline/registry.ts";
+import { JobRegistry } from "../../src/server/registry.ts";
 import { fakeQueue, makeResult, parseMetrics } from "./fixtures.ts";
 
 Deno.test("VframeMetrics: frame counters, in-flight gauge and latency histogram", async () => {

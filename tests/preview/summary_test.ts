@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { JobRegistry } from "../../src/pipeline/registry.ts";
+import { JobRegistry } from "../../src/server/registry.ts";
 import { jobFps, jobLive, latestSample, summarizeJob } from "../../src/preview/summary.ts";
 import { makeRegistry, makeResult, solidFrame, WHITE } from "./fixtures.ts";
 

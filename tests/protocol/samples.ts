@@ -1,5 +1,5 @@
 /** One valid message of every type (and both ack variants), shared by the protocol tests. */
-import type { JobResult } from "../../src/pipeline/result.ts";
+import type { JobResult } from "../../src/protocol/result.ts";
 import type { Message, MessageType } from "../../src/protocol/messages.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 

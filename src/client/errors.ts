@@ -1,0 +1,37 @@
+/** Named errors of the client. (A job's own failure or cancellation: `protocol/errors.ts`.) */
+import { VframeError } from "../util/errors.ts";
+import type { RefusalCode } from "../protocol/messages.ts";
+
+/** The client could not connect to the server at all. */
+export class ServerUnreachableError extends VframeError {
+  readonly code: string = "server-unreachable";
+  override name = "ServerUnreachableError";
+}
+
+/** The server refused the job in its ack. */
+export class JobRefusedError extends VframeError {
+  override name = "JobRefusedError";
+  /** The refusal code from the ack. */
+  readonly code: RefusalCode;
+  /** With `server-busy`: when to try again, ms. */
+  readonly retryAfterMs?: number;
+  constructor(code: RefusalCode, reason: string, retryAfterMs?: number) {
+    super(`server refused the job (${code}): ${reason}`);
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The output's size or SHA-256 did not match what the server announced. */
+export class ChecksumMismatchError extends VframeError {
+  readonly code: string = "checksum-mismatch";
+  override name = "ChecksumMismatchError";
+}
+
+/** The server broke the protocol or closed the connection before the job ended. */
+export class ServerProtocolError extends VframeError {
+  readonly code: string = "server-protocol";
+  override name = "ServerProtocolError";
+}
+
+export { JobCancelledError, JobFailedError } from "../protocol/errors.ts";

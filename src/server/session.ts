@@ -1,0 +1,290 @@
+/**
+ * One client connection on the server: handshake → ack → upload → progress → result → output.
+ *
+ * Every way a connection can go wrong ends here — malformed bytes, a wrong first message, a bad
+ * size or checksum, a read timeout, the client vanishing — with an `error` message where the peer
+ * can still hear it, a closed connection, a cancelled job and its temp files removed. Nothing a
+ * client sends can make this function reject: the server keeps serving the others.
+ */
+import type { CodecBackendName, InputLimits } from "../codec/types.ts";
+import { Sha256 } from "../protocol/checksum.ts";
+import { MessageConnection } from "../protocol/connection.ts";
+import { ProtocolError, ReadTimeoutError } from "../protocol/errors.ts";
+import {
+  type ErrorCode,
+  type HelloMessage,
+  MAX_CHUNK_DATA,
+  type Message,
+  PROTOCOL_VERSION,
+} from "../protocol/messages.ts";
+import { withinMs } from "../util/sleep.ts";
+import type { FrameQueue } from "../queue/types.ts";
+import { admit } from "./admission.ts";
+import { formatServerAddress } from "../util/address.ts";
+import { GrowingFile } from "../util/growing_file.ts";
+import { PipelineJob, type PipelineMetrics } from "./job.ts";
+import type { JobRegistry } from "./registry.ts";
+import type { JobResult } from "../protocol/result.ts";
+import { Semaphore } from "../util/semaphore.ts";
+
+/** What a session needs from its server. */
+export interface SessionContext {
+  queue: FrameQueue;
+  registry: JobRegistry;
+  metrics?: PipelineMetrics;
+  codec: CodecBackendName;
+  /** The server-wide bound on frames in flight. */
+  inFlightTotal: Semaphore;
+  /** Frames in flight per job. */
+  maxInFlight: number;
+  maxUploadBytes: number;
+  maxJobs: number;
+  /** Jobs running now, by id (the session adds and removes its own). */
+  jobs: Map<string, PipelineJob>;
+  /** Directory holding one sub-directory per job. */
+  workDir: string;
+  /** Wait for the next message during the handshake and upload, ms. */
+  readTimeoutMs: number;
+  /** Server's per-frame safety limit, ms (see PipelineJobOptions.frameDeadlineMs). */
+  frameDeadlineMs: number;
+  /** Default x264 CRF and preset when the client gives none. */
+  crf?: number;
+  preset?: string;
+  streamDecode: boolean;
+  limits?: InputLimits;
+  /** True while the server shuts down. */
+  closing(): boolean;
+  /** Called when a job finished with an output kept in `dir`. */
+  kept(jobId: string, dir: string): void;
+  log(line: string): void;
+}
+
+/** How long the server waits for a client to close after the last message, ms. */
+const LINGER_MS = 5_000;
+
+/** Serves one connection to its end. Never rejects. */
+export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promise<void> {
+  const c = new MessageConnection(conn, { from: "client", readTimeoutMs: ctx.readTimeoutMs });
+  const peer = describePeer(conn);
+  let job: PipelineJob | undefined;
+  let upload: GrowingFile | undefined;
+  let dir: string | undefined;
+  let keep = false;
+  try {
+    const hello = await c.next();
+    if (hello === null) return;
+    if (hello.type !== "hello") {
+      await c.fail("unexpected-message", `expected a hello message first, got '${hello.type}'`);
+      return;
+    }
+    const verdict = admit(hello, {
+      maxUploadBytes: ctx.maxUploadBytes,
+      activeJobs: ctx.jobs.size,
+      maxJobs: ctx.maxJobs,
+      closing: ctx.closing(),
+    });
+    if (!verdict.ok) {
+      ctx.log(`refused ${peer}: ${verdict.code}: ${verdict.reason}`);
+      await c.trySend({
+        type: "ack",
+        ok: false,
+        version: PROTOCOL_VERSION,
+        code: verdict.code,
+        reason: verdict.reason,
+        ...(verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {}),
+      });
+      await c.closeGracefully();
+      return;
+    }
+    const jobId = crypto.randomUUID();
+    dir = `${ctx.workDir}/${jobId}`;
+    await Deno.mkdir(dir, { recursive: true });
+    upload = await GrowingFile.create({
+      path: `${dir}/input${safeExtension(hello.fileName)}`,
+      expectedBytes: hello.size,
+    });
+    job = new PipelineJob({
+      jobId,
+      fileName: hello.fileName,
+      upload,
+      dir,
+      filter: verdict.filter,
+      queue: ctx.queue,
+      registry: ctx.registry,
+      metrics: ctx.metrics,
+      inFlight: [new Semaphore(ctx.maxInFlight), ctx.inFlightTotal],
+      codec: ctx.codec,
+      crf: hello.options.crf ?? ctx.crf,
+      preset: hello.options.preset ?? ctx.preset,
+      audio: hello.options.audio ?? true,
+      frameDeadlineMs: ctx.frameDeadlineMs,
+      streamDecode: ctx.streamDecode,
+      limits: ctx.limits,
+    });
+    ctx.jobs.set(jobId, job);
+    ctx.log(`job ${jobId} from ${peer}: ${hello.fileName} (${hello.size} bytes) ${verdict.filter}`);
+    await c.send({ type: "ack", ok: true, version: PROTOCOL_VERSION, jobId });
+
+    const running = job.run();
+    const ticker = setInterval(() => {
+      if (job) void c.trySend({ type: "progress", ...job.progress() });
+    }, hello.options.progressIntervalMs ?? 500);
+    let result: JobResult;
+    const reading = readClient(c, hello, upload, job);
+    try {
+      result = await running;
+    } finally {
+      clearInterval(ticker);
+    }
+    ctx.log(`job ${jobId} ${result.state}${result.error ? `: ${result.error}` : ""}`);
+    if (c.isClosed) return;
+    if (result.state === "done" && job.outputPath) {
+      keep = true;
+      ctx.kept(jobId, dir);
+      await removeQuietly(upload.path);
+    }
+    await c.trySend({ type: "progress", ...job.progress() });
+    if (!(await c.trySend({ type: "result", result: structuredClone(result) }))) return;
+    if (result.state === "done" && job.outputPath) {
+      await sendOutput(c, job.outputPath);
+    }
+    // The client closes once it has everything; give it a moment, then close.
+    await withinMs(reading, LINGER_MS);
+  } catch (error) {
+    if (error instanceof ProtocolError) {
+      await c.fail(error.code, error.message);
+    } else if (error instanceof ReadTimeoutError) {
+      await c.fail("timeout", `no message from the client within ${error.timeoutMs} ms`);
+    } else if (!c.isClosed) {
+      ctx.log(`connection ${peer} failed: ${error instanceof Error ? error.stack : error}`);
+      await c.fail("internal", `server error: ${errorText(error)}`);
+    }
+  } finally {
+    c.close();
+    if (job) {
+      job.cancel("connection closed");
+      upload?.fail("connection closed");
+      ctx.jobs.delete(job.id);
+    }
+    if (dir && !keep) await removeQuietly(dir);
+  }
+}
+
+/**
+ * Reads the client's messages for the whole job: the upload (into `upload`, checking sizes and the
+ * SHA-256), then only `cancel` or the client going away. Ends the upload or cancels the job as the
+ * messages say; resolves when the client is gone. Never rejects.
+ */
+async function readClient(
+  c: MessageConnection,
+  hello: HelloMessage,
+  upload: GrowingFile,
+  job: PipelineJob,
+): Promise<void> {
+  const sha = new Sha256();
+  const stop = async (code: ErrorCode | null, message: string) => {
+    upload.fail(message);
+    job.cancel(message);
+    if (code) await c.fail(code, message);
+    else c.close();
+  };
+  try {
+    while (!upload.finished) {
+      const msg: Message | null = await c.next();
+      if (msg === null) return await stop(null, "client disconnected during the upload");
+      if (msg.type === "upload-chunk") {
+        if (upload.written + msg.data.length > hello.size) {
+          return await stop(
+            "size-mismatch",
+            `upload exceeds the announced size of ${hello.size} bytes (got ${
+              upload.written + msg.data.length
+            })`,
+          );
+        }
+        sha.update(msg.data);
+        await upload.append(msg.data);
+      } else if (msg.type === "upload-end") {
+        if (msg.size !== hello.size || upload.written !== hello.size) {
+          return await stop(
+            "size-mismatch",
+            `upload-end says ${msg.size} bytes, hello said ${hello.size}, received ${upload.written}`,
+          );
+        }
+        const digest = sha.digest();
+        if (digest !== msg.sha256) {
+          return await stop(
+            "file-checksum",
+            `upload SHA-256 mismatch: received bytes hash to ${digest}, client said ${msg.sha256}`,
+          );
+        }
+        upload.finish();
+      } else if (msg.type === "cancel") {
+        return await stop(null, `cancelled by the client${msg.reason ? `: ${msg.reason}` : ""}`);
+      } else if (msg.type === "error") {
+        return await stop(null, `client error ${msg.code}: ${msg.message}`);
+      } else {
+        return await stop("unexpected-message", `unexpected '${msg.type}' during the upload`);
+      }
+    }
+    while (true) {
+      const msg = await c.next(0);
+      if (msg === null) return await stop(null, "client disconnected");
+      if (msg.type === "cancel") {
+        return await stop(null, `cancelled by the client${msg.reason ? `: ${msg.reason}` : ""}`);
+      }
+      if (msg.type === "error") return await stop(null, `client error ${msg.code}: ${msg.message}`);
+      return await stop("unexpected-message", `unexpected '${msg.type}' after the upload`);
+    }
+  } catch (error) {
+    if (error instanceof ProtocolError) return await stop(error.code, error.message);
+    if (error instanceof ReadTimeoutError) {
+      return await stop("timeout", `no upload data from the client within ${error.timeoutMs} ms`);
+    }
+    return await stop("internal", `upload failed: ${errorText(error)}`);
+  }
+}
+
+/** Sends the output file in chunks, then `output-end` with its size and SHA-256. */
+async function sendOutput(c: MessageConnection, path: string): Promise<void> {
+  const sha = new Sha256();
+  let size = 0;
+  using file = await Deno.open(path, { read: true });
+  const buf = new Uint8Array(MAX_CHUNK_DATA);
+  while (true) {
+    let n = 0;
+    // Fill whole chunks (read() may return less than asked).
+    while (n < buf.length) {
+      const got = await file.read(buf.subarray(n));
+      if (got === null) break;
+      n += got;
+    }
+    if (n === 0) break;
+    const data = buf.slice(0, n);
+    sha.update(data);
+    size += n;
+    if (!(await c.trySend({ type: "output-chunk", data }))) return;
+    if (n < buf.length) break;
+  }
+  await c.trySend({ type: "output-end", size, sha256: sha.digest() });
+}
+
+function safeExtension(fileName: string): string {
+  const m = /\.([A-Za-z0-9]{1,8})$/.exec(fileName);
+  return m ? `.${m[1].toLowerCase()}` : "";
+}
+
+function describePeer(conn: Deno.Conn): string {
+  const a = conn.remoteAddr;
+  if (a.transport === "tcp") return formatServerAddress(a.hostname, a.port);
+  if (a.transport === "unix") return `unix:${a.path || "(anonymous)"}`;
+  return a.transport;
+}
+
+/** Removes a file or directory; missing is fine. */
+export async function removeQuietly(path: string): Promise<void> {
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

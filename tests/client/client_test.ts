@@ -1,0 +1,151 @@
+/**
+ * The client against a scripted server (a real socket speaking the protocol): a corrupted
+ * output is refused and leaves no file; a failed job and a server that vanishes are reported.
+ */
+import assert from "node:assert/strict";
+import { runJob } from "../../src/client/client.ts";
+import type { JobResult } from "../../src/protocol/result.ts";
+import { sha256Hex } from "../../src/protocol/checksum.ts";
+import { MessageConnection } from "../../src/protocol/connection.ts";
+
+type Script = (c: MessageConnection) => Promise<void>;
+
+/** One-connection server running `script` after consuming hello and the upload. */
+async function withScriptedServer(script: Script, fn: (port: number) => Promise<void>) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    const c = new MessageConnection(conn, { from: "client" });
+    try {
+      const hello = await c.next();
+      assert.equal(hello?.type, "hello");
+      await c.send({ type: "ack", ok: true, version: 1, jobId: "job-x" });
+      while (true) {
+        const m = await c.next();
+        if (m === null || m.type === "upload-end") break;
+      }
+      await script(c);
+    } finally {
+      await c.closeGracefully({ lingerMs: 500 });
+    }
+  })();
+  try {
+    await fn(listener.addr.port);
+  } finally {
+    listener.close();
+    await served;
+  }
+}
+
+const done: JobResult = {
+  version: 1,
+  jobId: "job-x",
+  state: "done",
+  input: {
+    fileName: "in.mp4",
+    bytes: 5,
+    width: 2,
+    height: 2,
+    fps: 1,
+    fpsRational: "1/1",
+    frames: 1,
+    duration: 1,
+    audio: false,
+  },
+  filter: "invert",
+  frames: { total: 1, processed: 1, fallback: 0, retried: 0 },
+  fallbackFrames: [],
+  timings: { upload: 1, decode: 1, process: 1, encode: 1, total: 4 },
+  throughputFps: 1,
+  latencyMs: { p50: 1, p95: 1, p99: 1 },
+  framesPerWorker: { w: 1 },
+  backend: { queue: "embedded", codec: "wasm" },
+  outputBytes: 4,
+  startedAt: new Date(0).toISOString(),
+};
+
+async function inputFile(dir: string): Promise<string> {
+  await Deno.writeFile(`${dir}/in.mp4`, new Uint8Array([1, 2, 3, 4, 5]));
+  return `${dir}/in.mp4`;
+}
+
+Deno.test("client: a good output is written with the download timing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const input = await inputFile(dir);
+    const data = new Uint8Array([9, 8, 7, 6]);
+    await withScriptedServer(async (c) => {
+      await c.send({ type: "result", result: done });
+      await c.send({ type: "output-chunk", data });
+      await c.send({ type: "output-end", size: 4, sha256: sha256Hex(data) });
+    }, async (port) => {
+      const r = await runJob({
+        input,
+        filter: "invert",
+        server: `127.0.0.1:${port}`,
+        output: `${dir}/o.mp4`,
+      });
+      assert.equal(r.jobId, "job-x");
+      assert.ok(r.timings.download! >= 0);
+      assert.deepEqual(await Deno.readFile(`${dir}/o.mp4`), data);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("client: a checksum mismatch is an error and leaves no output file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const input = await inputFile(dir);
+    await withScriptedServer(async (c) => {
+      await c.send({ type: "result", result: done });
+      await c.send({ type: "output-chunk", data: new Uint8Array([9, 8, 7, 6]) });
+      await c.send({ type: "output-end", size: 4, sha256: "a".repeat(64) });
+    }, async (port) => {
+      await assert.rejects(
+        runJob({ input, filter: "invert", server: `127.0.0.1:${port}`, output: `${dir}/o.mp4` }),
+        (e) =>
+          e instanceof Error && e.name === "ChecksumMismatchError" &&
+          /SHA-256 mismatch/.test(e.message),
+      );
+    });
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["in.mp4"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("client: a failed job and a vanished server are reported", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const input = await inputFile(dir);
+    await withScriptedServer(async (c) => {
+      await c.send({
+        type: "result",
+        result: { ...done, state: "failed", error: "no video stream" },
+      });
+    }, async (port) => {
+      await assert.rejects(
+        runJob({ input, filter: "invert", server: `127.0.0.1:${port}`, output: `${dir}/o.mp4` }),
+        (e) =>
+          e instanceof Error && e.name === "JobFailedError" && /no video stream/.test(e.message),
+      );
+    });
+    await withScriptedServer(async (c) => {
+      await c.send({ type: "result", result: done });
+      await c.send({ type: "output-chunk", data: new Uint8Array([1]) });
+      c.close();
+    }, async (port) => {
+      await assert.rejects(
+        runJob({ input, filter: "invert", server: `127.0.0.1:${port}`, output: `${dir}/o.mp4` }),
+        (e) =>
+          e instanceof Error && e.name === "ServerProtocolError" &&
+          /during the download/.test(e.message),
+      );
+    });
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["in.mp4"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
