@@ -11,7 +11,7 @@ import { intArg, positiveArg } from "./cli_args.ts";
 import { runJob } from "../client/client.ts";
 import { ProgressView } from "../client/progress_view.ts";
 import { makeSampleVideo } from "../codec/sample_video.ts";
-import { VframeServer } from "../server/server.ts";
+import { startServerStack } from "./stack.ts";
 import { summarize, writeFileAtomic } from "./summary.ts";
 
 interface DemoFlags {
@@ -68,18 +68,19 @@ export function demoCommand(): Command {
         audio: true,
         codec: flags.codec,
       });
-      const server = await VframeServer.start({
+      const stack = await startServerStack({
         port: 0,
-        previewPort: flags.preview ? flags.previewPort : false,
+        preview: flags.preview ? { port: flags.previewPort } : false,
         codec: flags.codec,
         threads: flags.threads,
       });
+      const server = stack.server;
       let failed = false;
       try {
         say(
           `embedded server on [::]:${server.port} (queue ${server.queue.backend}, codec ${server.codec})`,
         );
-        if (server.previewUrl) say(`preview: ${server.previewUrl}`);
+        if (stack.previewUrl) say(`preview: ${stack.previewUrl}`);
         const view = new ProgressView({ quiet: flags.quiet });
         const output = `${flags.outDir}/demo.mp4`;
         const result = await runJob({
@@ -94,7 +95,7 @@ export function demoCommand(): Command {
         say(summarize(result));
         console.log(`output: ${output}`);
         console.log(`result: ${json}`);
-        if (server.previewUrl) console.log(`preview: ${server.previewUrl}`);
+        if (stack.previewUrl && flags.keep) console.log(`preview: ${stack.previewUrl}`);
         if (flags.keep) {
           say("server kept running for the preview; press Ctrl-C to stop");
           await untilSignal();
@@ -103,7 +104,7 @@ export function demoCommand(): Command {
         failed = true;
         console.error(`vframe demo: ${error instanceof Error ? error.message : error}`);
       } finally {
-        await server.close();
+        await stack.close();
       }
       if (failed) Deno.exit(1);
     });

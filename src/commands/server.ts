@@ -6,7 +6,8 @@ import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
 import { choiceArg, intArg, positiveArg } from "./cli_args.ts";
-import { DEFAULT_MAX_IN_FLIGHT, VframeServer } from "../server/server.ts";
+import { DEFAULT_MAX_IN_FLIGHT } from "../server/server.ts";
+import { startServerStack } from "./stack.ts";
 import { X264_PRESETS } from "../protocol/messages.ts";
 import { defaultThreads } from "../queue/task.ts";
 
@@ -90,7 +91,7 @@ export function serverCommand(): Command {
     .option("--work-dir <dir>", "where uploads and outputs are kept (default: a temp dir)")
     .option("--no-stream-decode", "always wait for the whole upload before decoding")
     .action(async (flags: ServerFlags) => {
-      const server = await VframeServer.start({
+      const stack = await startServerStack({
         host: flags.host,
         port: flags.port,
         unixPath: flags.unix,
@@ -110,8 +111,7 @@ export function serverCommand(): Command {
         codec: flags.codec,
         crf: flags.crf,
         preset: flags.preset,
-        previewPort: flags.preview ? flags.previewPort : false,
-        previewHost: flags.previewHost,
+        preview: flags.preview ? { port: flags.previewPort, hostname: flags.previewHost } : false,
         workDir: flags.workDir,
         streamDecode: flags.streamDecode,
         log: (line) => console.error(`[${new Date().toISOString()}] ${line}`),
@@ -121,15 +121,17 @@ export function serverCommand(): Command {
         );
         Deno.exit(1);
       });
+      const server = stack.server;
+      if (stack.previewUrl) console.error(`vframe server: preview ${stack.previewUrl}`);
       console.log(
         `vframe server ready: port=${server.port}${
           server.unixPath ? ` unix=${server.unixPath}` : ""
         } queue=${server.queue.backend} codec=${server.codec}${
-          server.previewUrl ? ` preview=${server.previewUrl}` : ""
+          stack.previewUrl ? ` preview=${stack.previewUrl}` : ""
         }`,
       );
       await untilSignal();
       console.error("vframe server: shutting down");
-      await server.close();
+      await stack.close();
     });
 }

@@ -1,24 +1,24 @@
 /**
  * The vframe server, programmatically: TCP (dual-stack `[::]`) and optionally an AF_UNIX socket,
- * a frame queue (embedded pool by default, BullMQ when a Redis URL is given), the job registry,
- * the metrics and the HTTP preview.
+ * serving jobs onto the frame queue it is given, with the job registry and the metrics that the
+ * preview reads. Picking the queue backend and starting the preview is the caller's
+ * (`commands/stack.ts`).
  *
  * ```ts
- * const server = await VframeServer.start({ port: 0, previewPort: false });
+ * const queue = await EmbeddedQueue.create();
+ * const server = await VframeServer.start({ port: 0, queue });
  * // … clients connect to server.port …
  * await server.close();
+ * await queue.close();
  * ```
  */
 import { VframeError } from "../util/errors.ts";
 import { resolveBackend } from "../codec/mod.ts";
 import type { CodecBackendName, CodecChoice, InputLimits } from "../codec/types.ts";
-import { VframeMetrics } from "../preview/metrics.ts";
-import { startPreview } from "../preview/server.ts";
 import { resolvePolicy } from "../queue/policy.ts";
-import { defaultThreads } from "../queue/task.ts";
 import type { FrameQueue, RetryPolicy } from "../queue/types.ts";
 import { formatServerAddress } from "../util/address.ts";
-import type { PipelineJob } from "./job.ts";
+import type { PipelineJob, PipelineMetrics } from "./job.ts";
 import { JobRegistry } from "./registry.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import { removeQuietly, serveSession, type SessionContext } from "./session.ts";
@@ -31,14 +31,10 @@ export interface ServerOptions {
   port?: number;
   /** Also listen on this AF_UNIX socket path (default: none). A stale socket file is replaced. */
   unixPath?: string;
-  /** Use BullMQ on this Redis (`redis://host:port`); default: the embedded pool. */
-  redisUrl?: string;
-  /** Filter threads of the embedded pool (default {@link defaultThreads}). */
-  threads?: number;
-  /** Retry policy (default 3 attempts, 100 ms backoff, 10 s per attempt, 60 s per frame). */
+  /** The frame queue jobs run on (embedded pool or BullMQ); the server does not close it. */
+  queue: FrameQueue;
+  /** The queue's retry policy, for the server's own per-frame limit above it (default: defaults). */
   policy?: Partial<RetryPolicy>;
-  /** Frames per second started across the pool/workers (default: unlimited). */
-  ratePerSecond?: number;
   /** Frames in flight per job, decode → encoder (default 16). */
   maxInFlight?: number;
   /** Frames in flight over all jobs (default 4 × maxInFlight). */
@@ -47,10 +43,6 @@ export interface ServerOptions {
   maxJobs?: number;
   /** Codec backend (default `auto`: native ffmpeg when on PATH, else ffmpeg.wasm). */
   codec?: CodecChoice;
-  /** Preview HTTP port (default 8080; 0 = a free one); `false` turns the preview off. */
-  previewPort?: number | false;
-  /** Preview address (default `127.0.0.1`). */
-  previewHost?: string;
   /**
    * Where jobs keep their upload and output (default: a new temp dir, removed by `close()`).
    * A given directory is created if needed and not removed; job sub-directories are.
@@ -68,8 +60,8 @@ export interface ServerOptions {
   streamDecode?: boolean;
   /** Input limits (default: the codec's: 7680 px, 1,000,000 frames). */
   limits?: InputLimits;
-  /** Use this queue instead of creating one; the server then does not close it. */
-  queue?: FrameQueue;
+  /** Metrics the jobs update (the preview's `VframeMetrics`); default: none. */
+  metrics?: PipelineMetrics;
   /** Log lines (job accepted, refused, finished); default: silent. */
   log?: (line: string) => void;
 }
@@ -104,12 +96,10 @@ export class VframeServer {
   readonly unixPath?: string;
   /** The jobs, for the preview and for callers. */
   readonly registry: JobRegistry;
-  /** The preview's URL, when the preview is on. */
-  readonly previewUrl?: string;
   /** The frame queue in use. */
   readonly queue: FrameQueue;
-  /** The metrics the pipeline updates. */
-  readonly metrics: VframeMetrics;
+  /** The metrics the jobs update, when given. */
+  readonly metrics?: PipelineMetrics;
   /** The codec backend in use. */
   readonly codec: CodecBackendName;
   /** The directory holding one sub-directory per job. */
@@ -119,9 +109,7 @@ export class VframeServer {
   readonly #sessions = new Set<Promise<void>>();
   readonly #jobs = new Map<string, PipelineJob>();
   readonly #kept = new Map<string, string>();
-  readonly #ownsQueue: boolean;
   readonly #ownsWorkDir: boolean;
-  readonly #preview?: { close(): Promise<void> };
   readonly #onChange: () => void;
   #closing = false;
   #closed?: Promise<void>;
@@ -133,12 +121,10 @@ export class VframeServer {
     unixPath?: string;
     registry: JobRegistry;
     queue: FrameQueue;
-    ownsQueue: boolean;
-    metrics: VframeMetrics;
+    metrics?: PipelineMetrics;
     codec: CodecBackendName;
     workDir: string;
     ownsWorkDir: boolean;
-    preview?: { url: string; close(): Promise<void> };
   }) {
     this.#listeners = init.listeners;
     this.port = init.port;
@@ -146,13 +132,10 @@ export class VframeServer {
     this.unixPath = init.unixPath;
     this.registry = init.registry;
     this.queue = init.queue;
-    this.#ownsQueue = init.ownsQueue;
     this.metrics = init.metrics;
     this.codec = init.codec;
     this.workDir = init.workDir;
     this.#ownsWorkDir = init.ownsWorkDir;
-    this.#preview = init.preview;
-    this.previewUrl = init.preview?.url;
     // Finished outputs stay until the registry prunes their job (or the server closes).
     this.#onChange = () => {
       for (const [id, dir] of this.#kept) {
@@ -170,27 +153,14 @@ export class VframeServer {
    * @throws ServerOptionError for an option out of range; the queue's, codec's or Deno's errors
    * (e.g. `AddrInUse`) when a part cannot start.
    */
-  static async start(options: ServerOptions = {}): Promise<VframeServer> {
+  static async start(options: ServerOptions): Promise<VframeServer> {
     const log = options.log ?? (() => {});
     checkInt("port", options.port, 0, 65535);
-    checkInt(
-      "previewPort",
-      options.previewPort === false ? undefined : options.previewPort,
-      0,
-      65535,
-    );
-    checkInt("threads", options.threads, 1, 1024);
     checkInt("maxInFlight", options.maxInFlight, 1);
     checkInt("maxInFlightTotal", options.maxInFlightTotal, 1);
     checkInt("maxJobs", options.maxJobs, 1);
     checkInt("maxUploadBytes", options.maxUploadBytes, 1);
     checkInt("readTimeoutMs", options.readTimeoutMs, 0);
-    if (
-      options.ratePerSecond !== undefined &&
-      !(Number.isFinite(options.ratePerSecond) && options.ratePerSecond > 0)
-    ) {
-      throw new ServerOptionError(`ratePerSecond must be > 0, got ${options.ratePerSecond}`);
-    }
     const policy = resolvePolicy(options.policy);
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     const maxInFlightTotal = options.maxInFlightTotal ?? 4 * maxInFlight;
@@ -211,28 +181,7 @@ export class VframeServer {
       if (ownsWorkDir) cleanups.push(() => removeQuietly(workDir));
       else await Deno.mkdir(workDir, { recursive: true });
 
-      let queue: FrameQueue;
-      if (options.queue) {
-        queue = options.queue;
-      } else if (options.redisUrl) {
-        // Loaded on demand: an embedded server never loads BullMQ and ioredis. (Literal
-        // specifiers, so `deno compile` still bundles them.)
-        const { BullmqQueue } = await import("../queue/bullmq.ts");
-        queue = await BullmqQueue.create({
-          redisUrl: options.redisUrl,
-          policy,
-          ratePerSecond: options.ratePerSecond,
-        });
-        cleanups.push(() => queue.close());
-      } else {
-        const { EmbeddedQueue } = await import("../queue/embedded.ts");
-        queue = await EmbeddedQueue.create({
-          threads: options.threads ?? defaultThreads(),
-          policy,
-          ratePerSecond: options.ratePerSecond,
-        });
-        cleanups.push(() => queue.close());
-      }
+      const queue = options.queue;
 
       const listeners: Deno.Listener[] = [];
       const requested = options.host ?? "::";
@@ -259,18 +208,7 @@ export class VframeServer {
       }
 
       const registry = new JobRegistry();
-      const metrics = new VframeMetrics();
-      let preview: { url: string; close(): Promise<void> } | undefined;
-      if (options.previewPort !== false) {
-        preview = await startPreview({
-          registry,
-          metrics,
-          queue,
-          hostname: options.previewHost ?? "127.0.0.1",
-          port: options.previewPort ?? 8080,
-        });
-        cleanups.push(() => preview!.close());
-      }
+      const metrics = options.metrics;
 
       const server = new VframeServer({
         listeners,
@@ -279,12 +217,10 @@ export class VframeServer {
         unixPath: options.unixPath,
         registry,
         queue,
-        ownsQueue: !options.queue,
         metrics,
         codec,
         workDir,
         ownsWorkDir,
-        preview,
       });
       const ctx: SessionContext = {
         queue,
@@ -312,7 +248,7 @@ export class VframeServer {
       log(
         `vframe server listening on ${formatServerAddress(tcp.addr.hostname, tcp.addr.port)}${
           options.unixPath ? ` and unix:${options.unixPath}` : ""
-        } (queue ${queue.backend}, codec ${codec}${preview ? `, preview ${preview.url}` : ""})`,
+        } (queue ${queue.backend}, codec ${codec})`,
       );
       return server;
     } catch (error) {
@@ -349,7 +285,7 @@ export class VframeServer {
 
   /**
    * Stops listening, cancels running jobs (their clients get an error or a closed connection),
-   * closes the preview and the queue (unless it was given), and removes the work dir it made.
+   * and removes the work dir it made. The queue is the caller's to close.
    * Idempotent.
    */
   close(): Promise<void> {
@@ -367,8 +303,6 @@ export class VframeServer {
     for (const job of this.#jobs.values()) job.cancel("the server is shutting down");
     await Promise.allSettled([...this.#sessions]);
     this.registry.removeEventListener("change", this.#onChange);
-    await this.#preview?.close().catch(() => {});
-    if (this.#ownsQueue) await this.queue.close().catch(() => {});
     if (this.unixPath) await removeQuietly(this.unixPath);
     for (const dir of this.#kept.values()) await removeQuietly(dir);
     this.#kept.clear();

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { runJob } from "../../src/client/client.ts";
-import { VframeServer } from "../../src/server/server.ts";
+import { startServerStack } from "../../src/commands/stack.ts";
 import type { JobResult } from "../../src/protocol/result.ts";
 import { EmbeddedQueue } from "../../src/queue/embedded.ts";
 import { launchBrowser } from "../helpers/browser.ts";
@@ -32,14 +32,15 @@ Deno.test("browser: the dashboard follows a real job from upload to playable out
     ratePerSecond: 24,
     fault: "flaky=5;fail=20",
   });
-  const server = await VframeServer.start({ host: "127.0.0.1", port: 0, previewPort: 0, queue });
+  const stack = await startServerStack({ host: "127.0.0.1", port: 0, preview: { port: 0 }, queue });
+  const server = stack.server;
   const browser = await launchBrowser();
   let job: Promise<JobResult> | undefined;
   try {
-    assert.ok(server.previewUrl, "the server started its preview");
+    assert.ok(stack.previewUrl, "the server started its preview");
     const report = await driveDashboard({
       browser,
-      url: server.previewUrl,
+      url: stack.previewUrl,
       screenshot: SCREENSHOT,
       startJob: () =>
         new Promise<string>((resolve, reject) => {
@@ -75,7 +76,7 @@ Deno.test("browser: the dashboard follows a real job from upload to playable out
   } finally {
     await job?.catch(() => {});
     await browser.close();
-    await server.close();
+    await stack.close();
     await queue.close();
     await Deno.remove(dir, { recursive: true });
   }

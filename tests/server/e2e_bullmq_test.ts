@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { runJob } from "../../src/client/client.ts";
-import { VframeServer } from "../../src/server/server.ts";
+import { type ServerStack, startServerStack } from "../../src/commands/stack.ts";
 import { startRedis } from "../helpers/redis.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
 import { compareOutput } from "./compare.ts";
@@ -17,7 +17,7 @@ const POLICY = { attempts: 3, backoffMs: 50, attemptTimeoutMs: 5_000, deadlineMs
 Deno.test("e2e bullmq: two workers, retries and fallbacks, a SIGKILLed worker loses nothing", async (t) => {
   const redis = await startRedis();
   const workers: WorkerProcess[] = [];
-  const servers: VframeServer[] = [];
+  const servers: ServerStack[] = [];
   const dir = await Deno.makeTempDir({ prefix: "vframe-bullmq-" });
   try {
     workers.push(
@@ -25,14 +25,15 @@ Deno.test("e2e bullmq: two workers, retries and fallbacks, a SIGKILLed worker lo
         [0, 1].map(() => startWorker(redis.url, { env: { VFRAME_FAULT: FAULT } })),
       ),
     );
-    const server = await VframeServer.start({
+    const stack = await startServerStack({
       port: 0,
-      previewPort: false,
+      preview: false,
       codec: "wasm",
       redisUrl: redis.url,
       policy: POLICY,
     });
-    servers.push(server);
+    servers.push(stack);
+    const server = stack.server;
 
     await t.step(
       "a job is spread over both workers; flaky retried, failing falls back",
@@ -69,15 +70,16 @@ Deno.test("e2e bullmq: two workers, retries and fallbacks, a SIGKILLed worker lo
       "SIGKILL one worker mid-job: its frames are redelivered, nothing lost",
       async () => {
         // A rate limit keeps the job running long enough to kill a worker in the middle of it.
-        const slow = await VframeServer.start({
+        const slowStack = await startServerStack({
           port: 0,
-          previewPort: false,
+          preview: false,
           codec: "wasm",
           redisUrl: redis.url,
           policy: POLICY,
           ratePerSecond: 25,
         });
-        servers.push(slow);
+        servers.push(slowStack);
+        const slow = slowStack.server;
         const input = await makeSampleVideo({ width: 160, height: 120, seconds: 4, audio: true });
         const output = `${dir}/killed.mp4`;
         let jobId = "";

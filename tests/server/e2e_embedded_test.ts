@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { planeLayout } from "../../src/codec/frame.ts";
 import { runJob } from "../../src/client/client.ts";
-import { VframeServer } from "../../src/server/server.ts";
+import type { VframeServer } from "../../src/server/server.ts";
+import { startServerStack } from "../../src/commands/stack.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
 import { compareOutput, max } from "./compare.ts";
 import { decodeAll } from "./support.ts";
@@ -15,17 +16,17 @@ async function withServer(
   unix = false,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "vframe-e2e-" });
-  const server = await VframeServer.start({
+  const stack = await startServerStack({
     port: 0,
-    previewPort: false,
+    preview: false,
     threads: 2,
     codec: "wasm",
     unixPath: unix ? `${dir}/vframe.sock` : undefined,
   });
   try {
-    await fn(server, dir);
+    await fn(stack.server, dir);
   } finally {
-    await server.close();
+    await stack.close();
     await Deno.remove(dir, { recursive: true });
   }
 }

@@ -17,7 +17,7 @@ Deno.test("e2e faults: flaky frames are retried, failing and hanging frames fall
     policy: { attempts: 3, backoffMs: 10, attemptTimeoutMs: 500, deadlineMs: 20_000 },
     fault: "fail=3,7;flaky=2;hang=5",
   });
-  const server = await VframeServer.start({ port: 0, previewPort: false, codec: "wasm", queue });
+  const server = await VframeServer.start({ port: 0, codec: "wasm", queue });
   try {
     const output = `${dir}/out.mp4`;
     const result = await runJob({

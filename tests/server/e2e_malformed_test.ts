@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { runJob } from "../../src/client/client.ts";
 import { VframeServer } from "../../src/server/server.ts";
+import { startServerStack } from "../../src/commands/stack.ts";
 import { sha256Hex } from "../../src/protocol/checksum.ts";
 import { MessageDecoder } from "../../src/protocol/codec.ts";
 import { type Message, TYPE_CODES } from "../../src/protocol/messages.ts";
@@ -77,17 +78,17 @@ Deno.test("malformed clients get an error or a refusal, and the server keeps ser
     policy: { attempts: 1, attemptTimeoutMs: 60_000, deadlineMs: 60_000 },
     fault: "hang=0",
   });
-  const server = await VframeServer.start({
+  const stack = await startServerStack({
     port: 0,
-    previewPort: false,
+    preview: false,
     codec: "wasm",
     threads: 2,
     readTimeoutMs: 1500,
     maxUploadBytes: 50_000_000,
   });
+  const server = stack.server;
   const hangServer = await VframeServer.start({
     port: 0,
-    previewPort: false,
     codec: "wasm",
     queue: hangQueue,
     maxJobs: 1,
@@ -240,7 +241,7 @@ Deno.test("malformed clients get an error or a refusal, and the server keeps ser
       assert.ok((await Deno.stat(`${dir}/ok.mp4`)).size > 0);
     });
   } finally {
-    await server.close();
+    await stack.close();
     await hangServer.close();
     await hangQueue.close();
     await Deno.remove(dir, { recursive: true });
@@ -259,12 +260,8 @@ Deno.test("client errors: unreachable server, refusal, no output file left", asy
       (e) =>
         e instanceof Error && e.name === "ServerUnreachableError" && /127.0.0.1:/.test(e.message),
     );
-    const server = await VframeServer.start({
-      port: 0,
-      previewPort: false,
-      codec: "wasm",
-      threads: 1,
-    });
+    const stack = await startServerStack({ port: 0, preview: false, codec: "wasm", threads: 1 });
+    const server = stack.server;
     try {
       await assert.rejects(
         runJob({
@@ -288,7 +285,7 @@ Deno.test("client errors: unreachable server, refusal, no output file left", asy
         (e) => e instanceof Error && e.name === "JobFailedError" && /failed/.test(e.message),
       );
     } finally {
-      await server.close();
+      await stack.close();
     }
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["garbage.mp4"]);
   } finally {

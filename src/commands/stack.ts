@@ -1,0 +1,100 @@
+/**
+ * Wiring of a whole vframe server: the queue backend the options pick (BullMQ when a Redis URL is
+ * given, else the embedded pool), the {@link VframeServer} that receives it, and the HTTP preview
+ * over the server's registry and metrics. The `server` and `demo` commands, the benchmarks and the
+ * end-to-end tests start servers through here; `VframeServer` itself never creates a queue or a
+ * preview.
+ *
+ * ```ts
+ * const stack = await startServerStack({ port: 0, preview: false });
+ * // … clients connect to stack.server.port …
+ * await stack.close();
+ * ```
+ */
+import { VframeMetrics } from "../preview/metrics.ts";
+import { startPreview } from "../preview/server.ts";
+import { resolvePolicy } from "../queue/policy.ts";
+import { defaultThreads } from "../queue/task.ts";
+import type { FrameQueue } from "../queue/types.ts";
+import { type ServerOptions, VframeServer } from "../server/server.ts";
+
+/** Options of {@link startServerStack}: the server's, plus what picks the queue and the preview. */
+export interface StackOptions extends Omit<ServerOptions, "queue" | "metrics"> {
+  /** Use BullMQ workers on this Redis (`redis://host:port`); default: the embedded pool. */
+  redisUrl?: string;
+  /** Filter threads of the embedded pool (default {@link defaultThreads}). */
+  threads?: number;
+  /** Frames per second started across the pool/workers (default: unlimited). */
+  ratePerSecond?: number;
+  /** Use this queue instead of creating one; the stack then does not close it. */
+  queue?: FrameQueue;
+  /** The preview: `false` for none (default: on, `127.0.0.1:8080`). Port 0 picks a free one. */
+  preview?: false | { port?: number; hostname?: string };
+}
+
+/** A running server with its queue and preview. */
+export interface ServerStack {
+  server: VframeServer;
+  queue: FrameQueue;
+  /** The dashboard's URL, when the preview runs. */
+  previewUrl?: string;
+  /** Closes the server, then the preview, then the queue (when the stack created it). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Creates the queue backend the options ask for. Loaded on demand: embedded never loads BullMQ. */
+export async function createQueue(options: StackOptions): Promise<FrameQueue> {
+  const policy = resolvePolicy(options.policy);
+  if (options.redisUrl) {
+    const { BullmqQueue } = await import("../queue/bullmq.ts");
+    return await BullmqQueue.create({
+      redisUrl: options.redisUrl,
+      policy,
+      ratePerSecond: options.ratePerSecond,
+    });
+  }
+  const { EmbeddedQueue } = await import("../queue/embedded.ts");
+  return await EmbeddedQueue.create({
+    threads: options.threads ?? defaultThreads(),
+    policy,
+    ratePerSecond: options.ratePerSecond,
+  });
+}
+
+/**
+ * Starts queue, server and preview; whatever started is stopped again if a later step fails.
+ * @throws the server's `ServerOptionError`, the queue's or the preview's errors.
+ */
+export async function startServerStack(options: StackOptions = {}): Promise<ServerStack> {
+  const queue = options.queue ?? await createQueue(options);
+  const ownsQueue = !options.queue;
+  let server: VframeServer | undefined;
+  try {
+    const metrics = new VframeMetrics();
+    server = await VframeServer.start({ ...options, queue, metrics });
+    const preview = options.preview === false ? undefined : await startPreview({
+      registry: server.registry,
+      metrics,
+      queue,
+      hostname: options.preview?.hostname ?? "127.0.0.1",
+      port: options.preview?.port ?? 8080,
+    });
+    let closed: Promise<void> | undefined;
+    const s = server;
+    return {
+      server,
+      queue,
+      previewUrl: preview?.url,
+      close: () =>
+        closed ??= (async () => {
+          await s.close();
+          await preview?.close().catch(() => {});
+          if (ownsQueue) await queue.close().catch(() => {});
+        })(),
+    };
+  } catch (error) {
+    await server?.close().catch(() => {});
+    if (ownsQueue) await queue.close().catch(() => {});
+    throw error;
+  }
+}
