@@ -44,7 +44,8 @@ export interface JobResult {
   latencyMs: { p50: number; p95: number; p99: number };
   /** Frames completed per worker id. */
   framesPerWorker: Record<string, number>;
-  backend: { queue: "embedded" | "bullmq"; codec: "wasm" | "native" };
+  /** `queue`: the queue backend's name (`embedded`, `bullmq`, …); `codec`: the codec backend. */
+  backend: { queue: string; codec: "wasm" | "native" };
   /** Output file size in bytes, once encoded. */
   outputBytes?: number;
   startedAt: string;
