@@ -1,7 +1,8 @@
 /**
  * `deno task bench filters [options]`: every filter's time per frame at 720p and 1080p, the
- * SIMD WebAssembly kernels beside the plain TypeScript reference kernels (tests/reference/), as
- * a Markdown table, with a header line naming the date, Deno version and CPU.
+ * SIMD WebAssembly kernels beside the plain TypeScript references (each filter module's, via
+ * tests/reference/chain.ts), as a Markdown table, with a header line naming the date, Deno
+ * version and CPU.
  *
  * Options:
  *   --sizes 720p,1080p     frame sizes (also WxH)
@@ -18,7 +19,7 @@
 import { parseArgs } from "node:util";
 import { frameSize } from "../../src/codec/frame.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
-import { parseChain } from "../../src/filters/parse.ts";
+import { compileChain } from "../../src/filters/compile.ts";
 import { referenceApply } from "../../tests/reference/chain.ts";
 
 /** The chains timed by default. */
@@ -197,7 +198,7 @@ export async function main(args: string[]): Promise<BenchRow[]> {
   if (!Number.isInteger(refRuns) || refRuns < 1) {
     throw new RangeError(`--ref-runs must be an integer >= 1, got ${values["ref-runs"]}`);
   }
-  const parsed = chains.map((c) => [c, parseChain(c)] as const);
+  const parsed = chains.map((c) => [c, compileChain(c)] as const);
 
   const engine = await FilterEngine.create();
   console.log(

@@ -1,6 +1,7 @@
 /**
- * The filter reference of docs/filters.md and README.md, generated from the registry so the two cannot drift
- * apart (tests/filters/docs_test.ts checks it). Regenerate the block between the markers with
+ * The filter reference of docs/filters.md and README.md, generated from the filter modules
+ * (src/filters/defs/, through the registry) so the docs cannot drift from the code
+ * (tests/filters/docs_test.ts checks it). Regenerate the block between the markers with
  * `deno run -A src/filters/docs.ts --write` (which also runs `deno fmt` on the file).
  */
 import { FILTERS, formatRange, type ParamDef } from "./registry.ts";
@@ -26,10 +27,9 @@ export function filtersMarkdown(): string {
   ];
   for (const f of FILTERS) {
     const params = f.params.length ? f.params.map(param).join("<br>") : "–";
+    const ffmpeg = f.ffmpeg ? `\`${cell(f.ffmpeg)}\`` : "–";
     lines.push(
-      `| \`${f.name}\` | ${params} | \`${cell(f.ffmpeg ?? "")}\` | ${cell(f.description)} ${
-        cell(f.planes ?? "")
-      } |`,
+      `| \`${f.name}\` | ${params} | ${ffmpeg} | ${cell(f.description)} ${cell(f.planes ?? "")} |`,
     );
   }
   lines.push("", "Parameters, in order (for positional values):", "");

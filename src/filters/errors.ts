@@ -27,6 +27,44 @@ export class FilterChainError extends VframeError {
   }
 }
 
+/**
+ * An encoded filter chain (src/filters/chain_codec.ts) written in an encoding version this build
+ * does not speak, e.g. `v2:…` from a newer server. A {@link FilterChainError} (code `bad-filter`).
+ */
+export class FilterChainVersionError extends FilterChainError {
+  /** The version the text carries, e.g. `v2`. */
+  readonly seenVersion: string;
+  /** The version this build reads and writes, e.g. `v1`. */
+  readonly supportedVersion: string;
+
+  constructor(seenVersion: string, supportedVersion: string) {
+    super(
+      `unsupported filter chain encoding ${seenVersion}: this build speaks ${supportedVersion}`,
+      0,
+    );
+    this.name = "FilterChainVersionError";
+    this.seenVersion = seenVersion;
+    this.supportedVersion = supportedVersion;
+  }
+}
+
+/**
+ * A filter module (src/filters/defs/) that is not well formed: a bad name or parameter, a default
+ * out of its range, two filters with one name, or a kernel the wasm build does not export. A
+ * programming error, thrown when the module is loaded, never caused by user input.
+ */
+export class FilterDefinitionError extends VframeError {
+  readonly code: string = "filter-definition";
+  /** Name of the filter at fault (as written in its module). */
+  readonly filter: string;
+
+  constructor(filter: string, message: string) {
+    super(`filter '${filter}': ${message}`);
+    this.name = "FilterDefinitionError";
+    this.filter = filter;
+  }
+}
+
 /** A frame took longer than its time limit; the thread that ran it was terminated and replaced. */
 export class FilterTimeoutError extends VframeError {
   readonly code: string = "filter-timeout";

@@ -181,9 +181,10 @@ export function parseChain(text: string): FilterChain {
 /**
  * The canonical text of a chain: every parameter named, in registry order, values as JavaScript
  * prints numbers (`blur=sigma=3,grayscale`). `parseChain(formatChain(c))` deep-equals `c`.
+ * Takes a {@link FilterChain} or a CompiledChain (compile.ts).
  * @throws FilterChainError when `chain` is not valid (see validateChain).
  */
-export function formatChain(chain: FilterChain): string {
+export function formatChain(chain: readonly FilterSpec[]): string {
   return validateChain(chain).map((spec) => {
     const def = findFilter(spec.name)!;
     if (def.params.length === 0) return def.name;

@@ -14,10 +14,10 @@ import {
   FilterThreadError,
   FilterTimeoutError,
 } from "./errors.ts";
-import { parseChain } from "./parse.ts";
+import { encodeChain } from "./chain_codec.ts";
+import { type ChainInput, compileChain } from "./compile.ts";
 import type { RunMessage, ThreadMessage } from "./pool_protocol.ts";
-import type { FilterChain } from "./types.ts";
-import { checkFrameBytes, validateChain } from "./validate.ts";
+import { checkFrameBytes } from "./validate.ts";
 
 /** The result of one run. */
 export interface PoolResult {
@@ -63,7 +63,8 @@ export interface PoolThreadStats {
 
 interface Job {
   id: number;
-  chain: FilterChain;
+  /** The chain encoded (chain_codec.ts): threads decode it once and remember it. */
+  chain: string;
   width: number;
   height: number;
   data: Uint8Array<ArrayBuffer>;
@@ -128,13 +129,15 @@ export class FilterPool {
 
   /**
    * Filters one frame on the next free thread (queueing while all are busy). `data` is copied,
-   * so the caller keeps it. A string chain is parsed first.
+   * so the caller keeps it. Give a CompiledChain (compileChain, compile.ts) to check the chain
+   * once per job; text or a plain FilterChain is compiled here (text is remembered, see
+   * compileChain).
    * Rejects with FilterChainError or RangeError for bad input (before queueing),
    * FilterTimeoutError, the abort reason, FilterThreadError when the thread crashed, and
    * FilterPoolClosedError when the pool is or gets closed.
    */
   run(
-    chain: FilterChain | string,
+    chain: ChainInput,
     width: number,
     height: number,
     data: Uint8Array,
@@ -142,7 +145,7 @@ export class FilterPool {
   ): Promise<PoolResult> {
     try {
       if (this.#closed) throw new FilterPoolClosedError();
-      const parsed = typeof chain === "string" ? parseChain(chain) : validateChain(chain);
+      const encoded = encodeChain(compileChain(chain));
       checkFrameBytes("data", data, planeLayout(width, height));
       const { timeoutMs, signal, simulateBusyMs } = options;
       if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
@@ -152,7 +155,7 @@ export class FilterPool {
       return new Promise<PoolResult>((resolve, reject) => {
         const job: Job = {
           id: this.#nextId++,
-          chain: parsed,
+          chain: encoded,
           width,
           height,
           data: data.slice(),

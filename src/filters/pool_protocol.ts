@@ -1,13 +1,12 @@
 /**
  * Messages between FilterPool (pool.ts) and its threads (pool_worker.ts).
  */
-import type { FilterChain } from "./types.ts";
-
 /** Pool → thread: filter one frame. `data` is transferred, and comes back filtered in place. */
 export interface RunMessage {
   type: "run";
   id: number;
-  chain: FilterChain;
+  /** The chain, encoded (chain_codec.ts encodeChain): `v1:blur=sigma=2`. */
+  chain: string;
   width: number;
   height: number;
   data: Uint8Array<ArrayBuffer>;

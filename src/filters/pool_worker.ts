@@ -1,8 +1,9 @@
 /**
  * One thread of a FilterPool: a Deno Worker with its own FilterEngine. It posts `ready` once
  * the engine is loaded, then answers every `run` with `done` (the frame filtered in place and
- * transferred back) or `error`.
+ * transferred back) or `error`. Chains arrive encoded (chain_codec.ts).
  */
+import { decodeChain } from "./chain_codec.ts";
 import { FilterEngine } from "./engine.ts";
 import { FilterChainError } from "./errors.ts";
 import type { RunMessage, ThreadMessage } from "./pool_protocol.ts";
@@ -35,7 +36,8 @@ if (engine) {
     try {
       if (msg.busyMs) block(msg.busyMs);
       const start = performance.now();
-      ready.apply(msg.chain, msg.width, msg.height, msg.data, msg.data);
+      // decodeChain remembers recent chains: a job's chain is parsed once per thread.
+      ready.apply(decodeChain(msg.chain), msg.width, msg.height, msg.data, msg.data);
       const ms = performance.now() - start;
       send({ type: "done", id: msg.id, data: msg.data, ms }, [msg.data.buffer]);
     } catch (e) {

@@ -6,5 +6,8 @@ export interface FilterSpec {
   params: Record<string, number>;
 }
 
-/** A parsed filter chain, applied left to right. */
+/**
+ * A parsed filter chain, applied left to right. A plain, mutable array: code that takes one
+ * validates it each time; compileChain (compile.ts) turns it into a CompiledChain, checked once.
+ */
 export type FilterChain = FilterSpec[];

@@ -4,27 +4,12 @@
  */
 import type { PlaneLayout } from "../codec/frame.ts";
 import { FilterChainError } from "./errors.ts";
-import { findFilter, formatRange, type ParamDef } from "./registry.ts";
+import { paramProblem } from "./params.ts";
+import { findFilter } from "./registry.ts";
 import type { FilterChain } from "./types.ts";
 
-/**
- * Why `value` is not acceptable for parameter `def`, as a sentence ("sigma must be in (0, 100],
- * got -1"), or undefined when it is fine. `shown` is how the value is written in the message
- * (default `String(value)`).
- */
-export function paramProblem(
-  def: ParamDef,
-  value: number,
-  shown = String(value),
-): string | undefined {
-  if (!Number.isFinite(value)) return `${def.name} must be a finite number, got ${shown}`;
-  if (def.integer && !Number.isInteger(value)) {
-    return `${def.name} must be an integer, got ${shown}`;
-  }
-  const low = def.minExclusive ? value <= def.min : value < def.min;
-  if (low || value > def.max) return `${def.name} must be in ${formatRange(def)}, got ${shown}`;
-  return undefined;
-}
+/** Why a value does not fit a parameter (it lives in params.ts; kept here for old imports). */
+export { paramProblem };
 
 /**
  * Returns `chain` unchanged when every entry names a known filter and gives every one of its

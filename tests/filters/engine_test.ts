@@ -1,56 +1,20 @@
 import assert from "node:assert/strict";
 import { frameSize } from "../../src/codec/frame.ts";
+import { compileChain } from "../../src/filters/compile.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
 import { FilterChainError } from "../../src/filters/errors.ts";
 import { parseChain } from "../../src/filters/parse.ts";
+import { FILTERS } from "../../src/filters/registry.ts";
 import { referenceApply } from "../reference/chain.ts";
 import { assertFramesEqual, randomBytes, SIZES } from "./helpers.ts";
 
 const engine = await FilterEngine.create();
 
-/** Every filter with parameter sets that reach each code path (small and large radii, ...). */
-const CHAINS = [
-  "blur=0.3",
-  "blur=0.8",
-  "blur=1",
-  "blur=2.5",
-  "blur=12",
-  "blur=100",
-  "boxblur",
-  "boxblur=1:1",
-  "boxblur=7:3",
-  "boxblur=64:1",
-  "boxblur=128:2",
-  "boxblur=0:2",
-  "boxblur=3:0",
-  "grayscale",
-  "invert",
-  "eq=0.1:1.2",
-  "eq=-1:-3",
-  "eq=gamma=1.5",
-  "eq=0.2:10",
-  "eq=0.3:-1000:0.1",
-  "eq",
-  "saturation",
-  "saturation=0",
-  "saturation=-10",
-  "saturation=10",
-  "sepia",
-  "sharpen",
-  "sharpen=5:3",
-  "sharpen=-2:0.5",
-  "edges",
-  "emboss",
-  "pixelate",
-  "pixelate=1",
-  "pixelate=5",
-  "pixelate=256",
-  "threshold",
-  "threshold=0",
-  "threshold=255",
-  "hflip",
-  "vflip",
-];
+/**
+ * Every filter's examples (its module in src/filters/defs/ lists parameter sets that reach each
+ * code path: small and large radii, tables and fast paths), in registry order.
+ */
+const CHAINS = FILTERS.flatMap((f) => f.examples);
 
 for (const text of CHAINS) {
   Deno.test(`engine matches the reference bit for bit: ${text}`, () => {
@@ -93,6 +57,17 @@ Deno.test("engine: chains mixing in-place and two-buffer filters", () => {
       );
     }
   }
+});
+
+Deno.test("engine: a CompiledChain, text and a plain chain give the same frame", () => {
+  const [w, h] = [23, 11];
+  const input = randomBytes(frameSize(w, h), 4);
+  const text = "eq=gamma=1.5,boxblur=3:1,pixelate=4";
+  const expected = referenceApply(parseChain(text), w, h, input);
+  for (const chain of [compileChain(text), text, parseChain(text)]) {
+    assertFramesEqual(engine.apply(chain, w, h, input), expected, w, h, typeof chain);
+  }
+  assert.throws(() => engine.apply("blurr", w, h, input), FilterChainError);
 });
 
 Deno.test("engine: invert twice and flips twice give the input back", () => {

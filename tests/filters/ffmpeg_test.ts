@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { frameSize, planeLayout } from "../../src/codec/frame.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
 import { parseChain } from "../../src/filters/parse.ts";
+import { FILTERS } from "../../src/filters/registry.ts";
 import { randomBytes } from "./helpers.ts";
 
 const engine = await FilterEngine.create();
@@ -61,26 +62,8 @@ function maxDiff(a: Uint8Array, b: Uint8Array, w: number, h: number): number[] {
   });
 }
 
-const EXACT: [string, string][] = [
-  ["hflip", "hflip"],
-  ["vflip", "vflip"],
-  ["grayscale", "hue=s=0"],
-  ["invert", "negate"],
-  ["eq=brightness=0.1:contrast=1.2", "eq=brightness=0.1:contrast=1.2"],
-  ["eq=brightness=-0.3:contrast=0.5:gamma=0.7", "eq=brightness=-0.3:contrast=0.5:gamma=0.7"],
-  ["eq=contrast=10", "eq=contrast=10"],
-  ["eq=gamma=2.2", "eq=gamma=2.2"],
-  ["saturation=amount=1.5", "hue=s=1.5"],
-  ["saturation=amount=-2", "hue=s=-2"],
-  ["edges", "sobel=planes=1,lutyuv=y=val:u=128:v=128"],
-  ["emboss", "convolution='-2 -1 0 -1 1 1 0 1 2:-2 -1 0 -1 1 1 0 1 2:-2 -1 0 -1 1 1 0 1 2'"],
-  ["boxblur=radius=2:passes=2", "boxblur=luma_radius=2:luma_power=2"],
-  ["boxblur=radius=5:passes=3", "boxblur=luma_radius=5:luma_power=3"],
-  ["boxblur=radius=20:passes=1", "boxblur=luma_radius=20:luma_power=1"],
-  ["pixelate=block=16", "pixelize=w=16:h=16:m=avg"],
-  ["pixelate=block=5", "pixelize=w=5:h=5:m=avg"],
-  ["threshold=level=100", "lutyuv=y='if(gte(val,100),255,0)':u=128:v=128"],
-];
+/** Every filter's `ffmpegExact` pairs (its module in src/filters/defs/). */
+const EXACT = FILTERS.flatMap((f) => f.ffmpegExact ?? []);
 
 for (const [ours, vf] of EXACT) {
   Deno.test(`ffmpeg: ${ours} is identical to -vf ${vf}`, async () => {

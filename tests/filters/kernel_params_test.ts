@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
+import { eqPlan } from "../../src/filters/defs/eq.ts";
+import { pixelateBlocks } from "../../src/filters/defs/pixelate.ts";
+import { roundHalfEven, saturationGain } from "../../src/filters/defs/saturation.ts";
+import { unsharpAmount } from "../../src/filters/defs/sharpen.ts";
 import {
   boxNormaliser,
   boxPasses,
-  eqPlan,
   gaussianPasses,
   passVariance,
-  pixelateBlocks,
-  roundHalfEven,
-  saturationGain,
-  unsharpAmount,
-} from "../../src/filters/kernel_params.ts";
+} from "../../src/filters/passes.ts";
 import { boxLine, boxLineNaive } from "../reference/kernels.ts";
 import { randomBytes } from "./helpers.ts";
 

@@ -4,7 +4,8 @@
  * a kernel that writes outside its output (or into its input) fails.
  */
 import assert from "node:assert/strict";
-import { boxNormaliser, SEPIA } from "../../src/filters/kernel_params.ts";
+import { SEPIA } from "../../src/filters/defs/sepia.ts";
+import { boxNormaliser } from "../../src/filters/passes.ts";
 import { type FilterKernels, instantiateKernels } from "../../src/filters/wasm.ts";
 import * as R from "../reference/kernels.ts";
 import { assertPlanesEqual, randomBytes, rng } from "./helpers.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { frameSize } from "../../src/codec/frame.ts";
+import { compileChain } from "../../src/filters/compile.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
 import {
   FilterChainError,
@@ -41,6 +42,20 @@ Deno.test("pool: results equal the engine's, from every thread, with the caller'
     });
     assert.equal(threads.size, 2, "both threads should have taken frames");
     assert.equal(pool.stats().reduce((n, s) => n + s.processed, 0), cases.length);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: takes a CompiledChain, checked once for the job", async () => {
+  const pool = await FilterPool.create({ size: 1 });
+  try {
+    const chain = compileChain("blur=1.5,threshold=90");
+    const data = randomBytes(frameSize(20, 12), 6);
+    const expected = engine.apply(parseChain("blur=1.5,threshold=90"), 20, 12, data);
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual((await pool.run(chain, 20, 12, data)).data, expected, `frame ${i}`);
+    }
   } finally {
     await pool.close();
   }

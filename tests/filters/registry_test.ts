@@ -48,6 +48,19 @@ Deno.test("registry: parameters are well formed and their defaults in range", ()
   }
 });
 
+Deno.test("registry: every module says how it runs and how it is tested", () => {
+  for (const f of FILTERS) {
+    assert.ok(f.kernels.length > 0, `${f.name} names the kernels it calls`);
+    assert.equal(typeof f.inPlace, "boolean", f.name);
+    assert.equal(typeof f.wasm, "function", f.name);
+    assert.equal(typeof f.reference, "function", f.name);
+    assert.ok(f.examples.length > 0, `${f.name} has examples for the reference tests`);
+    if (f.differences === undefined) {
+      assert.ok(f.ffmpegExact?.length, `${f.name} claims ffmpeg's output: ffmpegExact checks it`);
+    }
+  }
+});
+
 Deno.test("registry: is frozen", () => {
   assert.ok(Object.isFrozen(FILTERS));
   assert.ok(Object.isFrozen(FILTERS[0].params[0]));

@@ -4,6 +4,7 @@
  * same bytes. Also checks the build settings the issue asks for.
  */
 import assert from "node:assert/strict";
+import { FILTERS } from "../../src/filters/registry.ts";
 
 const root = new URL("../../", import.meta.url);
 
@@ -56,5 +57,13 @@ Deno.test("wasm/filters.wasm imports nothing and exports the kernels", async () 
   const exports = WebAssembly.Module.exports(module).map((e) => e.name);
   for (const name of ["memory", "heapBase", "boxV", "transpose", "sobel", "lut"]) {
     assert.ok(exports.includes(name), `missing export ${name}`);
+  }
+});
+
+Deno.test("wasm/filters.wasm exports every kernel a filter module calls", async () => {
+  const module = await WebAssembly.compile(await Deno.readFile(new URL("wasm/filters.wasm", root)));
+  const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  for (const f of FILTERS) {
+    for (const kernel of f.kernels) assert.ok(exports.has(kernel), `${f.name} calls ${kernel}`);
   }
 });

@@ -1,7 +1,7 @@
 /**
- * Filter parameters turned into the integer constants the kernels take. Shared by the wasm
- * engine and the TypeScript reference kernels (tests/reference/), so both compute the same
- * thing. Pure.
+ * The passes of the separable filters (blur, boxblur, sharpen) and the integer constants of a box
+ * pass, shared by the wasm kernels' host code and the TypeScript reference so both compute the
+ * same thing. Pure.
  */
 
 /** A box pass (window 2·radius+1) or a [c1, 256-2·c1, c1]/256 three-tap pass, in one direction. */
@@ -97,80 +97,3 @@ export function passVariance(passes: readonly Pass[]): number {
   }
   return v;
 }
-
-/** How eq changes the luma: not at all, ffmpeg's linear fixed-point formula, or a table. */
-export type EqPlan =
-  | { kind: "identity" }
-  | { kind: "linear"; contrast: number; brightness: number }
-  | { kind: "table"; table: Uint8Array };
-
-/**
- * ffmpeg eq's choice and arithmetic (libavfilter/vf_eq.c): defaults leave the frame alone;
- * gamma 1 with |contrast| < 7.9 uses x' = clamp(((x·C) >> 12) + B) with C = trunc(contrast·4096)
- * and B = trunc(trunc(100·brightness + 100)·511 / 200) - 128 - trunc(C / 32); anything else a
- * 256-entry table: v = contrast·(x/255 - 0.5) + 0.5 + brightness; 0 if v ≤ 0, else
- * v = v^(1/gamma), 255 if v ≥ 1, else trunc(256·v).
- */
-export function eqPlan(brightness: number, contrast: number, gamma: number): EqPlan {
-  if (contrast === 1 && brightness === 0 && gamma === 1) return { kind: "identity" };
-  if (gamma === 1 && Math.abs(contrast) < 7.9) {
-    const c = Math.trunc(contrast * 256 * 16);
-    const b = Math.trunc((Math.trunc(100 * brightness + 100) * 511) / 200) - 128 -
-      Math.trunc(c / 32);
-    return { kind: "linear", contrast: c, brightness: b };
-  }
-  const table = new Uint8Array(256);
-  const g = 1 / gamma;
-  for (let i = 0; i < 256; i++) {
-    let v = contrast * (i / 255 - 0.5) + 0.5 + brightness;
-    if (v <= 0) {
-      table[i] = 0;
-    } else {
-      v = Math.pow(v, g);
-      table[i] = v >= 1 ? 255 : Math.trunc(256 * v);
-    }
-  }
-  return { kind: "table", table };
-}
-
-/** Rounds half to even, like C's rint/lrint in the default rounding mode. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** ffmpeg hue's chroma gain for hue 0 and saturation `amount`: lrint(amount · 2^16). */
-export function saturationGain(amount: number): number {
-  return roundHalfEven(amount * 65536);
-}
-
-/** sharpen's amount in the kernel's 1/512 steps. */
-export function unsharpAmount(amount: number): number {
-  return Math.round(amount * 512);
-}
-
-/**
- * pixelate's block sizes, as ffmpeg pixelize computes them: chroma max(1, floor(block / 2)),
- * luma twice that (so an odd block is rounded down to even, and 1 becomes 2).
- */
-export function pixelateBlocks(block: number): { luma: number; chroma: number } {
-  const chroma = Math.max(1, Math.floor(block / 2));
-  return { luma: 2 * chroma, chroma };
-}
-
-/**
- * Fixed-point constants of sepia (see asm/sepia.ts for the formula): the colorchannelmixer
- * sepia rows summed (what they do to grey) in Q7, BT.601 luma weights and the limited-range
- * chroma scales (224/219 / 1.772 and / 1.402) in Q15, and the Q7 cap of 219 (white).
- */
-export const SEPIA = Object.freeze({
-  kR: Math.round((0.393 + 0.769 + 0.189) * 128),
-  kG: Math.round((0.349 + 0.686 + 0.168) * 128),
-  kB: Math.round((0.272 + 0.534 + 0.131) * 128),
-  wR: Math.round(0.299 * 32768),
-  wG: Math.round(0.587 * 32768),
-  wB: Math.round(0.114 * 32768),
-  cap: 219 * 128,
-  cU: Math.round((224 / 219 / 1.772) * 32768),
-  cV: Math.round((224 / 219 / 1.402) * 32768),
-});

@@ -1,0 +1,37 @@
+/**
+ * Every filter module, in the order the docs list them. The registry (../registry.ts) is built
+ * from this list: adding a filter is one module in this folder and one line here.
+ */
+import type { AnyFilterModule } from "../filter_module.ts";
+import { blur } from "./blur.ts";
+import { boxblur } from "./boxblur.ts";
+import { edges } from "./edges.ts";
+import { emboss } from "./emboss.ts";
+import { eq } from "./eq.ts";
+import { grayscale } from "./grayscale.ts";
+import { hflip } from "./hflip.ts";
+import { invert } from "./invert.ts";
+import { pixelate } from "./pixelate.ts";
+import { saturation } from "./saturation.ts";
+import { sepia } from "./sepia.ts";
+import { sharpen } from "./sharpen.ts";
+import { threshold } from "./threshold.ts";
+import { vflip } from "./vflip.ts";
+
+/** The filter modules, in docs order. */
+export const FILTER_MODULES: readonly AnyFilterModule[] = [
+  blur,
+  boxblur,
+  grayscale,
+  invert,
+  eq,
+  saturation,
+  sepia,
+  sharpen,
+  edges,
+  emboss,
+  pixelate,
+  threshold,
+  hflip,
+  vflip,
+];
