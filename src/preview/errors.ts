@@ -28,6 +28,24 @@ export class PreviewListenError extends VframeError {
   }
 }
 
+/** One of the dashboard's files (src/preview/assets/) could not be read when the preview started. */
+export class PreviewAssetError extends VframeError {
+  readonly code: string = "asset-missing";
+  override name = "PreviewAssetError";
+  /** Name of the file, e.g. `app.js`. */
+  readonly file: string;
+
+  constructor(file: string, url: URL, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `preview asset ${file} could not be read from ${url.href}: ${why}` +
+        " (a `deno compile` build needs it in the compile task's --include list)",
+      { cause },
+    );
+    this.file = file;
+  }
+}
+
 /** A request the preview refuses, with the HTTP status to answer and a message for people. */
 export class HttpError extends VframeError {
   readonly code: string = "http-error";

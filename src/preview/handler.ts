@@ -3,23 +3,25 @@
  * drive it in-process and {@link startPreview} hands it to `Deno.serve`.
  */
 import { JobRegistry } from "../server/registry.ts";
-import type { FrameQueue } from "../queue/types.ts";
-import { ASSETS, PAGE } from "./assets/mod.ts";
+import { loadAssets } from "./assets/mod.ts";
 import { HttpError, PreviewOptionsError } from "./errors.ts";
 import { eventStream } from "./events.ts";
 import { FrameJpegCache } from "./jpeg.ts";
 import { VframeMetrics } from "./metrics.ts";
 import { serveFile } from "./output.ts";
 import { matchRoute, type Route } from "./routes.ts";
-import { QueueStatusCache } from "./status.ts";
+import { type PreviewQueue, QueueStatusCache } from "./status.ts";
 import { jobLive, summarizeJob } from "./summary.ts";
 
 /** Options for {@link createPreviewHandler}. */
 export interface PreviewHandlerOptions {
   registry: JobRegistry;
   metrics: VframeMetrics;
-  /** The server's queue, for workers and depth (default: none; the page then says so). */
-  queue?: FrameQueue;
+  /**
+   * The server's queue (any FrameQueue), for its backend name, workers and depth (default: none;
+   * the page then says so).
+   */
+  queue?: PreviewQueue;
   /**
    * Host names (as in the `Host` header, IPv6 in brackets, no port) the handler answers; others
    * get 421, which defeats DNS-rebinding pages reading a loopback-only preview.
@@ -79,7 +81,10 @@ function positiveMs(name: string, value: number | undefined, fallback: number): 
  * `/api/jobs/:id/frames/:index?variant=original|processed` (JPEG),
  * `/api/jobs/:id/output.mp4[?download=1]` (range requests), `/api/status`, `/api/events` (SSE),
  * `/metrics` (Prometheus). Errors are JSON `{ "error": message }` with a 4xx status.
- * @throws PreviewOptionsError when registry or metrics is missing or a number is out of range.
+ * The page and its files are read from src/preview/assets/ on the first call (see loadAssets)
+ * and served from memory.
+ * @throws PreviewOptionsError when registry or metrics is missing or a number is out of range;
+ *   PreviewAssetError when a file of the page cannot be read.
  */
 export function createPreviewHandler(options: PreviewHandlerOptions): PreviewHandler {
   const { registry, metrics, queue } = options;
@@ -89,7 +94,11 @@ export function createPreviewHandler(options: PreviewHandlerOptions): PreviewHan
   if (!(metrics instanceof VframeMetrics)) {
     throw new PreviewOptionsError(`metrics must be a VframeMetrics, got ${describe(metrics)}`);
   }
-  if (queue !== undefined && (typeof queue !== "object" || typeof queue.depth !== "function")) {
+  if (
+    queue !== undefined &&
+    (typeof queue !== "object" || queue === null || typeof queue.depth !== "function" ||
+      typeof queue.workers !== "function" || typeof queue.backend !== "string")
+  ) {
     throw new PreviewOptionsError(`queue must be a FrameQueue, got ${describe(queue)}`);
   }
   const allowedHosts = options.allowedHosts ?? "any";
@@ -104,6 +113,7 @@ export function createPreviewHandler(options: PreviewHandlerOptions): PreviewHan
   const throttleMs = positiveMs("eventThrottleMs", options.eventThrottleMs, 250);
   const periodMs = positiveMs("eventPeriodMs", options.eventPeriodMs, 1000);
   const jpegs = new FrameJpegCache({ maxSide: options.frameMaxSide, quality: options.jpegQuality });
+  const assets = loadAssets();
   const status = queue ? new QueueStatusCache(queue) : undefined;
   const queueStatus = status ? () => status.get() : undefined;
   const streams = new AbortController();
@@ -111,9 +121,9 @@ export function createPreviewHandler(options: PreviewHandlerOptions): PreviewHan
   async function route(request: Request, r: Route): Promise<Response> {
     switch (r.kind) {
       case "page":
-        return text(PAGE.body, PAGE.contentType, { "cache-control": "no-cache" });
+        return text(assets.page.body, assets.page.contentType, { "cache-control": "no-cache" });
       case "asset": {
-        const asset = ASSETS[r.name];
+        const asset = assets.files[r.name];
         return text(asset.body, asset.contentType, { "cache-control": "no-cache" });
       }
       case "jobs":

@@ -6,9 +6,8 @@
 import client from "prom-client";
 import type { JobRegistry } from "../server/registry.ts";
 import type { JobResult } from "../protocol/result.ts";
-import type { FrameQueue } from "../queue/types.ts";
 import { PreviewOptionsError } from "./errors.ts";
-import { readQueueStatus } from "./status.ts";
+import { type PreviewQueue, readQueueStatus } from "./status.ts";
 
 /** Stages timed by {@link VframeMetrics.stage}. */
 export const STAGES = ["upload", "decode", "process", "encode", "total"] as const;
@@ -199,7 +198,7 @@ export class VframeMetrics {
    * and, when a queue is given, its depth and worker count (left out, with `vframe_queue_up 0`,
    * if the queue fails or takes longer than `queueTimeoutMs`).
    */
-  async render(registry: JobRegistry, queue?: FrameQueue): Promise<string> {
+  async render(registry: JobRegistry, queue?: PreviewQueue): Promise<string> {
     const counts = new Map<string, number>(JOB_STATES.map((s) => [s, 0]));
     for (const job of registry.list()) {
       counts.set(job.result.state, (counts.get(job.result.state) ?? 0) + 1);

@@ -1,16 +1,19 @@
 /** `startPreview`: the preview's HTTP server (`Deno.serve`), started by the vframe server. */
 import type { JobRegistry } from "../server/registry.ts";
-import type { FrameQueue } from "../queue/types.ts";
 import { PreviewListenError, PreviewOptionsError } from "./errors.ts";
 import { createPreviewHandler, type PreviewHandlerOptions } from "./handler.ts";
 import type { VframeMetrics } from "./metrics.ts";
+import type { PreviewQueue } from "./status.ts";
 
 /** Options for {@link startPreview}. */
 export interface PreviewOptions {
   registry: JobRegistry;
   metrics: VframeMetrics;
-  /** The server's queue, for the workers panel, `/api/status` and queue metrics (default none). */
-  queue?: FrameQueue;
+  /**
+   * The server's queue (any FrameQueue), for the workers panel, `/api/status` and queue metrics
+   * (default none).
+   */
+  queue?: PreviewQueue;
   /** Address to bind (default `"127.0.0.1"`; `"localhost"`, `"::1"`, `"0.0.0.0"`, `"::"` work). */
   hostname?: string;
   /** Port to bind (default 8080; 0 = any free port, see the returned `url`). */

@@ -1,14 +1,29 @@
 /** The queue as the dashboard shows it: backend, depth and workers, fetched at most once a second. */
-import type { FrameQueue, WorkerInfo } from "../queue/types.ts";
+import type { WorkerInfo } from "../queue/types.ts";
+
+/**
+ * What the preview reads from a queue: every FrameQueue is one. The backend's name is whatever
+ * the queue says (`queue.backend`, e.g. `embedded` or `bullmq`); the preview passes it on as a
+ * string and lists no backends of its own, so a new backend needs no change here.
+ */
+export interface PreviewQueue {
+  /** The backend's name, as the queue gives it. */
+  readonly backend: string;
+  /** Frames waiting to run. */
+  depth(): Promise<number>;
+  /** Workers currently known. */
+  workers(): Promise<WorkerInfo[]>;
+}
 
 /** The queue's state at one moment. */
 export interface QueueStatus {
-  backend: FrameQueue["backend"];
+  /** The queue's `backend` name (any string). */
+  backend: string;
   /** False when the queue failed to answer or answered too late; depth and workers are then empty. */
   up: boolean;
   /** Frames waiting to run. */
   depth: number;
-  /** Workers connected (BullMQ) or threads of the embedded pool. */
+  /** Workers the queue knows (for the embedded pool: its threads). */
   workers: WorkerInfo[];
 }
 
@@ -26,13 +41,13 @@ export interface QueueStatusOptions {
  * round trip a second.
  */
 export class QueueStatusCache {
-  readonly #queue: FrameQueue;
+  readonly #queue: PreviewQueue;
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
   #last?: { at: number; status: QueueStatus };
   #pending?: Promise<QueueStatus>;
 
-  constructor(queue: FrameQueue, options: QueueStatusOptions = {}) {
+  constructor(queue: PreviewQueue, options: QueueStatusOptions = {}) {
     this.#queue = queue;
     this.#ttlMs = options.ttlMs ?? 1000;
     this.#timeoutMs = options.timeoutMs ?? 2000;
@@ -59,7 +74,10 @@ export class QueueStatusCache {
  * Asks `queue` for its depth and workers, giving up after `timeoutMs`. Never rejects: a queue
  * that fails or answers too late reports `up: false` with no depth and no workers.
  */
-export async function readQueueStatus(queue: FrameQueue, timeoutMs: number): Promise<QueueStatus> {
+export async function readQueueStatus(
+  queue: PreviewQueue,
+  timeoutMs: number,
+): Promise<QueueStatus> {
   const backend = queue.backend;
   try {
     const [depth, workers] = await withTimeout(

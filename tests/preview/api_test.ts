@@ -6,7 +6,6 @@ import { VframeMetrics } from "../../src/preview/metrics.ts";
 import { PreviewOptionsError } from "../../src/preview/errors.ts";
 import type { JobRegistry } from "../../src/server/registry.ts";
 import type { JobSummary } from "../../src/preview/summary.ts";
-import { APP_JS } from "../../src/preview/assets/app_js.ts";
 import { fakeQueue, makeRegistry, parseMetrics } from "./fixtures.ts";
 
 function setup(): { registry: JobRegistry; handler: PreviewHandler; metrics: VframeMetrics } {
@@ -147,6 +146,28 @@ Deno.test("GET /api/status reports the queue's workers", async () => {
   assert.deepEqual(await (await get(bare, "/api/status")).json(), { queue: null });
 });
 
+Deno.test("a queue backend the preview has never heard of is passed on by name", async () => {
+  // The preview knows no list of backends: whatever `queue.backend` says is reported.
+  const queue = {
+    backend: "sqs",
+    depth: () => Promise.resolve(7),
+    workers: () => Promise.resolve([{ id: "lambda-1", processed: 3, busy: 1 }]),
+  };
+  const metrics = new VframeMetrics();
+  const handler = createPreviewHandler({ registry: makeRegistry(), metrics, queue });
+  const body = await (await get(handler, "/api/status")).json();
+  assert.deepEqual(body.queue, {
+    backend: "sqs",
+    up: true,
+    depth: 7,
+    workers: [{ id: "lambda-1", processed: 3, busy: 1 }],
+  });
+  const v = parseMetrics(await (await get(handler, "/metrics")).text());
+  assert.equal(v.get('vframe_queue_depth{backend="sqs"}'), 7);
+  assert.equal(v.get('vframe_queue_workers{backend="sqs"}'), 1);
+  assert.equal(v.get('vframe_queue_up{backend="sqs"}'), 1);
+});
+
 Deno.test("page and assets are served from the preview itself, with a strict CSP", async () => {
   const { handler } = setup();
   const page = await get(handler, "/");
@@ -169,7 +190,10 @@ Deno.test("page and assets are served from the preview itself, with a strict CSP
   const js = await get(handler, "/assets/app.js");
   assert.match(js.headers.get("content-type")!, /text\/javascript/);
   const code = await js.text();
-  assert.equal(code, APP_JS);
+  assert.equal(
+    code,
+    await Deno.readTextFile(new URL("../../src/preview/assets/app.js", import.meta.url)),
+  );
   const urls = [...code.matchAll(/https?:\/\/[^"' ]*/g)].map((m) => m[0]);
   assert.deepEqual(urls, ["http://www.w3.org/2000/svg"], "no remote URLs but the SVG namespace");
   assert.doesNotMatch(code, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
@@ -216,6 +240,9 @@ Deno.test("createPreviewHandler checks its options", () => {
   assert.throws(bad({ registry: {}, metrics }), /registry must be a JobRegistry, got Object/);
   assert.throws(bad({ registry, metrics: null }), /metrics must be a VframeMetrics, got null/);
   assert.throws(bad({ registry, metrics, queue: 5 }), /queue must be a FrameQueue/);
+  assert.throws(bad({ registry, metrics, queue: null }), /queue must be a FrameQueue, got null/);
+  const noName = { depth: () => Promise.resolve(0), workers: () => Promise.resolve([]) };
+  assert.throws(bad({ registry, metrics, queue: noName }), /queue must be a FrameQueue/);
   assert.throws(bad({ registry, metrics, allowedHosts: [] }), PreviewOptionsError);
   assert.throws(bad({ registry, metrics, frameMaxSide: -2 }), /maxSide/);
   assert.throws(bad({ registry, metrics, eventPeriodMs: 0 }), /eventPeriodMs must be/);

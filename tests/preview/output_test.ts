@@ -55,6 +55,14 @@ Deno.test("output.mp4: 206 partial content for single ranges", async () => {
         ["bytes=199000-", 199000, SIZE - 1],
         ["bytes=-1000", SIZE - 1000, SIZE - 1],
         ["bytes=5-999999999", 5, SIZE - 1],
+        // An end past the file, however large, is clamped to the last byte.
+        [`bytes=0-${SIZE}`, 0, SIZE - 1],
+        ["bytes=0-99999999999999999999", 0, SIZE - 1],
+        ["bytes=150000-99999999999999999999", 150000, SIZE - 1],
+        [`bytes=${SIZE - 1}-99999999999999999999`, SIZE - 1, SIZE - 1],
+        // A suffix longer than the file selects all of it.
+        [`bytes=-${SIZE + 1}`, 0, SIZE - 1],
+        ["bytes=-99999999999999999999", 0, SIZE - 1],
       ] as [string, number, number][]
     ) {
       const res = await fetch(url, { headers: { range } });
@@ -68,10 +76,25 @@ Deno.test("output.mp4: 206 partial content for single ranges", async () => {
 
 Deno.test("output.mp4: 416 with Content-Range */size for bad ranges; multi-range gets 200", async () => {
   await withOutput(async (url) => {
-    for (const range of [`bytes=${SIZE}-`, "bytes=9-3", "bytes=abc", "bytes=-0", "bytes=--1"]) {
+    for (
+      const range of [
+        // Starting at or past the end: the only way a well-formed single range is unsatisfiable.
+        `bytes=${SIZE}-`,
+        `bytes=${SIZE + 1}-${SIZE + 10}`,
+        `bytes=${SIZE}-99999999999999999999`,
+        "bytes=99999999999999999999-",
+        "bytes=99999999999999999999-99999999999999999999",
+        // Malformed.
+        "bytes=9-3",
+        "bytes=abc",
+        "bytes=-0",
+        "bytes=--1",
+      ]
+    ) {
       const res = await fetch(url, { headers: { range } });
       assert.equal(res.status, 416, range);
-      assert.equal(res.headers.get("content-range"), `bytes */${SIZE}`);
+      assert.equal(res.headers.get("content-range"), `bytes */${SIZE}`, range);
+      assert.equal(res.headers.get("accept-ranges"), "bytes", range);
       assert.match((await res.json()).error, /range|Range/);
     }
     const multi = await fetch(url, { headers: { range: "bytes=0-1,10-11" } });

@@ -1,18 +1,59 @@
+// @ts-check
 /**
  * The dashboard's script (served as /assets/app.js): listens to /api/events (Server-Sent Events),
  * lists jobs with progress, speed and ETA, and for the selected job fetches /api/jobs/:id/live to
  * show the latest original and processed frames, a throughput chart (inline SVG) with retries
  * and fallbacks on a timeline strip, frames per worker, and the output video once done.
- * Plain ES2020 with no dependencies; it contains no backquotes, backslashes or dollar-brace
- * sequences, so it sits verbatim in this template string (a test checks that it parses).
+ *
+ * Plain ES2020 in a classic script, no dependencies, no build step: the browser runs this file
+ * as it is. Values from the server are put into the page with textContent and DOM properties only.
+ *
+ * `// @ts-check` makes `deno check src/` type-check it (JSDoc types; the API's shapes are the
+ * server's own TypeScript types), and `deno lint` lints it. The DOM's types come from
+ * ./browser.d.ts (see there why not from the global `dom` lib).
  */
-export const APP_JS =
-  `// vframe preview dashboard. Plain ES2020, no dependencies. Values from the server are put into
-// the page with textContent and DOM properties only.
 "use strict";
 (function () {
-  var SVG = "http://www.w3.org/2000/svg";
-  var state = {
+  /** @typedef {import("../summary.ts").JobSummary} JobSummary */
+  /** @typedef {import("../summary.ts").JobLive} JobLive */
+  /** @typedef {import("../events.ts").Snapshot} Snapshot */
+  /** @typedef {import("../status.ts").QueueStatus} QueueStatus */
+  /** @typedef {import("../../protocol/result.ts").JobResult} JobResult */
+  /** @typedef {import("./browser.d.ts").HTMLElement} HTMLElement */
+  /** @typedef {import("./browser.d.ts").HTMLButtonElement} HTMLButtonElement */
+  /** @typedef {import("./browser.d.ts").HTMLImageElement} HTMLImageElement */
+  /** @typedef {import("./browser.d.ts").HTMLVideoElement} HTMLVideoElement */
+  /** @typedef {import("./browser.d.ts").HTMLAnchorElement} HTMLAnchorElement */
+  /** @typedef {import("./browser.d.ts").SVGElement} SVGElement */
+
+  const { document, history, location } =
+    /** @type {import("./browser.d.ts").BrowserGlobals} */ (/** @type {unknown} */ (globalThis));
+
+  const SVG = "http://www.w3.org/2000/svg";
+
+  /**
+   * How the workers panel names the workers of the queue backends it knows; any other backend's
+   * are "<backend> workers", so a new backend needs no change here.
+   */
+  const WORKER_KINDS = new Map([
+    ["bullmq", "BullMQ workers connected"],
+    ["embedded", "embedded pool threads"],
+  ]);
+
+  /**
+   * @type {{
+   *   jobs: JobSummary[];
+   *   queue: QueueStatus | null;
+   *   selected: string | null;
+   *   pinned: boolean;
+   *   live: JobLive | null;
+   *   loading: boolean;
+   *   again: boolean;
+   *   shownSample: number | null;
+   *   shownVideo: string | null;
+   * }}
+   */
+  const state = {
     jobs: [],
     queue: null,
     selected: null,
@@ -24,41 +65,66 @@ export const APP_JS =
     shownVideo: null,
   };
 
+  /**
+   * The page's element with this id (index.html has every id this script asks for).
+   * @param {string} id
+   * @returns {HTMLElement}
+   */
   function $(id) {
-    return document.getElementById(id);
+    const e = document.getElementById(id);
+    if (!e) throw new Error("the page has no element #" + id);
+    return e;
   }
 
+  /**
+   * @param {string} tag
+   * @param {string} [cls]
+   * @param {string | number | null} [text]
+   * @returns {HTMLElement}
+   */
   function el(tag, cls, text) {
-    var e = document.createElement(tag);
+    const e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
 
+  /**
+   * @param {string} tag
+   * @param {Record<string, string | number>} attrs
+   * @returns {SVGElement}
+   */
   function svg(tag, attrs) {
-    var e = document.createElementNS(SVG, tag);
-    for (var k in attrs) e.setAttribute(k, String(attrs[k]));
+    const e = document.createElementNS(SVG, tag);
+    for (const k in attrs) e.setAttribute(k, String(attrs[k]));
     return e;
   }
 
+  /**
+   * @param {number | null | undefined} n
+   * @param {number} digits
+   */
   function fmtNum(n, digits) {
     if (n === null || n === undefined || !isFinite(n)) return "–";
     return Number(n).toFixed(digits);
   }
 
+  /** @param {number | null | undefined} s */
   function fmtSeconds(s) {
     if (s === null || s === undefined || !isFinite(s)) return "–";
     if (s < 60) return fmtNum(s, s < 10 ? 1 : 0) + " s";
-    var m = Math.floor(s / 60);
-    var r = Math.round(s - m * 60);
+    const m = Math.floor(s / 60);
+    const r = Math.round(s - m * 60);
     return m + " min " + (r < 10 ? "0" : "") + r + " s";
   }
 
+  /** @param {number | null | undefined} ms */
   function fmtMs(ms) {
     if (ms === null || ms === undefined || !isFinite(ms)) return "–";
     return ms < 1000 ? Math.round(ms) + " ms" : fmtNum(ms / 1000, 2) + " s";
   }
 
+  /** @param {number} b */
   function fmtBytes(b) {
     if (!isFinite(b)) return "";
     if (b < 1024) return b + " B";
@@ -66,23 +132,30 @@ export const APP_JS =
     return fmtNum(b / 1048576, 1) + " MiB";
   }
 
+  /** @param {JobSummary} summary */
   function pct(summary) {
     return summary.progress === null ? "–" : Math.floor(summary.progress * 100) + "%";
   }
 
+  /** @param {string} id */
   function jobUrl(id) {
     return "/api/jobs/" + encodeURIComponent(id);
   }
 
+  /**
+   * @param {string} s
+   * @param {string} text
+   */
   function setConn(s, text) {
-    var c = $("conn");
+    const c = $("conn");
     c.dataset.state = s;
     c.textContent = text;
   }
 
   // ---- job list -----------------------------------------------------------------------------
+  /** @param {JobSummary} j */
   function metaLine(j) {
-    var parts = [pct(j), j.done + "/" + (j.total || "?") + " frames"];
+    const parts = [pct(j), j.done + "/" + (j.total || "?") + " frames"];
     if (j.state === "running") {
       parts.push(fmtNum(j.fps, 1) + " fps");
       parts.push("ETA " + fmtSeconds(j.etaSeconds));
@@ -94,24 +167,27 @@ export const APP_JS =
   }
 
   function renderJobs() {
-    var list = $("jobs");
+    const list = $("jobs");
     list.replaceChildren();
     $("no-jobs").hidden = state.jobs.length > 0;
     state.jobs.forEach(function (j) {
-      var li = el("li", "job state-" + j.state);
+      const li = el("li", "job state-" + j.state);
       li.dataset.id = j.id;
       li.dataset.state = j.state;
       if (j.id === state.selected) li.classList.add("selected");
-      var b = el("button");
+      const b = /** @type {HTMLButtonElement} */ (el("button"));
       b.type = "button";
       b.setAttribute("aria-pressed", j.id === state.selected ? "true" : "false");
-      var line = el("span", "job-line");
-      line.append(el("span", "job-name", j.fileName), el("span", "badge state-" + j.state, j.state));
-      var bar = el("span", "bar");
-      var fill = el("span", "fill");
+      const line = el("span", "job-line");
+      line.append(
+        el("span", "job-name", j.fileName),
+        el("span", "badge state-" + j.state, j.state),
+      );
+      const bar = el("span", "bar");
+      const fill = el("span", "fill");
       fill.style.width = (j.progress === null ? 0 : j.progress * 100) + "%";
       bar.append(fill);
-      var meta = el("span", "job-meta", metaLine(j));
+      const meta = el("span", "job-meta", metaLine(j));
       meta.dataset.progress = j.progress === null ? "" : String(j.progress);
       b.append(line, bar, meta);
       b.addEventListener("click", function () {
@@ -122,9 +198,10 @@ export const APP_JS =
     });
   }
 
+  /** @param {QueueStatus | null} q */
   function renderQueue(q) {
-    var line = $("queue-line");
-    var list = $("workers");
+    const line = $("queue-line");
+    const list = $("workers");
     list.replaceChildren();
     if (!q) {
       line.textContent = "No queue attached.";
@@ -134,32 +211,41 @@ export const APP_JS =
       line.textContent = q.backend + " queue not answering";
       return;
     }
-    var kind = q.backend === "bullmq" ? "BullMQ workers connected" : "embedded pool threads";
+    const kind = WORKER_KINDS.get(q.backend) ?? q.backend + " workers";
     line.textContent = q.workers.length + " " + kind + " · " + q.depth + " frames waiting";
     q.workers.forEach(function (w) {
-      var li = el("li");
-      li.append(el("span", "", w.id), el("span", "muted", w.processed + " done · " + w.busy + " busy"));
+      const li = el("li");
+      li.append(
+        el("span", "", w.id),
+        el("span", "muted", w.processed + " done · " + w.busy + " busy"),
+      );
       list.append(li);
     });
   }
 
   // ---- selection and detail ------------------------------------------------------------------
+  /**
+   * @param {string} id
+   * @param {boolean} pinned
+   */
   function select(id, pinned) {
     if (pinned) state.pinned = true;
     if (state.selected === id) return;
     state.selected = id;
     state.live = null;
     state.shownSample = null;
-    if (id && history.replaceState) history.replaceState(null, "", "#job=" + encodeURIComponent(id));
+    if (id && history.replaceState) {
+      history.replaceState(null, "", "#job=" + encodeURIComponent(id));
+    }
     renderJobs();
     loadLive();
   }
 
   function autoSelect() {
-    var running = state.jobs.filter(function (j) {
+    const running = state.jobs.filter(function (j) {
       return j.state === "running";
     });
-    var current = state.jobs.filter(function (j) {
+    const current = state.jobs.filter(function (j) {
       return j.id === state.selected;
     })[0];
     if (current) {
@@ -168,7 +254,7 @@ export const APP_JS =
     } else if (state.pinned) {
       state.pinned = false;
     }
-    var pick = running.length ? running[0] : state.jobs[0];
+    const pick = running.length ? running[0] : state.jobs[0];
     if (pick) select(pick.id, false);
     else {
       state.selected = null;
@@ -177,7 +263,7 @@ export const APP_JS =
   }
 
   function loadLive() {
-    var id = state.selected;
+    const id = state.selected;
     if (!id) return;
     if (state.loading) {
       state.again = true;
@@ -188,7 +274,7 @@ export const APP_JS =
       .then(function (r) {
         return r.ok ? r.json() : null;
       })
-      .then(function (live) {
+      .then(/** @param {JobLive | null} live */ function (live) {
         if (live && id === state.selected) {
           state.live = live;
           renderDetail(live);
@@ -206,34 +292,40 @@ export const APP_JS =
       });
   }
 
+  /**
+   * @param {HTMLElement} dl
+   * @param {string} name
+   * @param {string} value
+   */
   function stat(dl, name, value) {
-    var d = el("div");
+    const d = el("div");
     d.append(el("dt", "", name), el("dd", "", value));
     d.dataset.stat = name;
     dl.append(d);
   }
 
+  /** @param {JobLive} live */
   function renderDetail(live) {
-    var s = live.summary;
-    var r = live.result;
+    const s = live.summary;
+    const r = live.result;
     $("detail").hidden = false;
     $("detail").dataset.id = s.id;
     $("detail").dataset.state = s.state;
     $("d-title").textContent = s.fileName;
-    var badge = $("d-state");
+    const badge = $("d-state");
     badge.className = "badge state-" + s.state;
     badge.textContent = s.state;
     $("d-sub").textContent = s.filter + " · " + s.width + "×" + s.height + " · " +
       fmtNum(r.input.fps, 2) + " fps input · " + r.backend.queue + " queue · " + r.backend.codec +
       " codec · job " + s.id;
-    var fill = $("d-fill");
+    const fill = $("d-fill");
     fill.style.width = (s.progress === null ? 0 : s.progress * 100) + "%";
     fill.classList.toggle("done", s.state === "done");
-    var err = $("d-error");
+    const err = $("d-error");
     err.hidden = !s.error;
     err.textContent = s.error || "";
 
-    var dl = $("d-stats");
+    const dl = $("d-stats");
     dl.replaceChildren();
     stat(dl, "progress", pct(s));
     stat(dl, "frames", s.done + " / " + (s.total || "?"));
@@ -255,13 +347,17 @@ export const APP_JS =
     renderOutput(s, r);
   }
 
-  // Never change an image's src while it is still loading: the browser would abort that
-  // request. The newest URL waits until the current one has loaded (or failed).
+  /**
+   * Never change an image's src while it is still loading: the browser would abort that
+   * request. The newest URL waits until the current one has loaded (or failed).
+   * @param {HTMLImageElement} img
+   * @param {string} url
+   */
   function setFrameSrc(img, url) {
     if (!img.dataset.queued) {
       img.dataset.queued = "1";
-      var next = function () {
-        var pending = img.dataset.next;
+      const next = function () {
+        const pending = img.dataset.next;
         if (pending) {
           delete img.dataset.next;
           img.src = pending;
@@ -274,20 +370,24 @@ export const APP_JS =
     else img.src = url;
   }
 
+  /**
+   * @param {JobSummary} s
+   * @param {JobLive} live
+   */
   function renderFrames(s, live) {
-    var idx = live.latestSample;
+    const idx = live.latestSample;
     $("no-frames").hidden = idx !== null;
     if (idx === null || idx === state.shownSample) return;
     state.shownSample = idx;
-    var info = live.samples.filter(function (x) {
+    const info = live.samples.filter(function (x) {
       return x.index === idx;
     })[0];
-    var base = jobUrl(s.id) + "/frames/" + idx + "?variant=";
+    const base = jobUrl(s.id) + "/frames/" + idx + "?variant=";
     ["original", "processed"].forEach(function (v) {
-      var img = $("img-" + v);
+      const img = /** @type {HTMLImageElement} */ ($("img-" + v));
       img.style.aspectRatio = s.width + " / " + s.height;
       setFrameSrc(img, base + v);
-      var cap = $("cap-" + v);
+      const cap = $("cap-" + v);
       cap.textContent = "frame " + idx;
       if (v === "processed" && info && info.fallback) {
         cap.textContent = "frame " + idx + " (fallback: original used)";
@@ -298,13 +398,20 @@ export const APP_JS =
     });
   }
 
+  /**
+   * Frames per second between points of the series at least 400 ms apart (and up to the last).
+   * @param {[number, number][]} series `[msSinceStart, framesDone]`
+   * @returns {[number, number][]} `[msSinceStart, fps]`
+   */
   function fpsSeries(series) {
-    var out = [];
+    /** @type {[number, number][]} */
+    const out = [];
     if (!series.length) return out;
-    var base = [0, 0];
-    for (var i = 0; i < series.length; i++) {
-      var p = series[i];
-      var dt = p[0] - base[0];
+    /** @type {[number, number]} */
+    let base = [0, 0];
+    for (let i = 0; i < series.length; i++) {
+      const p = series[i];
+      const dt = p[0] - base[0];
       if (dt >= 400 || (i === series.length - 1 && dt > 0)) {
         out.push([p[0], (p[1] - base[1]) * 1000 / dt]);
         base = p;
@@ -313,36 +420,48 @@ export const APP_JS =
     return out;
   }
 
+  /** @param {JobLive} live */
   function renderChart(live) {
-    var W = 600, H = 220, L = 62, R = 10, T = 10, B = 48;
-    var box = $("chart");
-    var pts = fpsSeries(live.series);
-    var events = live.timeline;
-    var tMax = 1;
+    const W = 600, H = 220, L = 62, R = 10, T = 10, B = 48;
+    const box = $("chart");
+    const pts = fpsSeries(live.series);
+    const events = live.timeline;
+    let tMax = 1;
     if (live.series.length) tMax = Math.max(tMax, live.series[live.series.length - 1][0]);
     if (events.length) tMax = Math.max(tMax, events[events.length - 1].t);
-    var fMax = 1;
+    let fMax = 1;
     pts.forEach(function (p) {
       fMax = Math.max(fMax, p[1]);
     });
     fMax = Math.ceil(fMax * 1.15);
-    var plotH = H - T - B;
-    var x = function (t) {
+    const plotH = H - T - B;
+    /** @param {number} t */
+    const x = function (t) {
       return L + (W - L - R) * t / tMax;
     };
-    var y = function (f) {
+    /** @param {number} f */
+    const y = function (f) {
       return T + plotH - plotH * f / fMax;
     };
-    var root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img" });
-    root.append(svg("title", {}));
-    root.firstChild.textContent = "Frames per second over time, with retries and fallbacks marked";
+    const root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img" });
+    const title = svg("title", {});
+    title.textContent = "Frames per second over time, with retries and fallbacks marked";
+    root.append(title);
     [0.5, 1].forEach(function (f) {
-      root.append(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(fMax * f), y2: y(fMax * f) }));
+      root.append(
+        svg("line", { class: "grid", x1: L, x2: W - R, y1: y(fMax * f), y2: y(fMax * f) }),
+      );
     });
     root.append(svg("line", { class: "axis", x1: L, x2: L, y1: T, y2: T + plotH }));
     root.append(svg("line", { class: "axis", x1: L, x2: W - R, y1: T + plotH, y2: T + plotH }));
-    var label = function (text, xx, yy, anchor) {
-      var t = svg("text", { x: xx, y: yy, "text-anchor": anchor });
+    /**
+     * @param {string} text
+     * @param {number} xx
+     * @param {number} yy
+     * @param {"start" | "end"} anchor
+     */
+    const label = function (text, xx, yy, anchor) {
+      const t = svg("text", { x: xx, y: yy, "text-anchor": anchor });
       t.textContent = text;
       root.append(t);
     };
@@ -352,29 +471,35 @@ export const APP_JS =
     label(fmtNum(tMax / 1000, 1) + " s", W - R, T + plotH + 14, "end");
     label("fps", L - 6, T + plotH / 2, "end");
     if (pts.length) {
-      var line = [[x(0), y(pts[0][1])]].concat(pts.map(function (p) {
+      const line = [[x(0), y(pts[0][1])]].concat(pts.map(function (p) {
         return [x(p[0]), y(p[1])];
       }));
-      var d = line.map(function (p) {
+      const d = line.map(function (p) {
         return fmtNum(p[0], 1) + "," + fmtNum(p[1], 1);
       }).join(" ");
-      var area = fmtNum(x(0), 1) + "," + fmtNum(y(0), 1) + " " + d + " " +
+      const area = fmtNum(x(0), 1) + "," + fmtNum(y(0), 1) + " " + d + " " +
         fmtNum(line[line.length - 1][0], 1) + "," + fmtNum(y(0), 1);
       root.append(svg("polygon", { class: "area", points: area }));
       root.append(svg("polyline", { class: "fps", points: d }));
     }
     // Timeline strip under the axis: one tick per retry (upper row) or fallback (lower row).
-    var stripY = T + plotH + 22;
+    const stripY = T + plotH + 22;
     label("retry", L - 6, stripY + 7, "end");
     label("fallback", L - 6, stripY + 21, "end");
-    var retries = 0, fallbacks = 0;
+    let retries = 0, fallbacks = 0;
     events.forEach(function (ev) {
-      var fb = ev.kind === "fallback";
+      const fb = ev.kind === "fallback";
       if (fb) fallbacks++;
       else retries++;
-      var yy = fb ? stripY + 14 : stripY;
-      var tick = svg("line", { class: fb ? "fallback" : "retry", x1: x(ev.t), x2: x(ev.t), y1: yy, y2: yy + 9 });
-      var tip = svg("title", {});
+      const yy = fb ? stripY + 14 : stripY;
+      const tick = svg("line", {
+        class: fb ? "fallback" : "retry",
+        x1: x(ev.t),
+        x2: x(ev.t),
+        y1: yy,
+        y2: yy + 9,
+      });
+      const tip = svg("title", {});
       tip.textContent = ev.kind + " frame " + ev.index + (ev.reason ? ": " + ev.reason : "");
       tick.append(tip);
       root.append(tick);
@@ -385,20 +510,21 @@ export const APP_JS =
     box.replaceChildren(root);
   }
 
+  /** @param {Record<string, number>} per frames done per worker id */
   function renderPerWorker(per) {
-    var list = $("d-workers");
+    const list = $("d-workers");
     list.replaceChildren();
-    var names = Object.keys(per).sort();
+    const names = Object.keys(per).sort();
     $("d-no-workers").hidden = names.length > 0;
-    var max = 1;
+    let max = 1;
     names.forEach(function (n) {
       max = Math.max(max, per[n]);
     });
     names.forEach(function (n) {
-      var li = el("li");
+      const li = el("li");
       li.dataset.worker = n;
-      var bar = el("span", "bar");
-      var fill = el("span", "fill");
+      const bar = el("span", "bar");
+      const fill = el("span", "fill");
       fill.style.width = (per[n] / max * 100) + "%";
       bar.append(fill);
       li.append(el("span", "name", n), bar, el("span", "", per[n]));
@@ -406,45 +532,52 @@ export const APP_JS =
     });
   }
 
+  /**
+   * @param {JobSummary} s
+   * @param {JobResult} r
+   */
   function renderOutput(s, r) {
-    var box = $("d-output");
+    const box = $("d-output");
     box.hidden = !s.hasOutput;
     if (!s.hasOutput) return;
-    var url = jobUrl(s.id) + "/output.mp4";
+    const url = jobUrl(s.id) + "/output.mp4";
     if (state.shownVideo !== url) {
       state.shownVideo = url;
-      $("video").src = url;
-      $("download").href = url + "?download=1";
+      const video = /** @type {HTMLVideoElement} */ ($("video"));
+      const download = /** @type {HTMLAnchorElement} */ ($("download"));
+      video.src = url;
+      download.href = url + "?download=1";
     }
     $("d-bytes").textContent = r.outputBytes ? "(" + fmtBytes(r.outputBytes) + ")" : "";
   }
 
   // ---- live updates --------------------------------------------------------------------------
+  /** @param {Snapshot} snap */
   function onSnapshot(snap) {
     state.jobs = snap.jobs;
     state.queue = snap.queue;
     renderQueue(snap.queue);
     autoSelect();
     renderJobs();
-    var id = state.selected;
+    const id = state.selected;
     if (!id) return;
-    var summary = snap.jobs.filter(function (j) {
+    const summary = snap.jobs.filter(function (j) {
       return j.id === id;
     })[0];
-    var running = summary && summary.state === "running";
+    const running = summary && summary.state === "running";
     if (!state.live || snap.changed.indexOf(id) >= 0 || running) loadLive();
   }
 
   function connect() {
-    var m = /^#job=(.+)$/.exec(location.hash);
+    const m = /^#job=(.+)$/.exec(location.hash);
     if (m) {
       state.selected = decodeURIComponent(m[1]);
       state.pinned = true;
     }
-    var es = new EventSource("/api/events");
+    const es = new EventSource("/api/events");
     es.addEventListener("snapshot", function (ev) {
       setConn("live", "live");
-      onSnapshot(JSON.parse(ev.data));
+      onSnapshot(/** @type {Snapshot} */ (JSON.parse(ev.data)));
     });
     es.addEventListener("error", function () {
       setConn("reconnecting", "reconnecting…");
@@ -453,4 +586,3 @@ export const APP_JS =
 
   connect();
 })();
-`;
