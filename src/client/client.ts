@@ -1,23 +1,30 @@
 /**
  * The client side of a job, reusable in-process (the CLI, the demo, tests, the preview's browser
- * test): connect, hello, upload, follow progress, receive the result and the output, check it,
- * and move it into place atomically.
+ * test): connect (optionally over TLS), hello, answer the server's token challenge, upload, follow
+ * progress, receive the result and the output, check it, and move it into place atomically.
  */
 import { VframeError } from "../util/errors.ts";
 import { basename, dirname, extname, join } from "node:path";
 import { formatServerAddress } from "../util/address.ts";
+import type { EnvLookup } from "../util/config_dir.ts";
+import { authProof } from "../protocol/auth.ts";
 import { Sha256 } from "../protocol/checksum.ts";
 import { MessageConnection } from "../protocol/connection.ts";
 import { ConnectionClosedError, ProtocolError, ReadTimeoutError } from "../protocol/errors.ts";
 import {
+  type AckMessage,
   FIELD_LIMITS,
+  type HelloMessage,
   type JobOptions,
   MAX_CHUNK_DATA,
+  type Message,
   type ProgressMessage,
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
+import { findClientToken, TOKEN_ENV } from "./token.ts";
 import {
   ChecksumMismatchError,
+  ClientOptionError,
   JobCancelledError,
   JobFailedError,
   JobRefusedError,
@@ -52,11 +59,35 @@ export interface RunJobOptions {
   onAccepted?: (jobId: string) => void;
   /** Aborting it cancels the job on the server and rejects with {@link JobCancelledError}. */
   signal?: AbortSignal;
-  /** Time limit to connect, ms (default 10_000). */
+  /** Time limit to connect, TLS handshake included, ms (default 10_000). */
   connectTimeoutMs?: number;
+  /**
+   * Longest wait for each answer of the server during the handshake (`challenge`, `ack`), ms
+   * (default 30_000). A peer that stays silent after `hello` is not a vframe server.
+   */
+  handshakeTimeoutMs?: number;
   /** Longest silence from the server once connected, ms (default 120_000). */
   readTimeoutMs?: number;
+  /**
+   * The shared secret, for a server that requires one. Default: `VFRAME_TOKEN`, else the token
+   * file `$XDG_CONFIG_HOME/vframe/token` or `~/.config/vframe/token` (see `findClientToken`),
+   * looked up only when the server asks. Never sent: the client answers the server's challenge
+   * with an HMAC of it.
+   */
+  token?: string;
+  /**
+   * Talk TLS to the server (TCP only). `true` checks the server's certificate against the system's
+   * roots; `{ caFile }` also trusts the PEM certificate(s) in that file (a private CA, or the
+   * server's self-signed certificate). Default: plain TCP.
+   */
+  tls?: boolean | { caFile?: string };
+  /** Where to read `VFRAME_TOKEN`, `XDG_CONFIG_HOME` and `HOME` (default: the process environment). */
+  env?: EnvLookup;
 }
+
+/** What a user can do about a missing or wrong token. */
+export const TOKEN_HINT =
+  `pass the server's token with --token or ${TOKEN_ENV}, or run the client as the server's user on its machine (the token file, by default ~/.config/vframe/token)`;
 
 /** `video.mp4` → `video.vframe.mp4` beside it. */
 export function defaultOutputPath(input: string): string {
@@ -119,9 +150,11 @@ export function wireFileName(path: string): string {
 /**
  * Runs one job on a vframe server and writes its output.
  * @returns the result JSON, with `timings.download` filled in.
- * @throws ServerUnreachableError, JobRefusedError, JobFailedError, ChecksumMismatchError,
- * ServerProtocolError, JobCancelledError, ServerAddressError; Deno.errors.NotFound for a missing
- * input. No output file is left behind on any failure.
+ * @throws ServerUnreachableError (also for a failed TLS handshake), JobRefusedError (also
+ * `unauthorized`: a wrong token, or none when the server requires one), JobFailedError,
+ * ChecksumMismatchError, ServerProtocolError, JobCancelledError, ServerAddressError,
+ * ClientOptionError (`--ca` file, TLS over a unix socket), TokenError (a token breaking the rules);
+ * Deno.errors.NotFound for a missing input. No output file is left behind on any failure.
  */
 export async function runJob(options: RunJobOptions): Promise<JobResult> {
   if (!options.input) throw new TypeError("input is required");
@@ -148,19 +181,17 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   options.signal?.addEventListener("abort", onAbort, { once: true });
   let upload: Promise<void> = Promise.resolve();
   try {
-    await c.send({
+    const hello: HelloMessage = {
       type: "hello",
       version: PROTOCOL_VERSION,
       fileName: wireFileName(options.input),
       size: stat.size,
       filter: options.filter,
       options: options.options ?? {},
-    });
-    const ack = await c.next();
-    if (ack === null) throw new ServerProtocolError("the server closed the connection after hello");
-    if (ack.type === "error") throw serverError(ack.code, ack.message);
-    if (ack.type !== "ack") throw new ServerProtocolError(`expected ack, got '${ack.type}'`);
-    if (!ack.ok) throw new JobRefusedError(ack.code, ack.reason, ack.retryAfterMs);
+    };
+    await c.send(hello);
+    const ack = await handshake(c, hello, options);
+    if (!ack.ok) throw refusal(ack);
     options.onAccepted?.(ack.jobId);
 
     // Read the server's messages while uploading: progress (and a possible early error) flow
@@ -259,17 +290,121 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   }
 }
 
+/**
+ * Reads the server's answer to `hello`: an `ack` directly (a server without access control, or a
+ * refusal), or a `challenge`, answered with `auth`, then the `ack`. Returns the ack.
+ */
+async function handshake(
+  c: MessageConnection,
+  hello: HelloMessage,
+  options: RunJobOptions,
+): Promise<AckMessage> {
+  const timeoutMs = options.handshakeTimeoutMs ?? 30_000;
+  let msg = await handshakeMessage(c, timeoutMs, options, "hello");
+  if (msg.type === "challenge") {
+    if (msg.version !== PROTOCOL_VERSION) {
+      throw new ServerProtocolError(
+        `the server sent a challenge of protocol version ${msg.version}; this client speaks ${PROTOCOL_VERSION}`,
+      );
+    }
+    const found = await findClientToken({ token: options.token, env: options.env });
+    if (found.token === undefined) {
+      await c.trySend({ type: "cancel", reason: "the client has no token" });
+      throw new JobRefusedError(
+        "unauthorized",
+        `the server requires a token and this client has none (looked in ${found.looked}): ${TOKEN_HINT}`,
+      );
+    }
+    await c.send({ type: "auth", proof: authProof(found.token, msg.nonce, hello) });
+    msg = await handshakeMessage(c, timeoutMs, options, "auth");
+    if (msg.type === "ack" && !msg.ok && msg.code === "unauthorized") {
+      throw new JobRefusedError(
+        "unauthorized",
+        `${msg.reason} (this client used the token from ${found.source})`,
+      );
+    }
+  }
+  if (msg.type === "error") throw serverError(msg.code, msg.message);
+  if (msg.type !== "ack") throw new ServerProtocolError(`expected ack, got '${msg.type}'`);
+  return msg;
+}
+
+/** The next message of the handshake, with errors that say what the peer probably is. */
+async function handshakeMessage(
+  c: MessageConnection,
+  timeoutMs: number,
+  options: RunJobOptions,
+  after: "hello" | "auth",
+): Promise<Message> {
+  let msg: Message | null;
+  try {
+    msg = await c.next(timeoutMs);
+  } catch (error) {
+    if (error instanceof ReadTimeoutError) {
+      throw new ServerProtocolError(
+        `no answer to ${after} within ${timeoutMs} ms: is ${
+          describeTarget(options)
+        } a vframe server?`,
+        { cause: error },
+      );
+    }
+    if (error instanceof ProtocolError && after === "hello") {
+      await c.fail(error.code, error.message);
+      // TLS records start with 0x14..0x17: a TLS server answers a plain hello with an alert.
+      const tls = /unknown message type 0x1[4-7]\b/.test(error.message) && !options.tls;
+      throw new ServerProtocolError(
+        `${describeTarget(options)} does not speak the vframe protocol (${error.message})${
+          tls ? "; it answered with TLS: pass --tls" : ""
+        }`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  if (msg === null) {
+    throw new ServerProtocolError(
+      `the server closed the connection after ${after}${
+        options.tls || after === "auth" ? "" : " (if the server uses TLS, pass --tls)"
+      }`,
+    );
+  }
+  return msg;
+}
+
+/** The error for a refusing ack; a version mismatch says which versions meet. */
+function refusal(ack: AckMessage & { ok: false }): JobRefusedError {
+  const reason = ack.code === "version-mismatch" && ack.version !== PROTOCOL_VERSION
+    ? `${ack.reason} (the server speaks protocol version ${ack.version}, this client ${PROTOCOL_VERSION}: use a client and a server of the same vframe release)`
+    : ack.reason;
+  return new JobRefusedError(ack.code, reason, ack.retryAfterMs);
+}
+
+function describeTarget(options: RunJobOptions): string {
+  if (options.unixPath) return `unix:${options.unixPath}`;
+  const { hostname, port } = parseServerAddress(options.server ?? "localhost:9090");
+  return formatServerAddress(hostname, port);
+}
+
 async function connect(options: RunJobOptions): Promise<Deno.Conn> {
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   let where: string;
   let connecting: Promise<Deno.Conn>;
   if (options.unixPath) {
+    if (options.tls) {
+      throw new ClientOptionError("TLS is for TCP connections; a unix socket needs none");
+    }
     where = `unix:${options.unixPath}`;
     connecting = Deno.connect({ transport: "unix", path: options.unixPath });
   } else {
     const { hostname, port } = parseServerAddress(options.server ?? "localhost:9090");
     where = formatServerAddress(hostname, port);
-    connecting = Deno.connect({ hostname, port });
+    if (options.tls) {
+      const caFile = typeof options.tls === "object" ? options.tls.caFile : undefined;
+      const caCerts = caFile === undefined ? undefined : [await readCaFile(caFile)];
+      connecting = connectTls(hostname, port, caCerts, caFile);
+    } else {
+      connecting = Deno.connect({ hostname, port });
+    }
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -285,12 +420,55 @@ async function connect(options: RunJobOptions): Promise<Deno.Conn> {
   } catch (error) {
     connecting.then((c) => c.close(), () => {});
     throw new ServerUnreachableError(
-      `cannot reach the vframe server at ${where}: ${(error as Error).message}`,
+      `cannot reach the vframe server at ${where}${options.tls ? " over TLS" : ""}: ${
+        (error as Error).message
+      }`,
       { cause: error },
     );
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Connects and completes the TLS handshake, so that certificate problems show up here. */
+async function connectTls(
+  hostname: string,
+  port: number,
+  caCerts: string[] | undefined,
+  caFile: string | undefined,
+): Promise<Deno.TlsConn> {
+  const conn = await Deno.connectTls({ hostname, port, ...(caCerts ? { caCerts } : {}) });
+  try {
+    await conn.handshake();
+    return conn;
+  } catch (error) {
+    conn.close();
+    const text = (error as Error).message;
+    const hint = /UnknownIssuer|CaUsedAsEndEntity|certificate/i.test(text)
+      ? caFile === undefined
+        ? " (a private CA or a self-signed certificate: pass --ca FILE)"
+        : ` (is the server's certificate signed by ${caFile}, and valid for '${hostname}'?)`
+      : /corrupt message|InvalidContentType|unexpected eof|UnexpectedEof/i.test(text)
+      ? " (does the server use TLS? it needs --tls-cert and --tls-key)"
+      : "";
+    throw new Error(`TLS handshake failed: ${text}${hint}`, { cause: error });
+  }
+}
+
+/** The PEM certificate(s) of a `--ca` file. */
+async function readCaFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ClientOptionError(`--ca ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ClientOptionError(
+      `--ca ${path} holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' line)`,
+    );
+  }
+  return text;
 }
 
 async function uploadFile(

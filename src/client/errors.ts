@@ -8,7 +8,16 @@ export class ServerUnreachableError extends VframeError {
   override name = "ServerUnreachableError";
 }
 
-/** The server refused the job in its ack. */
+/** A client option that cannot work: `--ca` file missing or not PEM, TLS over a unix socket. */
+export class ClientOptionError extends VframeError {
+  readonly code: string = "bad-option";
+  override name = "ClientOptionError";
+}
+
+/**
+ * The server refused the job in its ack — or asked for a token this client does not have
+ * (`code` `unauthorized`).
+ */
 export class JobRefusedError extends VframeError {
   override name = "JobRefusedError";
   /** The refusal code from the ack. */

@@ -2,9 +2,10 @@
  * `vframe client VIDEO` (`deno task client VIDEO`): sends a video to a vframe server, shows
  * progress, writes the output MP4 (and optionally the result JSON) atomically.
  *
- * Exit codes: 0 done; 1 other failure (bad input file, …); 2 bad usage; 3 server unreachable;
- * 4 refused by the server; 5 job failed or cancelled; 6 checksum/size mismatch; 7 the server
- * broke the protocol or the connection.
+ * Exit codes: 0 done; 1 other failure (bad input file, …); 2 bad usage (also a bad `--ca` file or
+ * token); 3 server unreachable (also a failed TLS handshake); 4 refused by the server (also
+ * `unauthorized`: wrong or missing token); 5 job failed or cancelled; 6 checksum/size mismatch;
+ * 7 the server broke the protocol or the connection.
  */
 import { exitCodeFor } from "../util/errors.ts";
 import { Command, Option } from "commander";
@@ -24,6 +25,9 @@ interface ClientFlags {
   preset?: X264Preset;
   audio: boolean;
   quiet: boolean;
+  token?: string;
+  tls: boolean;
+  ca?: string;
 }
 
 /** The `client` subcommand. */
@@ -41,6 +45,17 @@ export function clientCommand(): Command {
       new Option("--preset <name>", "x264 preset (default: the server's)").choices(X264_PRESETS),
     )
     .option("--no-audio", "drop the input's audio")
+    .option(
+      "--token <token>",
+      "shared secret, for a server that requires one (default: $VFRAME_TOKEN, else " +
+        "~/.config/vframe/token, which a server run by the same user makes; other users can see " +
+        "command lines: prefer VFRAME_TOKEN)",
+    )
+    .option("--tls", "talk TLS to the server, checking its certificate (TCP only)", false)
+    .option(
+      "--ca <file>",
+      "also trust this PEM CA or self-signed server certificate (implies --tls)",
+    )
     .option("-q, --quiet", "no progress output", false)
     .action(async (video: string, flags: ClientFlags) => {
       const out = flags.out ?? defaultOutputPath(video);
@@ -57,6 +72,8 @@ export function clientCommand(): Command {
             ...(flags.preset ? { preset: flags.preset } : {}),
             audio: flags.audio,
           },
+          token: flags.token,
+          ...(flags.tls || flags.ca ? { tls: { caFile: flags.ca } } : {}),
           onProgress: (p) => view.update(p),
         });
         view.stop();

@@ -11,7 +11,7 @@ import type { JobResult } from "./result.ts";
 import { type Preset, PRESETS } from "../codec/presets.ts";
 
 /** The protocol version this code speaks. Any change to the wire format increments it. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** x264 presets a client may ask for: all but `placebo`, whose cost a server should not accept. */
 export const X264_PRESETS = PRESETS.filter((p): p is Exclude<Preset, "placebo"> => p !== "placebo");
@@ -38,6 +38,7 @@ export const REFUSAL_CODES = [
   "bad-filter",
   "too-large",
   "server-busy",
+  "unauthorized",
 ] as const;
 
 /** One of {@link REFUSAL_CODES}. */
@@ -63,6 +64,15 @@ export const ERROR_CODES = [
 /** One of {@link ERROR_CODES}. */
 export type ErrorCode = typeof ERROR_CODES[number];
 
+/** How a client proves it may run jobs, named in `challenge.auth`: HMAC-SHA256 with a shared token. */
+export const AUTH_METHODS = ["token"] as const;
+
+/** One of {@link AUTH_METHODS}. */
+export type AuthMethod = typeof AUTH_METHODS[number];
+
+/** Random bytes in `challenge.nonce` (sent as twice as many hex digits). */
+export const NONCE_BYTES = 32;
+
 /** Stages a job goes through, in order; `progress.stage` names the earliest unfinished one. */
 export const STAGES = ["upload", "decode", "process", "encode"] as const;
 
@@ -81,6 +91,30 @@ export interface HelloMessage {
   /** Filter chain in ffmpeg `-vf` syntax, 1..4096 characters, no control characters. */
   filter: string;
   options: JobOptions;
+}
+
+/**
+ * Server → client, answer to a `hello` of this version when the server requires a token (a server
+ * without access control answers with `ack` directly): prove that you know the token.
+ */
+export interface ChallengeMessage {
+  type: "challenge";
+  /** The protocol version the server speaks. */
+  version: number;
+  /** How to answer: one of {@link AUTH_METHODS}. */
+  auth: AuthMethod;
+  /** {@link NONCE_BYTES} fresh random bytes as lowercase hex, new for every connection. */
+  nonce: string;
+}
+
+/**
+ * Client → server, answer to `challenge`: HMAC-SHA256 keyed with the shared token over the nonce
+ * and the hello (exact input: `authInput` in `auth.ts`). The token itself never crosses the wire.
+ */
+export interface AuthMessage {
+  type: "auth";
+  /** The HMAC-SHA256, 64 lowercase hex digits. */
+  proof: string;
 }
 
 /** Client → server: a piece of the input file, in order. `data` is 1..{@link MAX_CHUNK_DATA} bytes. */
@@ -128,7 +162,7 @@ export interface RefuseMessage {
   retryAfterMs?: number;
 }
 
-/** Server → client, second message: accept or refuse. */
+/** Server → client, answer to `hello` (or to `auth` after a `challenge`): accept or refuse. */
 export type AckMessage = AcceptMessage | RefuseMessage;
 
 /** Server → client, while the job runs: counters so far. Integers ≥ 0 unless said otherwise. */
@@ -183,6 +217,7 @@ export interface ErrorMessage {
 /** Messages a client sends. */
 export type ClientMessage =
   | HelloMessage
+  | AuthMessage
   | UploadChunkMessage
   | UploadEndMessage
   | CancelMessage
@@ -190,6 +225,7 @@ export type ClientMessage =
 
 /** Messages a server sends. */
 export type ServerMessage =
+  | ChallengeMessage
   | AckMessage
   | ProgressMessage
   | ResultMessage
@@ -221,12 +257,14 @@ export const TYPE_CODES: Readonly<Record<MessageType, number>> = Object.freeze({
   "upload-chunk": 0x02,
   "upload-end": 0x03,
   "cancel": 0x04,
+  "auth": 0x05,
   "error": 0x7f,
   "ack": 0x81,
   "progress": 0x82,
   "result": 0x83,
   "output-chunk": 0x84,
   "output-end": 0x85,
+  "challenge": 0x86,
 });
 
 /** Message type of each type code. */
@@ -240,12 +278,14 @@ export const SENDERS: Readonly<Record<MessageType, readonly Peer[]>> = Object.fr
   "upload-chunk": ["client"],
   "upload-end": ["client"],
   "cancel": ["client"],
+  "auth": ["client"],
   "error": ["client", "server"],
   "ack": ["server"],
   "progress": ["server"],
   "result": ["server"],
   "output-chunk": ["server"],
   "output-end": ["server"],
+  "challenge": ["server"],
 });
 
 /** Largest payload of each message type, in bytes (the header's length field). */
@@ -254,12 +294,14 @@ export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze(
   "upload-chunk": CHUNK_CRC_BYTES + MAX_CHUNK_DATA,
   "upload-end": 1_024,
   "cancel": 1_024,
+  "auth": 1_024,
   "error": 4_096,
   "ack": 4_096,
   "progress": 1_024,
   "result": 4_194_304,
   "output-chunk": CHUNK_CRC_BYTES + MAX_CHUNK_DATA,
   "output-end": 1_024,
+  "challenge": 1_024,
 });
 
 /** Smallest payload of each message type: a chunk carries at least one byte of data. */
@@ -268,12 +310,14 @@ export const MIN_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze(
   "upload-chunk": CHUNK_CRC_BYTES + 1,
   "upload-end": 2,
   "cancel": 2,
+  "auth": 2,
   "error": 2,
   "ack": 2,
   "progress": 2,
   "result": 2,
   "output-chunk": CHUNK_CRC_BYTES + 1,
   "output-end": 2,
+  "challenge": 2,
 });
 
 /** Field limits of JSON payloads (characters unless said otherwise). */
@@ -290,7 +334,7 @@ export const FIELD_LIMITS = Object.freeze({
   cancelReason: 256,
   /** `ack.retryAfterMs`. */
   retryAfterMs: 3_600_000,
-  /** `hello.version`, `ack.version`. */
+  /** `hello.version`, `ack.version`, `challenge.version`. */
   version: 65_535,
 });
 

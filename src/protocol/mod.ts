@@ -1,11 +1,12 @@
 /**
- * vframe's wire protocol, version 1: message types and limits, the pure codec, checksums and
- * {@link MessageConnection}. See docs/protocol.md.
+ * vframe's wire protocol, version 2: message types and limits, the pure codec, checksums, the
+ * token proof and {@link MessageConnection}. See docs/protocol.md.
  * @module
  */
 export * from "./messages.ts";
 export * from "./errors.ts";
 export * from "./checksum.ts";
+export * from "./auth.ts";
 export { type DecoderOptions, encodeMessage, MessageDecoder } from "./codec.ts";
 export { validateMessage } from "./validate.ts";
 export { checkJobResult } from "./result_check.ts";

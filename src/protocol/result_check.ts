@@ -78,7 +78,12 @@ export function checkJobResult(value: unknown, path = "result"): JobResult {
   const bp = `${path}.backend`;
   const backend = object(r.backend, bp);
   // Any backend name: a new queue backend needs no protocol change.
-  str(backend, "queue", bp, { min: 1, max: 64, pattern: /^[a-z0-9-]+$/, describe: "1..64 of [a-z0-9-]" });
+  str(backend, "queue", bp, {
+    min: 1,
+    max: 64,
+    pattern: /^[a-z0-9-]+$/,
+    describe: "1..64 of [a-z0-9-]",
+  });
   oneOf(backend, "codec", bp, ["wasm", "native"]);
 
   optional(r, "outputBytes", () => int(r, "outputBytes", path, COUNT));

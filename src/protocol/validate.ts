@@ -20,6 +20,7 @@ import {
   str,
 } from "./fields.ts";
 import {
+  AUTH_METHODS,
   ERROR_CODES,
   FIELD_LIMITS,
   isChunkType,
@@ -27,6 +28,7 @@ import {
   MAX_CHUNK_DATA,
   type Message,
   type MessageType,
+  NONCE_BYTES,
   PROTOCOL_VERSION,
   REFUSAL_CODES,
   STAGES,
@@ -39,6 +41,13 @@ const MAX_SIZE = Number.MAX_SAFE_INTEGER;
 const COUNT = { min: 0 };
 const SHA256 = { min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, describe: "64 lowercase hex digits" };
 const VERSION = { min: 1, max: FIELD_LIMITS.version };
+const NONCE = {
+  min: 2 * NONCE_BYTES,
+  max: 2 * NONCE_BYTES,
+  pattern: new RegExp(`^[0-9a-f]{${2 * NONCE_BYTES}}$`),
+  describe: `${2 * NONCE_BYTES} lowercase hex digits`,
+};
+const PROOF = { ...SHA256 };
 const REASON = { min: 1, max: FIELD_LIMITS.reason };
 
 function checkFileName(obj: JsonObject, path: string): string {
@@ -103,6 +112,17 @@ export function checkFields(type: MessageType, fields: JsonObject): Message {
         options: foreign ? foreignOptions(fields.options, p) : checkOptions(fields.options, p),
       };
     }
+    case "challenge":
+      onlyKeys(fields, ["version", "auth", "nonce"], p);
+      return {
+        type,
+        version: int(fields, "version", p, VERSION),
+        auth: oneOf(fields, "auth", p, AUTH_METHODS),
+        nonce: str(fields, "nonce", p, NONCE),
+      };
+    case "auth":
+      onlyKeys(fields, ["proof"], p);
+      return { type, proof: str(fields, "proof", p, PROOF) };
     case "upload-end":
     case "output-end":
       onlyKeys(fields, ["size", "sha256"], p);

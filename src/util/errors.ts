@@ -27,6 +27,7 @@ export const EXIT_CODES: Readonly<Record<string, number>> = {
   "version-mismatch": 4,
   "too-large": 4,
   "server-busy": 4,
+  "unauthorized": 4,
   "job-failed": 5,
   "job-cancelled": 5,
   "checksum-mismatch": 6,

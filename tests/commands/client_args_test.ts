@@ -5,14 +5,16 @@ import {
   ServerAddressError,
   wireFileName,
 } from "../../src/client/client.ts";
-import { exitCodeFor } from "../../src/commands/client.ts";
+import { clientCommand, exitCodeFor } from "../../src/commands/client.ts";
 import {
   ChecksumMismatchError,
+  ClientOptionError,
   JobFailedError,
   JobRefusedError,
   ServerProtocolError,
   ServerUnreachableError,
 } from "../../src/client/errors.ts";
+import { TokenError } from "../../src/util/token_file.ts";
 
 Deno.test("parseServerAddress: IPv4, names, bracketed and bare IPv6, default port", () => {
   assert.deepEqual(parseServerAddress("127.0.0.1:9000"), { hostname: "127.0.0.1", port: 9000 });
@@ -45,8 +47,37 @@ Deno.test("defaultOutputPath and wireFileName", () => {
 Deno.test("client exit codes distinguish the failures", () => {
   assert.equal(exitCodeFor(new ServerUnreachableError("x")), 3);
   assert.equal(exitCodeFor(new JobRefusedError("too-large", "x")), 4);
+  assert.equal(exitCodeFor(new JobRefusedError("unauthorized", "x")), 4);
+  assert.equal(exitCodeFor(new ClientOptionError("x")), 2);
+  assert.equal(exitCodeFor(new TokenError("x")), 2);
   assert.equal(exitCodeFor(new JobFailedError("x")), 5);
   assert.equal(exitCodeFor(new ChecksumMismatchError("x")), 6);
   assert.equal(exitCodeFor(new ServerProtocolError("x")), 7);
   assert.equal(exitCodeFor(new Error("x")), 1);
+});
+
+Deno.test("client --help documents --token, --tls and --ca", () => {
+  const help = clientCommand().helpInformation();
+  assert.match(help, /--token <token>\s+shared secret/);
+  assert.match(help, /\$VFRAME_TOKEN/);
+  assert.match(help, /~\/\.config\/vframe\/token/);
+  assert.match(help, /--tls\s+talk TLS/);
+  assert.match(help, /--ca <file>\s+also trust this PEM CA/);
+});
+
+Deno.test("client flags: --token, --tls and --ca parse", () => {
+  const cmd = clientCommand();
+  cmd.exitOverride();
+  let seen: Record<string, unknown> | undefined;
+  cmd.action((_video: string, flags: Record<string, unknown>) => {
+    seen = flags;
+  });
+  cmd.parse(["in.mp4", "-f", "invert", "--token", "t0123456789abcdef", "--ca", "ca.pem"], {
+    from: "user",
+  });
+  assert.equal(seen?.token, "t0123456789abcdef");
+  assert.equal(seen?.ca, "ca.pem");
+  assert.equal(seen?.tls, false);
+  cmd.parse(["in.mp4", "-f", "invert", "--tls"], { from: "user" });
+  assert.equal(seen?.tls, true);
 });

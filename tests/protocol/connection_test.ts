@@ -8,7 +8,7 @@ import {
   ReadTimeoutError,
   WriteTimeoutError,
 } from "../../src/protocol/errors.ts";
-import { MAX_CHUNK_DATA, type Message } from "../../src/protocol/messages.ts";
+import { MAX_CHUNK_DATA, type Message, PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import { concat, counting, sampleResult } from "./samples.ts";
 
 /** A connected socket pair over TCP loopback: [server side, client side]. */
@@ -60,7 +60,7 @@ async function session(server: MessageConnection, client: MessageConnection): Pr
     const hello = await server.next();
     assert.equal(hello?.type, "hello");
     if (hello?.type !== "hello") return;
-    await server.send({ type: "ack", ok: true, version: 1, jobId: "job-1" });
+    await server.send({ type: "ack", ok: true, version: PROTOCOL_VERSION, jobId: "job-1" });
     const received: Uint8Array[] = [];
     while (true) {
       const msg = await server.next();
@@ -101,14 +101,14 @@ async function session(server: MessageConnection, client: MessageConnection): Pr
   const clientSide = async () => {
     await client.send({
       type: "hello",
-      version: 1,
+      version: PROTOCOL_VERSION,
       fileName: "in.mp4",
       size: input.length,
       filter: "invert",
       options: {},
     });
     const ack = await client.next();
-    assert.deepEqual(ack, { type: "ack", ok: true, version: 1, jobId: "job-1" });
+    assert.deepEqual(ack, { type: "ack", ok: true, version: PROTOCOL_VERSION, jobId: "job-1" });
     for (let at = 0; at < input.length; at += MAX_CHUNK_DATA) {
       await client.send({ type: "upload-chunk", data: input.subarray(at, at + MAX_CHUNK_DATA) });
     }
@@ -247,7 +247,7 @@ Deno.test("malformed input rejects next(); fail() sends an error message and clo
 Deno.test("a message from the wrong side is refused with unexpected-type", async () => {
   const [s, c] = await tcpPair();
   const server = new MessageConnection(s, { from: "client" });
-  await c.write(encodeMessage({ type: "ack", ok: true, version: 1, jobId: "x" }));
+  await c.write(encodeMessage({ type: "ack", ok: true, version: PROTOCOL_VERSION, jobId: "x" }));
   await assert.rejects(
     () => server.next(5_000),
     (e) => e instanceof ProtocolError && e.code === "unexpected-type",

@@ -8,6 +8,7 @@ import {
   MAX_PAYLOAD,
   type Message,
   type MessageType,
+  PROTOCOL_VERSION,
   TYPE_CODES,
 } from "../../src/protocol/messages.ts";
 import { validateMessage } from "../../src/protocol/validate.ts";
@@ -62,7 +63,9 @@ function withPatch(type: MessageType, path: string, value: unknown, pick = 0): J
 }
 
 Deno.test("an unknown type byte is refused as soon as the header is complete", () => {
-  for (const code of [0x00, 0x05, 0x47, /* "G" of "GET / HTTP/1.1" */ 0x16, /* TLS */ 0xff]) {
+  for (
+    const code of [0x00, 0x06, 0x87, 0x47, /* "G" of "GET / HTTP/1.1" */ 0x16, /* TLS */ 0xff]
+  ) {
     assertRefused(
       raw(code, new Uint8Array(0), 10),
       "unknown-type",
@@ -215,6 +218,22 @@ Deno.test("fields out of range or of the wrong form are refused, naming the fiel
     ["ack", "reason", "", 1],
     ["ack", "retryAfterMs", -1, 1],
     ["ack", "retryAfterMs", 3_600_001, 1],
+    ["challenge", "version", 0],
+    ["challenge", "auth", "none"],
+    ["challenge", "auth", "password"],
+    ["challenge", "nonce", ""],
+    ["challenge", "nonce", "5A".repeat(32)],
+    ["challenge", "nonce", "5a".repeat(31)],
+    ["challenge", "nonce", "5a".repeat(33)],
+    ["challenge", "nonce", "zz".repeat(32)],
+    ["challenge", "nonce", 42],
+    ["auth", "proof", ""],
+    ["auth", "proof", undefined],
+    ["auth", "proof", "0F".repeat(32)],
+    ["auth", "proof", "0f".repeat(31)],
+    ["auth", "proof", "0f".repeat(32) + "0"],
+    ["auth", "proof", "my-token-in-clear"],
+    ["auth", "proof", null],
     ["progress", "stage", "mux"],
     ["progress", "fps", -1],
     ["progress", "framesDecoded", -1],
@@ -233,7 +252,7 @@ Deno.test("fields out of range or of the wrong form are refused, naming the fiel
     ],
     ["result", "result.timings.total", -1],
     ["result", "result.latencyMs.p99", "fast"],
-    ["result", "result.backend.queue", "celery"],
+    ["result", "result.backend.queue", "Celery Queue"],
     ["result", "result.backend.codec", "gpu"],
     ["result", "result.startedAt", ""],
     ["result", "result.outputBytes", 1.5],
@@ -267,19 +286,22 @@ Deno.test("the result JSON keeps fields it does not know (the shared type may gr
 Deno.test("a hello of another version decodes by its frozen fields so the server can refuse it", () => {
   const fields: Json = {
     ...fieldsOf("hello"),
-    version: 2,
+    version: PROTOCOL_VERSION + 1,
     options: { gpu: true },
     newField: [1, 2],
   };
   const [msg] = new MessageDecoder().push(json("hello", fields));
   assert.deepEqual(msg, {
     type: "hello",
-    version: 2,
+    version: PROTOCOL_VERSION + 1,
     fileName: fields.fileName,
     size: fields.size,
     filter: fields.filter,
     options: {},
   });
+  // An older client's hello (version 1, without the fields of this version) decodes the same way.
+  const [old] = new MessageDecoder().push(json("hello", { ...fields, version: 1 }));
+  assert.equal(old.type === "hello" ? old.version : null, 1);
   // The frozen fields are still required and checked.
   assertRefused(json("hello", { ...fields, fileName: undefined }), "bad-message", "fileName");
   assertRefused(json("hello", { ...fields, size: "big" }), "bad-message", "size");
@@ -316,7 +338,7 @@ Deno.test("encodeMessage refuses what the decoder would refuse", () => {
     [{ type: "output-chunk", data: counting(3), crc: 1 }, "bad-message", "crc"],
     [{ type: "shout", text: "hi" }, "unknown-type", "shout"],
     [
-      { type: "hello", version: 1, fileName: "a.mp4", size: 1, filter: "x" },
+      { type: "hello", version: PROTOCOL_VERSION, fileName: "a.mp4", size: 1, filter: "x" },
       "bad-message",
       "options",
     ],

@@ -1,6 +1,6 @@
 /** One valid message of every type (and both ack variants), shared by the protocol tests. */
 import type { JobResult } from "../../src/protocol/result.ts";
-import type { Message, MessageType } from "../../src/protocol/messages.ts";
+import { type Message, type MessageType, PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 
 /** Bytes `0, 1, 2, …` of length `n`, wrapping at 256. */
@@ -49,13 +49,22 @@ export function sampleMessages(): Message[] {
   return [
     {
       type: "hello",
-      version: 1,
+      version: PROTOCOL_VERSION,
       fileName: "clip – été.mp4",
       size: 3_000_000,
       filter: "blur=radius=3:sigma=1.5,grayscale",
       options: { crf: 20, preset: "ultrafast", audio: false, progressIntervalMs: 250 },
     },
-    { type: "hello", version: 1, fileName: "a", size: 1, filter: "invert", options: {} },
+    {
+      type: "hello",
+      version: PROTOCOL_VERSION,
+      fileName: "a",
+      size: 1,
+      filter: "invert",
+      options: {},
+    },
+    { type: "challenge", version: PROTOCOL_VERSION, auth: "token", nonce: "5a".repeat(32) },
+    { type: "auth", proof: "0f".repeat(32) },
     { type: "upload-chunk", data: counting(1000) },
     { type: "upload-chunk", data: counting(1) },
     { type: "upload-end", size: 3_000_000, sha256: "ab".repeat(32) },
@@ -72,6 +81,7 @@ export function sampleMessages(): Message[] {
       retryAfterMs: 5000,
     },
     { type: "ack", ok: false, version: 2, code: "version-mismatch", reason: "speaks 2" },
+    { type: "ack", ok: false, version: 2, code: "unauthorized", reason: "bad or missing token" },
     {
       type: "progress",
       stage: "process",
@@ -108,12 +118,14 @@ export const ALL_TYPES: readonly MessageType[] = [
   "upload-chunk",
   "upload-end",
   "cancel",
+  "auth",
   "error",
   "ack",
   "progress",
   "result",
   "output-chunk",
   "output-end",
+  "challenge",
 ];
 
 /** A deterministic pseudo-random generator (mulberry32), so failures can be replayed. */

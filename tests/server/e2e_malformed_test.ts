@@ -8,7 +8,7 @@ import { VframeServer } from "../../src/server/server.ts";
 import { startServerStack } from "../../src/commands/stack.ts";
 import { sha256Hex } from "../../src/protocol/checksum.ts";
 import { MessageDecoder } from "../../src/protocol/codec.ts";
-import { type Message, TYPE_CODES } from "../../src/protocol/messages.ts";
+import { type Message, PROTOCOL_VERSION, TYPE_CODES } from "../../src/protocol/messages.ts";
 import { EmbeddedQueue } from "../../src/queue/embedded.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
 import { bytesOf, exists, waitUntil } from "./support.ts";
@@ -16,7 +16,7 @@ import { bytesOf, exists, waitUntil } from "./support.ts";
 const hello = (over: Record<string, unknown> = {}): Message =>
   ({
     type: "hello",
-    version: 1,
+    version: PROTOCOL_VERSION,
     fileName: "in.mp4",
     size: 100,
     filter: "invert",
