@@ -1,18 +1,8 @@
 /**
  * Test certificates made with `openssl` in a temp dir (EC P-256, valid 2 days, for `localhost`,
  * `127.0.0.1` and `::1`): a private CA with a server certificate signed by it, and a self-signed
- * server certificate. `hasOpenssl` is false where there is no `openssl`: skip TLS tests there.
+ * server certificate. `openssl` comes from `scripts/setup-system.sh`; without it these tests fail.
  */
-
-/** Whether `openssl` runs here. */
-export const hasOpenssl: boolean = (() => {
-  try {
-    return new Deno.Command("openssl", { args: ["version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
 
 /** Paths of the PEM files made by {@link makeTestCerts}. */
 export interface TestCerts {

@@ -8,14 +8,12 @@ import { runJob } from "../../src/client/client.ts";
 import { loadServerTls } from "../../src/server/tls.ts";
 import { exitCodeFor } from "../../src/util/errors.ts";
 import { startFakeServer } from "./fake_server.ts";
-import { hasOpenssl, makeTestCerts } from "./tls_certs.ts";
+import { makeTestCerts } from "./tls_certs.ts";
 
 const TOKEN = "a-test-token-0123456789";
 const noEnv = (_name: string) => undefined;
 
-Deno.test("client over TLS: a private CA or a self-signed certificate, then the token", {
-  ignore: !hasOpenssl,
-}, async () => {
+Deno.test("client over TLS: a private CA or a self-signed certificate, then the token", async () => {
   const certs = await makeTestCerts();
   const dir = await Deno.makeTempDir({ prefix: "vframe-tls-client-" });
   const input = `${dir}/in.mp4`;
