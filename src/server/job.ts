@@ -1,39 +1,42 @@
 /**
- * One server-side job: decode the upload, send every frame through the queue, reassemble the
- * frames in order into one encoder, and keep the JobRegistry and the metrics up to date.
+ * One server-side job: decode the upload, send every frame through the queue, write the frames in
+ * order into one encoder, and keep the JobRegistry and the metrics up to date. The frame pipeline
+ * itself — frames in flight bounded by the `inFlight` semaphores, results reordered, one writer,
+ * cancellation, cleanup — is the shared one in src/pipeline/.
  *
- * No sockets here: the connection handler (connection.ts) feeds the upload into a
+ * No sockets here: the connection handler (session.ts) feeds the upload into a
  * {@link GrowingFile} and reads {@link PipelineJob.progress}; tests may drive a job directly.
  *
- * Flow and bounds:
- * - Decoding starts while the upload still arrives when the container allows it (see
- *   streamable.ts: faststart MP4, Matroska/WebM, MPEG-TS), reading the growing temp file; otherwise
- *   it starts when the upload is complete. If streamed decoding fails or ends short of the frame
- *   count that `probe` reports for the complete file, decoding resumes from the complete file,
- *   skipping the frames already submitted.
+ * - Frames are decoded while the upload still arrives where the container allows it, else from
+ *   the complete upload (src/pipeline/upload_source.ts).
  * - `probe` runs on the complete upload; the encoder opens once the probe is done and the first
  *   frame is ready (the encoder needs the frame rate and reads the input's audio).
- * - Each frame holds a permit of every semaphore in `inFlight` (per job, per server) from decode
- *   until it is written to the encoder, so frames waiting in the reorder buffer count too and
- *   memory stays bounded.
- * - The encoder is written by one async chain only (the "lock around the output writer").
  * - A frame the queue could not filter (after its retries and deadline) is replaced by the original
  *   and listed in `fallbackFrames`; the job still succeeds.
+ * - Error texts name the client's file, never the server's work directory.
  */
 import type { Frame } from "../codec/frame.ts";
-import { decodeFrames, openEncoder, probe } from "../codec/mod.ts";
+import { openEncoder, probe } from "../codec/mod.ts";
 import type { CodecBackendName, FrameEncoder, InputLimits, VideoInfo } from "../codec/types.ts";
+import { parseChain } from "../filters/parse.ts";
+import type { FilterChain } from "../filters/types.ts";
+import {
+  type FrameProcessor,
+  type FrameSink,
+  raceAbort,
+  runPipeline,
+  uploadFrames,
+  withDeadline,
+} from "../pipeline/mod.ts";
 import type { ProgressMessage } from "../protocol/messages.ts";
 import { MAX_FALLBACK_ENTRIES } from "../protocol/result_check.ts";
 import type { FrameOutcome, FrameQueue } from "../queue/types.ts";
 import { JobCancelledError, JobFailedError } from "../protocol/errors.ts";
 import type { GrowingFile } from "../util/growing_file.ts";
 import { type JobRecord, JobRegistry } from "./registry.ts";
-import { ReorderBuffer } from "../util/reorder.ts";
 import type { JobResult } from "../protocol/result.ts";
-import { acquireAll, type Release, type Semaphore } from "../util/semaphore.ts";
+import type { Semaphore } from "../util/semaphore.ts";
 import { fps, latencySummary } from "../util/stats.ts";
-import { sniffStreamable } from "../codec/streamable.ts";
 
 /** The part of the preview's `VframeMetrics` the pipeline calls. */
 export interface PipelineMetrics {
@@ -42,17 +45,20 @@ export interface PipelineMetrics {
   inFlight(delta: number): void;
 }
 
+/** Default {@link PipelineJobOptions.frameDeadlineMs}: the queue's 60 000 ms default plus slack. */
+export const DEFAULT_FRAME_DEADLINE_MS = 65_000;
+
 /** Options of a {@link PipelineJob}. */
 export interface PipelineJobOptions {
   /** The job id (also the queue's job id and the registry key). */
   jobId: string;
-  /** The input's base name, for the result JSON. */
+  /** The input's base name, for the result JSON and error texts. */
   fileName: string;
   /** The upload, being written by the connection handler. */
   upload: GrowingFile;
   /** A directory owned by this job: the output goes there. */
   dir: string;
-  /** Canonical filter chain text (`formatChain`). */
+  /** Canonical filter chain text (`formatChain`); parsed once here. */
   filter: string;
   queue: FrameQueue;
   registry: JobRegistry;
@@ -69,8 +75,9 @@ export interface PipelineJobOptions {
   audio?: boolean;
   /**
    * The server's own per-frame safety limit, ms: a frame whose `queue.process` has not resolved
-   * this long after submission is treated as failed (original used). Should be above the queue's
-   * own deadline (default 65_000: the queue's 60_000 default plus slack).
+   * this long after submission is treated as failed (original used). The queue already resolves
+   * by its own deadline; this is a net under a queue that breaks that promise, so it should be
+   * above the queue's deadline (default {@link DEFAULT_FRAME_DEADLINE_MS}).
    */
   frameDeadlineMs?: number;
   /** Decode while the upload arrives, where the container allows it (default true). */
@@ -85,30 +92,21 @@ export interface PipelineJobOptions {
 /** Live counters of a job: the fields of a `progress` message. */
 export type JobProgress = Omit<ProgressMessage, "type">;
 
-interface Done {
-  frame: Frame;
-  data: Uint8Array;
-  fallback: boolean;
-  release: Release;
-}
-
 /** Runs one job; see the module documentation. */
 export class PipelineJob {
   readonly id: string;
   readonly record: JobRecord;
   readonly #o: PipelineJobOptions;
+  readonly #chain: FilterChain;
   readonly #abort = new AbortController();
   readonly #signal: AbortSignal;
   readonly #t0 = performance.now();
-  readonly #reorder = new ReorderBuffer<Done>();
-  readonly #outstanding = new Set<Promise<void>>();
   readonly #latencies: number[] = [];
   readonly #perWorker: Record<string, number> = {};
   #info?: VideoInfo;
   #probe?: Promise<VideoInfo>;
-  #encoder?: FrameEncoder;
-  #writing: Promise<void> = Promise.resolve();
-  #failure?: Error;
+  /** The probe itself, once the upload is complete and it started. */
+  #probing?: Promise<VideoInfo>;
   #decoded = 0;
   #processed = 0;
   #encoded = 0;
@@ -120,7 +118,10 @@ export class PipelineJob {
   #uploadMs?: number;
   #ran = false;
 
-  /** @throws TypeError / RangeError when an option is missing or out of range. */
+  /**
+   * @throws TypeError / RangeError when an option is missing or out of range; FilterChainError
+   *   when `filter` does not parse.
+   */
   constructor(options: PipelineJobOptions) {
     if (!options.jobId) throw new TypeError("jobId is required");
     if (!options.filter) throw new TypeError("filter is required");
@@ -132,6 +133,7 @@ export class PipelineJob {
       throw new RangeError(`frameDeadlineMs must be > 0, got ${options.frameDeadlineMs}`);
     }
     this.#o = options;
+    this.#chain = parseChain(options.filter);
     this.id = options.jobId;
     this.#signal = options.signal
       ? AbortSignal.any([options.signal, this.#abort.signal])
@@ -222,39 +224,37 @@ export class PipelineJob {
     uploadDone.catch(() => {});
     this.#probe = uploadDone.then(() => this.#runProbe());
     this.#probe.catch(() => {});
+    const output = `${this.#o.dir}/output.mp4`;
     try {
-      await this.#decodeAll(uploadDone);
-      await this.#settle();
-      if (this.#failure) throw this.#failure;
-      if (this.#signal.aborted) throw this.#cancelReason();
-      if (this.#reorder.pending > 0) {
-        throw new JobFailedError(`frames missing before ${this.#reorder.heldIndices()[0]}`);
-      }
-      if (!this.#encoder) throw new JobFailedError("the input has no video frames");
-      const encoder = this.#encoder;
-      const output = await encoder.close();
-      const encodeMs = performance.now() - (this.#encodeStart ?? this.#t0);
-      r.timings.encode = Math.round(encodeMs);
-      this.#o.metrics?.stage("encode", encodeMs);
+      await runPipeline({
+        frames: (signal) => this.#frames(signal),
+        process: this.#processor(),
+        sink: this.#sink(output),
+        inFlight: this.#o.inFlight,
+        signal: this.#signal,
+        onDecoded: () => this.#decoded++,
+        onProcessed: (frame, outcome) => this.#record(frame, outcome),
+        onWritten: () => this.#encoded++,
+      });
       r.outputBytes = (await Deno.stat(output)).size;
       this.record.outputPath = output;
       this.#finish("done");
     } catch (error) {
-      const failure = this.#failure ??
-        (error instanceof JobCancelledError || this.#signal.aborted ? undefined : error);
-      const cancelled = failure === undefined ? this.#cancelReason().message : undefined;
-      await this.#teardown();
-      if (failure === undefined) this.#finish("cancelled", cancelled);
-      else this.#finish("failed", errorText(failure));
+      await this.#o.queue.cancelJob(this.id).catch(() => {});
+      // Nothing of the job outlives run(): a probe under way (it is short) is waited for.
+      await this.#probing?.catch(() => {});
+      // The pipeline rethrows the first failure, or the cancel reason when cancelled first.
+      const cancelled = this.#signal.aborted && error === this.#signal.reason;
+      if (cancelled) this.#finish("cancelled", this.#cancelReason().message);
+      else this.#finish("failed", this.#clientText(error));
     }
     return r;
   }
 
   async #runProbe(): Promise<VideoInfo> {
-    const info = await probe(this.#o.upload.path, {
-      backend: this.#o.codec,
-      limits: this.#o.limits,
-    });
+    const probing = probe(this.#o.upload.path, { backend: this.#o.codec, limits: this.#o.limits });
+    this.#probing = probing;
+    const info = await probing;
     this.#info = info;
     const r = this.record.result;
     r.input = {
@@ -273,31 +273,17 @@ export class PipelineJob {
     return info;
   }
 
-  /** Decides where to decode from, decodes, and submits every frame. */
-  async #decodeAll(uploadDone: Promise<void>): Promise<void> {
-    const upload = this.#o.upload;
-    if (this.#o.streamDecode !== false && await this.#sniff()) {
-      try {
-        await this.#decodeFrom(upload.stream());
-      } catch {
-        if (this.#signal.aborted || this.#failure) throw this.#failure ?? this.#cancelReason();
-        // Fall through: decode the complete file, skipping what was already submitted.
-      }
-      await this.#waitOrAbort(uploadDone);
-      const info = await this.#waitOrAbort(this.#probe!);
-      if (this.#decoded >= info.frameCount) {
-        this.#endDecode();
-        return;
-      }
-    } else {
-      await this.#waitOrAbort(uploadDone);
-      await this.#waitOrAbort(this.#probe!);
-    }
-    await this.#decodeFrom(upload.path);
-    this.#endDecode();
-  }
-
-  #endDecode(): void {
+  /** The upload's frames (see upload_source.ts); records the decode stage when they end. */
+  async *#frames(signal: AbortSignal): AsyncGenerator<Frame> {
+    yield* uploadFrames({
+      upload: this.#o.upload,
+      probe: this.#probe!,
+      backend: this.#o.codec,
+      stream: this.#o.streamDecode,
+      maxBuffered: this.#o.maxBuffered,
+      limits: this.#o.limits,
+      onStart: () => this.#decodeStart = performance.now(),
+    }, signal);
     this.#decodeEnd = performance.now();
     const ms = this.#decodeEnd - (this.#decodeStart ?? this.#decodeEnd);
     this.record.result.timings.decode = Math.round(ms);
@@ -306,105 +292,43 @@ export class PipelineJob {
     this.#changed();
   }
 
-  /** True when the container lets decoding start before the upload ends. */
-  async #sniff(): Promise<boolean> {
-    const upload = this.#o.upload;
-    while (true) {
-      const head = upload.head();
-      const d = sniffStreamable(head, upload.expectedBytes);
-      if (d.kind === "stream") return true;
-      if (d.kind === "after-upload") return false;
-      if (upload.finished || head.length >= 1024 * 1024) return false;
-      await this.#waitOrAbort(upload.waitFor(upload.written + 1));
-    }
-  }
-
-  async #decodeFrom(source: string | ReadableStream<Uint8Array>): Promise<void> {
-    const skip = this.#decoded;
-    this.#decodeStart ??= performance.now();
-    const frames = decodeFrames(source, {
-      backend: this.#o.codec,
-      maxBuffered: this.#o.maxBuffered ?? 8,
-      limits: this.#o.limits,
-      signal: this.#signal,
-    });
-    for await (const frame of frames) {
-      if (this.#signal.aborted) break;
-      if (frame.index < skip) continue;
-      if (frame.index !== this.#decoded) {
-        throw new JobFailedError(`decoder skipped from frame ${this.#decoded} to ${frame.index}`);
-      }
-      const release = await acquireAll(this.#o.inFlight, this.#signal);
-      this.#decoded++;
-      this.#submit(frame, release);
-    }
-    if (this.#signal.aborted) throw this.#failure ?? this.#cancelReason();
-  }
-
-  #submit(frame: Frame, release: Release): void {
-    this.#processStart ??= performance.now();
-    this.#o.metrics?.inFlight(1);
-    const p = this.#process(frame).then(
-      (outcome) => this.#onOutcome(frame, outcome, release),
-      (error) => {
-        release();
-        this.#fail(error);
-      },
-    ).finally(() => {
-      this.#o.metrics?.inFlight(-1);
-      this.#outstanding.delete(p);
-    });
-    this.#outstanding.add(p);
-  }
-
-  /** `queue.process`, raced against the server's own per-frame safety limit. */
-  async #process(frame: Frame): Promise<FrameOutcome> {
-    const limit = this.#o.frameDeadlineMs ?? 65_000;
-    const frameAbort = new AbortController();
-    const signal = AbortSignal.any([this.#signal, frameAbort.signal]);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const started = performance.now();
-    let onAbort = () => {};
-    const expired = new Promise<FrameOutcome>((resolve) => {
-      const give = (reason: string) =>
-        resolve({
-          ok: false,
-          index: frame.index,
-          reason,
-          attempts: 0,
-          latencyMs: performance.now() - started,
-        });
-      timer = setTimeout(() => {
-        frameAbort.abort();
-        give(`no result within the server's frame deadline of ${limit} ms`);
-      }, limit);
-      // A cancelled job does not wait for the queue to notice.
-      onAbort = () => give("cancelled");
-      this.#signal.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([
+  /** Each frame through `queue.process`, with the server's own deadline as a safety net. */
+  #processor(): FrameProcessor<FrameOutcome> {
+    const limit = this.#o.frameDeadlineMs ?? DEFAULT_FRAME_DEADLINE_MS;
+    const viaQueue = withDeadline<FrameOutcome>(
+      (frame, signal) =>
         this.#o.queue.process({
           jobId: this.id,
           index: frame.index,
           width: frame.width,
           height: frame.height,
-          chain: this.#o.filter,
+          chain: this.#chain,
           data: frame.data,
         }, signal),
-        expired,
-      ]);
-    } finally {
-      clearTimeout(timer);
-      this.#signal.removeEventListener("abort", onAbort);
-    }
+      {
+        ms: limit,
+        onExpired: (frame, latencyMs) => ({
+          ok: false,
+          index: frame.index,
+          reason: `no result within the server's frame deadline of ${limit} ms`,
+          attempts: 0,
+          latencyMs,
+        }),
+      },
+    );
+    return async (frame, signal) => {
+      this.#processStart ??= performance.now();
+      this.#o.metrics?.inFlight(1);
+      try {
+        return await viaQueue(frame, signal);
+      } finally {
+        this.#o.metrics?.inFlight(-1);
+      }
+    };
   }
 
-  #onOutcome(frame: Frame, outcome: FrameOutcome, release: Release): void {
-    if (this.#signal.aborted) {
-      release();
-      return;
-    }
+  /** Counts a frame's outcome in the result, the registry and the metrics. */
+  #record(frame: Frame, outcome: FrameOutcome): void {
     const r = this.record.result;
     this.#processed++;
     this.#processEnd = performance.now();
@@ -436,104 +360,81 @@ export class PipelineJob {
     this.#latencies.push(outcome.latencyMs);
     this.#o.metrics?.frameDone({ ok: outcome.ok, retried, latencyMs: outcome.latencyMs });
     this.#o.registry.frameDone(this.id, this.#processed);
-    const data = outcome.ok ? outcome.data : frame.data;
-    let ready: Done[];
-    try {
-      ready = this.#reorder.push(frame.index, { frame, data, fallback: !outcome.ok, release });
-    } catch (error) {
-      release();
-      this.#fail(error);
-      return;
-    }
-    for (const item of ready) {
-      this.#writing = this.#writing.then(() => this.#write(item));
-    }
     this.#changed();
   }
 
-  /** The only code that touches the encoder: runs on one promise chain, in index order. */
-  async #write(item: Done): Promise<void> {
-    try {
-      if (this.#failure || this.#signal.aborted) return;
-      if (!this.#encoder) {
-        const info = await this.#waitOrAbort(this.#probe!);
-        this.#encodeStart = performance.now();
-        this.#encoder = await openEncoder({
-          output: `${this.#o.dir}/output.mp4`,
-          width: item.frame.width,
-          height: item.frame.height,
-          fps: info.fps,
-          audioFrom: this.#o.audio === false ? undefined : this.#o.upload.path,
-          crf: this.#o.crf,
-          preset: this.#o.preset,
-          backend: this.#o.codec,
-          signal: this.#signal,
-        });
-      }
-      const total = this.#info?.frameCount ?? 0;
-      if (JobRegistry.shouldSample(item.frame.index, total)) {
-        this.#o.registry.sample(this.id, {
-          index: item.frame.index,
-          width: item.frame.width,
-          height: item.frame.height,
-          original: item.frame.data.slice(),
-          processed: item.data.slice(),
-          fallback: item.fallback,
-        });
-      }
-      await this.#encoder!.write({ ...item.frame, data: item.data });
-      this.#encoded++;
-    } catch (error) {
-      this.#fail(error);
-    } finally {
-      item.release();
-    }
+  /**
+   * The encoder as the pipeline's sink: opened at the first frame once the probe is done, fed the
+   * filtered frame or (fallback) the original, sampled for the preview.
+   */
+  #sink(output: string): FrameSink<FrameOutcome> {
+    let encoder: FrameEncoder | undefined;
+    return {
+      write: async (frame, outcome, signal) => {
+        if (!encoder) {
+          const info = await raceAbort(this.#probe!, signal);
+          this.#encodeStart = performance.now();
+          encoder = await openEncoder({
+            output,
+            width: frame.width,
+            height: frame.height,
+            fps: info.fps,
+            audioFrom: this.#o.audio === false ? undefined : this.#o.upload.path,
+            crf: this.#o.crf,
+            preset: this.#o.preset,
+            backend: this.#o.codec,
+            tempDir: this.#o.dir,
+            signal,
+          });
+        }
+        const data = outcome.ok ? outcome.data : frame.data;
+        if (JobRegistry.shouldSample(frame.index, this.#info?.frameCount ?? 0)) {
+          this.#o.registry.sample(this.id, {
+            index: frame.index,
+            width: frame.width,
+            height: frame.height,
+            original: frame.data.slice(),
+            processed: data.slice(),
+            fallback: !outcome.ok,
+          });
+        }
+        await encoder.write({ ...frame, data });
+      },
+      close: async () => {
+        if (!encoder) throw new JobFailedError("the input has no video frames");
+        await encoder.close();
+        const ms = performance.now() - (this.#encodeStart ?? this.#t0);
+        this.record.result.timings.encode = Math.round(ms);
+        this.#o.metrics?.stage("encode", ms);
+      },
+      abort: async () => await encoder?.abort(),
+    };
   }
 
-  /** Waits for every submitted frame and every write. */
-  async #settle(): Promise<void> {
-    while (this.#outstanding.size > 0) await Promise.all([...this.#outstanding]);
-    await this.#writing;
-    if (this.#processStart !== undefined) {
-      const ms = (this.#processEnd ?? performance.now()) - this.#processStart;
-      this.record.result.timings.process = Math.round(ms);
-      this.#o.metrics?.stage("process", ms);
-    }
-  }
-
-  #fail(error: unknown): void {
-    // Errors after a cancel (aborted decoder or encoder) are its consequences, not failures.
-    if (this.#failure || this.#signal.aborted) return;
-    this.#failure = error instanceof Error ? error : new Error(String(error));
-    this.#abort.abort(this.#failure);
-  }
-
-  #cancelReason(): Error {
+  #cancelReason(): JobCancelledError {
     const reason = this.#signal.reason;
     if (reason instanceof JobCancelledError) return reason;
-    if (reason instanceof Error && reason === this.#failure) return reason;
     return new JobCancelledError(reason instanceof Error ? reason.message : "cancelled");
   }
 
-  /** Resolves like `p`, or rejects as soon as the job is aborted. */
-  #waitOrAbort<T>(p: Promise<T>): Promise<T> {
-    if (this.#signal.aborted) return Promise.reject(this.#failure ?? this.#cancelReason());
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(this.#failure ?? this.#cancelReason());
-      this.#signal.addEventListener("abort", onAbort, { once: true });
-      p.then(resolve, reject).finally(() => this.#signal.removeEventListener("abort", onAbort));
-    });
-  }
-
-  /** Frees what a failed or cancelled job holds: queue entries, encoder, pending frames. */
-  async #teardown(): Promise<void> {
-    if (!this.#abort.signal.aborted) this.#abort.abort(this.#failure ?? new JobCancelledError());
-    await this.#o.queue.cancelJob(this.id).catch(() => {});
-    // Frames in flight resolve promptly once aborted; wait for them so every permit is returned.
-    await Promise.allSettled([...this.#outstanding]);
-    await this.#writing.catch(() => {});
-    this.#reorder.clear();
-    await this.#encoder?.abort().catch(() => {});
+  /**
+   * `error`'s text for the client: the upload's path becomes the client's file name, other paths
+   * in the job's directory "the output" or "a work file", so no server path is shown.
+   */
+  #clientText(error: unknown): string {
+    const text = error instanceof Error ? error.message || error.name : String(error);
+    const inDir = new RegExp(`${escapeRegExp(this.#o.dir)}(/[^\\s'"]*)?`, "g");
+    return text
+      .replaceAll(this.#o.upload.path, this.#o.fileName || "the upload")
+      .replace(
+        inDir,
+        (_, rest?: string) =>
+          rest === undefined
+            ? "the job's work directory"
+            : /^\/\.?output\.mp4\b/.test(rest)
+            ? "the output"
+            : "a work file",
+      );
   }
 
   #finish(state: "done" | "failed" | "cancelled", error?: string): void {
@@ -541,6 +442,11 @@ export class PipelineJob {
     const totalMs = performance.now() - this.#t0;
     r.state = state;
     if (error) r.error = error.slice(0, 4000);
+    if (state !== "cancelled" && this.#processStart !== undefined) {
+      const ms = (this.#processEnd ?? performance.now()) - this.#processStart;
+      r.timings.process = Math.round(ms);
+      this.#o.metrics?.stage("process", ms);
+    }
     r.frames.total = Math.max(r.frames.total, this.#decoded);
     r.fallbackFrames.sort((a, b) => a.index - b.index);
     r.timings.total = Math.round(totalMs);
@@ -558,7 +464,6 @@ export class PipelineJob {
   }
 }
 
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

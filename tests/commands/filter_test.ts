@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { decodeFrames, type Frame, InvalidInputError, probe } from "../../src/codec/mod.ts";
 import {
-  filterInOrder,
-  type FramePool,
+  OutputNotWritableError,
   parseSize,
   runFilter,
   runRawFilter,
   UsageError,
 } from "../../src/commands/filter.ts";
+import { filterInOrder, type FramePool, type PoolFactory } from "../../src/commands/filter_pool.ts";
 import { parseChain } from "../../src/filters/parse.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
 import { BACKENDS } from "../codec/backends.ts";
@@ -283,6 +283,131 @@ Deno.test("CLI raw mode in a shell pipeline: ffmpeg | vframe filter --raw | ffmp
     assert.equal(dst.length, 30);
     const diff = meanLumaDiff(dst[10].data, src[10].data, 160 * 120, true);
     assert.ok(diff < 3, `mean diff ${diff}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A pool factory that records whether any work started. */
+function watchedPool(): { factory: PoolFactory; made: () => number } {
+  let made = 0;
+  return {
+    factory: () => {
+      made++;
+      return Promise.resolve({
+        run: (_c, _w, _h, data) => Promise.resolve({ data }),
+        close: () => Promise.resolve(),
+      });
+    },
+    made: () => made,
+  };
+}
+
+/** A directory this process cannot create files in (root ignores permission bits: use /sys). */
+async function readOnlyDir(parent: string): Promise<string> {
+  if (Deno.uid() === 0) return "/sys";
+  const dir = `${parent}/read-only`;
+  await Deno.mkdir(dir);
+  await Deno.chmod(dir, 0o555);
+  return dir;
+}
+
+Deno.test("runFilter: an output that is a directory fails at once, before any work", async () => {
+  const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1 });
+  const dir = await tempDir();
+  try {
+    const pool = watchedPool();
+    for (const output of [dir, `${dir}/`, `${dir}/not-yet/`]) {
+      await assert.rejects(
+        runFilter({ input, output, filter: "invert" }, pool.factory),
+        (e: unknown) =>
+          e instanceof UsageError && /is a directory; give a file path, e\.g\. /.test(e.message),
+        output,
+      );
+    }
+    assert.equal(pool.made(), 0, "no pool was started");
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing written");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runFilter/runRawFilter: an unwritable output says 'cannot write' and what to do", async () => {
+  const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1 });
+  const dir = await tempDir();
+  try {
+    const pool = watchedPool();
+    const missing = `${dir}/no-such-dir/out.mp4`;
+    await assert.rejects(
+      runFilter({ input, output: missing, filter: "invert" }, pool.factory),
+      (e: unknown) =>
+        e instanceof OutputNotWritableError &&
+        e.message.startsWith(`cannot write ${missing}: the directory ${dir}/no-such-dir `) &&
+        /does not exist; create it first or choose another output path/.test(e.message),
+    );
+    const readOnly = `${await readOnlyDir(dir)}/out.mp4`;
+    await assert.rejects(
+      runFilter({ input, output: readOnly, filter: "invert" }, pool.factory),
+      (e: unknown) =>
+        e instanceof OutputNotWritableError &&
+        e.message.startsWith(`cannot write ${readOnly}: the directory`) &&
+        /not writable .*choose an output path in a writable directory/.test(e.message),
+    );
+    await assert.rejects(
+      runRawFilter({ input: "-", output: missing, width: 2, height: 2, filter: "invert" }),
+      (e: unknown) => e instanceof OutputNotWritableError && /does not exist/.test(e.message),
+    );
+    assert.equal(pool.made(), 0, "no pool was started");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CLI: a directory as the output exits 2 at once; an unwritable one exits 1 with 'cannot write'", async () => {
+  const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1 });
+  const dir = await tempDir();
+  try {
+    const directory = await cli([input, `${dir}/`, "--filter", "invert", "--no-progress"]);
+    assert.equal(directory.exitCode, 2, directory.stderr);
+    assert.match(directory.stderr, /vframe filter: the output .* is a directory; give a file path/);
+    const readOnly = `${await readOnlyDir(dir)}/out.mp4`;
+    const denied = await cli([input, readOnly, "--filter", "invert", "--no-progress"]);
+    assert.equal(denied.exitCode, 1, denied.stderr);
+    assert.match(denied.stderr, /error: cannot write .*out\.mp4: the directory .* is not writable/);
+    assert.doesNotMatch(denied.stderr, /cannot be read/);
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].filter((e) => e.name !== "read-only"),
+      [],
+      "nothing written",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runFilter: cancelling mid-run rejects with the reason and leaves no file", async () => {
+  const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1, audio: true });
+  const dir = await tempDir();
+  try {
+    const controller = new AbortController();
+    const reason = new Error("interrupted");
+    const pool: FramePool = {
+      run: (_c, _w, _h, data) => {
+        if (!controller.signal.aborted) setTimeout(() => controller.abort(reason), 0);
+        return Promise.resolve({ data });
+      },
+      close: () => Promise.resolve(),
+    };
+    await assert.rejects(
+      runFilter({
+        input,
+        output: `${dir}/out.mp4`,
+        filter: "invert",
+        signal: controller.signal,
+      }, () => Promise.resolve(pool)),
+      (e: unknown) => e === reason,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "no output and no temp file");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

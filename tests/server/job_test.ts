@@ -230,3 +230,24 @@ Deno.test("job: a Matroska upload is decoded while it still arrives", async () =
     await Deno.remove(s.dir, { recursive: true });
   }
 });
+
+Deno.test("job: a failed job's error names the client's file, never the server's work directory", async () => {
+  const text = new TextEncoder().encode("definitely not a video\n".repeat(50));
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/t.mp4`, text);
+  const s = await setup(`${dir}/t.mp4`, new ScriptedQueue(invert), { fileName: "holiday.mp4" });
+  try {
+    const running = s.job.run();
+    await s.upload.append(s.bytes);
+    s.upload.finish();
+    const result = await running;
+    assert.equal(result.state, "failed");
+    const error = result.error ?? "";
+    assert.match(error, /^holiday\.mp4: /, error);
+    assert.ok(!error.includes(s.dir), `the work directory shows in: ${error}`);
+    assert.ok(!error.includes(s.upload.path), error);
+  } finally {
+    await Deno.remove(s.dir, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,89 @@
+/**
+ * The filter command's frame processor: frames through the local SIMD WebAssembly FilterPool, on
+ * the shared frame pipeline (src/pipeline/), written back in order.
+ */
+import type { Frame } from "../codec/frame.ts";
+import { FilterPool } from "../filters/pool.ts";
+import type { FilterChain } from "../filters/types.ts";
+import { type FrameProcessor, type FrameSource, runPipeline } from "../pipeline/mod.ts";
+
+/** What the filter stage needs of a pool (FilterPool's shape). */
+export interface FramePool {
+  run(
+    chain: FilterChain,
+    width: number,
+    height: number,
+    data: Uint8Array,
+    options?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<{ data: Uint8Array }>;
+  close(): Promise<void>;
+}
+
+/** Makes the pool; tests may pass their own. Default: `FilterPool.create({ size })`. */
+export type PoolFactory = (size: number) => Promise<FramePool>;
+
+/** `FilterPool.create({ size })`. */
+export const defaultPool: PoolFactory = (size) => FilterPool.create({ size });
+
+/** Default filter threads: every logical core. */
+export const DEFAULT_THREADS = Math.max(1, navigator.hardwareConcurrency || 1);
+/** Default time limit per frame in the filter pool, ms: 10 000. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 10_000;
+
+/**
+ * Where filtered frames go, in order: a function, or an object (e.g. a FrameEncoder) that is also
+ * closed after the last frame and aborted if the run fails or is cancelled.
+ */
+export type FilteredSink =
+  | ((frame: Frame) => Promise<void>)
+  | { write(frame: Frame): Promise<void>; close?(): Promise<unknown>; abort?(): Promise<unknown> };
+
+/** Options of {@link filterInOrder}. */
+export interface FilterInOrderOptions {
+  /** Frames in flight, from decoded to written (no default; the command uses 2 × threads). */
+  inFlight: number;
+  /** Time limit per frame in the pool, ms (no default; the command uses 10 000). */
+  timeoutMs: number;
+  /** Aborting it cancels the run (the sink is aborted). */
+  signal?: AbortSignal;
+  /** Called after each frame is written. */
+  onWritten?: (frame: Frame) => void;
+}
+
+/** A processor running `chain` on `pool`: resolves to the filtered bytes, rejects on failure. */
+export function poolProcessor(
+  pool: FramePool,
+  chain: FilterChain,
+  timeoutMs: number,
+): FrameProcessor<Uint8Array> {
+  return async (frame, signal) =>
+    (await pool.run(chain, frame.width, frame.height, frame.data, { timeoutMs, signal })).data;
+}
+
+/**
+ * Filters `frames` on `pool`, at most `options.inFlight` at once, handing results to `sink` in
+ * order. The first failure (decode, filter, sink) stops the run and aborts the sink.
+ * @returns the number of frames written.
+ */
+export async function filterInOrder(
+  frames: FrameSource,
+  pool: FramePool,
+  chain: FilterChain,
+  options: FilterInOrderOptions,
+  sink: FilteredSink,
+): Promise<number> {
+  const out = typeof sink === "function" ? { write: sink } : sink;
+  const stats = await runPipeline<Uint8Array>({
+    frames,
+    process: poolProcessor(pool, chain, options.timeoutMs),
+    sink: {
+      write: (frame, data) => out.write({ ...frame, data }),
+      close: () => out.close?.() ?? Promise.resolve(),
+      abort: () => out.abort?.() ?? Promise.resolve(),
+    },
+    inFlight: options.inFlight,
+    signal: options.signal,
+    onWritten: options.onWritten,
+  });
+  return stats.frames;
+}

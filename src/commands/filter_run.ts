@@ -1,0 +1,159 @@
+/**
+ * `runFilter`: the offline filter of a video file, all on this machine — decode IN, run the chain
+ * on the FilterPool (frames in flight bounded to 2 × threads, written back in order), encode OUT
+ * (H.264 MP4, +faststart, the input's audio carried over). OUT appears only when everything
+ * succeeded; a bad output path fails before any work.
+ */
+import {
+  type CodecBackendName,
+  type CodecChoice,
+  decodeFrames,
+  encodedSize,
+  type InputLimits,
+  openEncoder,
+  probe,
+  resolveBackend,
+} from "../codec/mod.ts";
+import { formatChain } from "../filters/parse.ts";
+import {
+  checkOutput,
+  checkThreads,
+  parseFilterOption,
+  samePath,
+  UsageError,
+} from "./filter_checks.ts";
+import {
+  DEFAULT_FRAME_TIMEOUT_MS,
+  DEFAULT_THREADS,
+  defaultPool,
+  filterInOrder,
+  type PoolFactory,
+} from "./filter_pool.ts";
+import type { ProgressSink } from "./filter_progress.ts";
+
+/** Options of {@link runFilter}. */
+export interface FilterRunOptions {
+  input: string;
+  output: string;
+  /** Filter chain text, ffmpeg `-vf` syntax. */
+  filter: string;
+  /** Default `auto`. */
+  codec?: CodecChoice;
+  /** x264 CRF (default 23). */
+  crf?: number;
+  /** x264 preset (default `veryfast`). */
+  preset?: string;
+  /** Filter threads (default: logical cores). */
+  threads?: number;
+  /** Time limit per frame, ms (default 10 000). */
+  frameTimeoutMs?: number;
+  limits?: InputLimits;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+/** The `--json` summary of an offline run. */
+export interface FilterSummary {
+  input: string;
+  output: string;
+  /** Canonical filter chain. */
+  filter: string;
+  codec: CodecBackendName;
+  threads: number;
+  frames: number;
+  width: number;
+  height: number;
+  /** Output size (odd sizes are padded to even for H.264). */
+  outputWidth: number;
+  outputHeight: number;
+  /** Frame rate as `num/den`. */
+  fps: string;
+  duration: number;
+  audioStreams: number;
+  outputBytes: number;
+  elapsedMs: number;
+  /** Frames per second through the whole run (decode, filter, encode). */
+  throughputFps: number;
+}
+
+/**
+ * Runs the offline filter: IN (a video file) → OUT (an MP4).
+ * @throws UsageError for a bad chain or options, or an output that is a directory;
+ *   OutputNotWritableError when OUT's directory is missing or read-only; InvalidInputError for a
+ *   bad input; CodecError, filter errors otherwise. OUT is not written unless it succeeds.
+ */
+export async function runFilter(
+  options: FilterRunOptions,
+  createPool: PoolFactory = defaultPool,
+): Promise<FilterSummary> {
+  const started = performance.now();
+  const chain = parseFilterOption(options.filter);
+  const threads = checkThreads(options.threads ?? DEFAULT_THREADS);
+  const { input, output } = options;
+  if (input === "-" || output === "-") {
+    throw new UsageError("'-' (stdin/stdout) needs raw frames: use --raw WIDTHxHEIGHT");
+  }
+  if (await samePath(input, output)) {
+    throw new UsageError(`the output ${output} is the input; choose another path`);
+  }
+  await checkOutput(output);
+  const codec = await resolveBackend(options.codec ?? "auto");
+  const info = await probe(input, { backend: codec, limits: options.limits });
+  const pool = await createPool(threads);
+  let frames: number;
+  try {
+    const encoder = await openEncoder({
+      output,
+      width: info.width,
+      height: info.height,
+      fps: info.fps,
+      audioFrom: input,
+      crf: options.crf,
+      preset: options.preset,
+      backend: codec,
+      signal: options.signal,
+    });
+    options.progress?.start(info.frameCount);
+    frames = await filterInOrder(
+      (signal) =>
+        decodeFrames(input, {
+          backend: codec,
+          limits: options.limits,
+          signal,
+          maxBuffered: 2 * threads,
+        }),
+      pool,
+      chain,
+      {
+        inFlight: 2 * threads,
+        timeoutMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+        signal: options.signal,
+        onWritten: (frame) => options.progress?.update(frame.index + 1),
+      },
+      encoder,
+    );
+  } finally {
+    options.progress?.stop();
+    await pool.close();
+  }
+  const elapsedMs = performance.now() - started;
+  const out = encodedSize(info.width, info.height);
+  return {
+    input,
+    output,
+    filter: formatChain(chain),
+    codec,
+    threads,
+    frames,
+    width: info.width,
+    height: info.height,
+    outputWidth: out.width,
+    outputHeight: out.height,
+    fps: `${info.fps.num}/${info.fps.den}`,
+    duration: info.duration,
+    audioStreams: info.audio.length,
+    outputBytes: (await Deno.stat(output)).size,
+    elapsedMs: Math.round(elapsedMs),
+    throughputFps: Math.round((frames / (elapsedMs / 1000)) * 10) / 10,
+  };
+}
