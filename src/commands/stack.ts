@@ -46,7 +46,7 @@ export interface ServerStack {
 export async function createQueue(options: StackOptions): Promise<FrameQueue> {
   const policy = resolvePolicy(options.policy);
   if (options.redisUrl) {
-    const { BullmqQueue } = await import("../queue/bullmq.ts");
+    const { BullmqQueue } = await import("../queue/bullmq/queue.ts");
     return await BullmqQueue.create({
       redisUrl: options.redisUrl,
       policy,

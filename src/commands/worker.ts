@@ -1,19 +1,23 @@
 /**
  * `vframe worker` (`deno task worker --redis URL --concurrency N`): a BullMQ frame worker process.
  * Joins the queue on the given Redis (workers on other machines join the same way), prints one
- * `vframe worker ready: …` line when consuming, and stops gracefully on SIGINT/SIGTERM (active
- * frames finish; a second signal exits at once).
+ * `vframe worker ready: …` line when consuming, and stops gracefully on SIGINT/SIGTERM: active
+ * frames finish (for at most `--stop-timeout`), then it exits, even when Redis is unreachable.
+ * Signals within 300 ms of the first are the same request (one Ctrl-C on `deno task worker`
+ * arrives twice); a signal after that exits at once.
  */
 import { Command, Option } from "commander";
 import { intArg } from "./cli_args.ts";
+import { listenForStop, SIGNAL_DEDUPE_MS } from "./signals.ts";
 import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_LOCK_DURATION_MS,
   DEFAULT_MAX_STALLED_COUNT,
   DEFAULT_STALLED_INTERVAL_MS,
   FrameWorker,
-} from "../queue/frame_worker.ts";
-import { redactUrl } from "../queue/redis.ts";
-import { DEFAULT_QUEUE_NAME } from "../queue/settings.ts";
+} from "../queue/bullmq/frame_worker.ts";
+import { redactUrl } from "../queue/bullmq/redis.ts";
+import { DEFAULT_QUEUE_NAME } from "../queue/bullmq/settings.ts";
 import { defaultThreads } from "../queue/task.ts";
 
 /** Parsed options of `vframe worker`. */
@@ -24,6 +28,7 @@ export interface WorkerCommandOptions {
   lockDuration: number;
   stalledInterval: number;
   maxStalled: number;
+  stopTimeout: number;
 }
 
 /** Builds the `worker` subcommand. */
@@ -62,6 +67,13 @@ export function workerCommand(): Command {
       intArg(0),
       DEFAULT_MAX_STALLED_COUNT,
     )
+    .option(
+      "--stop-timeout <ms>",
+      "after SIGINT/SIGTERM, longest wait for active frames before exiting anyway (their jobs " +
+        "return to the queue); the process exits at most 1.5 s later",
+      intArg(0),
+      DEFAULT_CLOSE_TIMEOUT_MS,
+    )
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
       if (!opts.redis) cmd.error("error: --redis URL (or REDIS_URL) is required", { exitCode: 2 });
       try {
@@ -70,13 +82,19 @@ export function workerCommand(): Command {
         if (!(err instanceof Error) || !STARTUP_ERRORS.includes(err.name)) throw err;
         cmd.error(`error: ${err.message}`, { exitCode: 1 });
       }
+      // Connections dropped while Redis was unreachable may leave reconnect timers behind.
+      Deno.exit(0);
     });
 }
 
 /** Errors reported as one line (exit code 1) rather than a stack trace. */
 const STARTUP_ERRORS = ["RedisUnavailableError", "QueueOptionError", "FaultSpecError"];
 
-/** Starts the worker, prints the ready line, and resolves after a graceful stop on a signal. */
+/**
+ * Starts the worker, prints the ready line, and resolves after a stop on a signal: the first
+ * SIGINT/SIGTERM (and its duplicates within 300 ms) stops it gracefully, bounded by
+ * `stopTimeout`; a later one exits at once with code 130.
+ */
 export async function runWorker(opts: WorkerCommandOptions & { redis: string }): Promise<void> {
   const worker = await FrameWorker.start({
     redisUrl: opts.redis,
@@ -86,41 +104,38 @@ export async function runWorker(opts: WorkerCommandOptions & { redis: string }):
     stalledIntervalMs: opts.stalledInterval,
     maxStalledCount: opts.maxStalled,
   });
-  worker.onFailed((jobId, reason, attemptsMade) => {
-    console.error(`vframe worker: job ${jobId} attempt ${attemptsMade} failed: ${reason}`);
+  worker.onFailed((jobId, reason, attempt) => {
+    console.error(`vframe worker: job ${jobId} attempt ${attempt} failed: ${reason}`);
   });
-  const stopped = Promise.withResolvers<string>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  let stopping = false;
-  const onSignal = (signal: Deno.Signal) => () => {
-    if (stopping) {
-      console.error(`vframe worker: second ${signal}, exiting now`);
+  const stopped = Promise.withResolvers<Deno.Signal>();
+  const listener = listenForStop({
+    dedupeMs: SIGNAL_DEDUPE_MS,
+    onStop: (signal) => stopped.resolve(signal),
+    onForce: (signal) => {
+      console.error(
+        `vframe worker: second ${signal}, exiting now (${worker.active} active frames go back ` +
+          "to the queue)",
+      );
       Deno.exit(130);
-    }
-    stopping = true;
-    stopped.resolve(signal);
-  };
-  const handlers = signals.map((s) => [s, onSignal(s)] as const);
-  for (const [s, h] of handlers) {
-    try {
-      Deno.addSignalListener(s, h);
-    } catch {
-      // signal not supported on this platform (SIGTERM on Windows)
-    }
-  }
+    },
+  });
   console.log(
     `vframe worker ready: id=${worker.id} concurrency=${worker.concurrency} ` +
       `queue=${worker.queueName} redis=${redactUrl(opts.redis)}`,
   );
   const signal = await stopped.promise;
-  console.log(`vframe worker stopping: ${signal}, finishing active frames`);
-  await worker.close();
-  for (const [s, h] of handlers) {
-    try {
-      Deno.removeSignalListener(s, h);
-    } catch {
-      // not registered
-    }
+  console.log(
+    `vframe worker stopping: ${signal}, finishing ${worker.active} active frames ` +
+      `(at most ${opts.stopTimeout} ms)`,
+  );
+  const report = await worker.close({ timeoutMs: opts.stopTimeout });
+  listener.dispose();
+  if (report.abandoned > 0) {
+    console.error(
+      `vframe worker: ${report.abandoned} frames still active after ${opts.stopTimeout} ms, ` +
+        "left to other workers",
+    );
   }
+  if (!report.clean) console.error("vframe worker: Redis did not answer, connections dropped");
   console.log(`vframe worker stopped: id=${worker.id} processed=${worker.processed}`);
 }

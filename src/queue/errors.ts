@@ -36,3 +36,30 @@ export class AttemptTimeoutError extends VframeError {
   readonly code: string = "attempt-timeout";
   override name = "AttemptTimeoutError";
 }
+
+/**
+ * The transport lost a task's work through no fault of the task: its job vanished from Redis (a
+ * Redis restart without persistence), or Redis failed while it was being submitted. The scheduler
+ * queues the work again, without using up an attempt, while the deadline allows.
+ */
+export class WorkLostError extends VframeError {
+  readonly code: string = "work-lost";
+  override name = "WorkLostError";
+}
+
+/**
+ * An attempt that failed on a remote worker, as the worker reported it: `message` is the reason
+ * already worded for the outcome (`timeout after 400 ms`, `FaultInjectedError: …`), `permanent`
+ * whether a retry could help (see `isPermanent` in policy.ts).
+ */
+export class RemoteAttemptError extends VframeError {
+  readonly code: string = "attempt-failed";
+  override name = "RemoteAttemptError";
+  /** True when no retry can fix it (e.g. a filter chain the filters reject). */
+  readonly permanent: boolean;
+
+  constructor(reason: string, options: { permanent?: boolean } = {}) {
+    super(reason);
+    this.permanent = options.permanent ?? false;
+  }
+}

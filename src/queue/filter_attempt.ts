@@ -4,12 +4,13 @@
  */
 import { AttemptTimeoutError, FaultInjectedError } from "./errors.ts";
 import { faultAction, type FaultPlan, SLOW_MS } from "./fault.ts";
+import type { TaskChain } from "./types.ts";
 import { sleep } from "../util/sleep.ts";
 
 /** What the backends need of `FilterPool` (src/filters/pool.ts). */
 export interface FrameFilterer {
   run(
-    chain: string,
+    chain: TaskChain,
     width: number,
     height: number,
     data: Uint8Array,
@@ -19,7 +20,8 @@ export interface FrameFilterer {
 
 /** One attempt's inputs. */
 export interface AttemptOptions {
-  chain: string;
+  /** The parsed chain (the pool validates it: a chain it rejects fails with FilterChainError). */
+  chain: TaskChain;
   width: number;
   height: number;
   data: Uint8Array;
@@ -66,12 +68,4 @@ function hang(timeoutMs: number, signal?: AbortSignal): Promise<never> {
   return sleep(timeoutMs, signal).then(() => {
     throw new AttemptTimeoutError(`timeout after ${timeoutMs} ms`);
   });
-}
-
-/**
- * True for errors that no retry can fix: a filter chain the filters reject (FilterChainError) or
- * a frame of the wrong size (RangeError from the pool).
- */
-export function isPermanent(err: unknown): boolean {
-  return err instanceof Error && (err.name === "FilterChainError" || err.name === "RangeError");
 }

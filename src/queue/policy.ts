@@ -1,6 +1,10 @@
-/** Retry policy defaults, validation, and the exponential backoff shared by both backends. */
+/**
+ * The retry policy, written once for every backend: defaults and validation, the exponential
+ * backoff, which errors are not retried, how an attempt's error is worded, and how soon lost work
+ * is queued again. Pure; the scheduler (scheduler.ts) applies it.
+ */
 import type { RetryPolicy } from "./types.ts";
-import { QueueOptionError } from "./errors.ts";
+import { QueueOptionError, RemoteAttemptError, WorkLostError } from "./errors.ts";
 
 /**
  * The defaults: 3 attempts, 100 ms first backoff (doubling), 10 s per attempt, 60 s per frame.
@@ -70,4 +74,48 @@ export function backoffDelay(policy: RetryPolicy, attempt: number): number {
     throw new QueueOptionError(`attempt must be an integer >= 1, got ${attempt}`);
   }
   return Math.round(policy.backoffMs * 2 ** (attempt - 1));
+}
+
+/** First delay before lost work is queued again: 250 ms, doubling up to {@link MAX_REQUEUE_MS}. */
+export const REQUEUE_MS = 250;
+/** Longest delay before lost work is queued again: 2000 ms. */
+export const MAX_REQUEUE_MS = 2000;
+
+/**
+ * Delay before work lost by the transport (see `WorkLostError`) is queued again for the `lost`-th
+ * time (1-based): 250, 500, 1000, 2000, 2000, … ms. Only the deadline ends these retries. Pure.
+ *
+ * @throws QueueOptionError when `lost` is not an integer ≥ 1.
+ */
+export function requeueDelay(lost: number): number {
+  if (!Number.isInteger(lost) || lost < 1) {
+    throw new QueueOptionError(`lost must be an integer >= 1, got ${lost}`);
+  }
+  return Math.min(MAX_REQUEUE_MS, REQUEUE_MS * 2 ** Math.min(lost - 1, 16));
+}
+
+/**
+ * True for errors that no retry can fix, which end the task at once: a filter chain the filters
+ * reject (`FilterChainError`), a frame of the wrong size (`RangeError` from the filter pool), or a
+ * remote worker's failure it reported as permanent.
+ */
+export function isPermanent(err: unknown): boolean {
+  if (err instanceof RemoteAttemptError) return err.permanent;
+  return err instanceof Error && (err.name === "FilterChainError" || err.name === "RangeError");
+}
+
+/**
+ * Why an attempt failed, for an outcome's `reason`: `timeout after N ms` for a time limit
+ * (`timeoutMs` is the attempt's limit), a remote worker's reason as it sent it, the message of a
+ * `WorkLostError` or a plain Error, else `Name: message`.
+ */
+export function describeError(err: unknown, timeoutMs: number): string {
+  if (err instanceof RemoteAttemptError || err instanceof WorkLostError) return err.message;
+  if (err instanceof Error) {
+    if (err.name === "FilterTimeoutError" || err.name === "AttemptTimeoutError") {
+      return `timeout after ${timeoutMs} ms`;
+    }
+    return err.name === "Error" ? err.message : `${err.name}: ${err.message}`;
+  }
+  return String(err);
 }

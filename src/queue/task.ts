@@ -1,13 +1,16 @@
 /**
- * Up-front checks of a FrameTask, the FrameOutcome helpers and the defaults both backends share.
+ * The frame as a unit of work: up-front checks of a FrameTask, the {@link FRAME_UNIT} the
+ * scheduler uses to build FrameOutcomes, and the worker id and thread defaults both backends share.
  */
 import { frameSize } from "../codec/frame.ts";
 import { QueueOptionError } from "./errors.ts";
+import type { UnitKind } from "./scheduler.ts";
 import type { FrameOutcome, FrameTask } from "./types.ts";
 
 /**
  * Checks a task before it is queued: `jobId` a non-empty string, `index` an integer ≥ 0,
- * `width`/`height` integers ≥ 1, `chain` a non-empty string, `data` a Uint8Array of exactly
+ * `width`/`height` integers ≥ 1, `chain` an array (a parsed FilterChain; its entries are the
+ * filters' to judge, so a chain they reject becomes a failed outcome), `data` a Uint8Array of exactly
  * `frameSize(width, height)` bytes.
  * @throws QueueOptionError naming the bad field and the value seen.
  */
@@ -27,8 +30,12 @@ export function checkTask(task: FrameTask): void {
   if (!Number.isInteger(task.height) || task.height < 1) {
     throw new QueueOptionError(`task.height must be an integer >= 1, got ${task.height}`);
   }
-  if (typeof task.chain !== "string" || task.chain.trim() === "") {
-    throw new QueueOptionError(`task.chain must be a non-empty string, got ${task.chain}`);
+  if (!Array.isArray(task.chain)) {
+    throw new QueueOptionError(
+      `task.chain must be a parsed filter chain (an array), got ${
+        typeof task.chain === "string" ? `the string '${task.chain}'` : typeof task.chain
+      }`,
+    );
   }
   if (!(task.data instanceof Uint8Array)) {
     throw new QueueOptionError(`task.data must be a Uint8Array, got ${typeof task.data}`);
@@ -42,38 +49,32 @@ export function checkTask(task: FrameTask): void {
   }
 }
 
-/** A failed outcome. */
-export function failure(
-  index: number,
-  reason: string,
-  attempts: number,
-  startedAt: number,
-): FrameOutcome {
-  return { ok: false, index, reason, attempts, latencyMs: performance.now() - startedAt };
-}
-
-/** Why an attempt failed, for `FrameOutcome.reason`: `timeout after N ms` or `Name: message`. */
-export function describeError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error) {
-    if (err.name === "FilterTimeoutError" || err.name === "AttemptTimeoutError") {
-      return `timeout after ${timeoutMs} ms`;
-    }
-    return err.name === "Error" ? err.message : `${err.name}: ${err.message}`;
-  }
-  return String(err);
-}
-
-/** Abort reason used by the backends; its message becomes the outcome's `reason`. */
-export class StopReason extends Error {
-  override name = "StopReason";
-}
-
-/** The outcome reason for a signal aborted with a {@link StopReason} (or anything else). */
-export function stopReason(signal: AbortSignal): string {
-  const r = signal.reason;
-  if (r instanceof StopReason) return r.message;
-  return "cancelled";
-}
+/** The frame unit of the scheduler: results are filtered frames. */
+export const FRAME_UNIT: UnitKind<FrameTask, Uint8Array, FrameOutcome> = Object.freeze({
+  name: "frame",
+  check: checkTask,
+  jobId: (task: FrameTask) => task.jobId,
+  succeeded: (
+    task: FrameTask,
+    delivery: { result: Uint8Array; worker: string },
+    attempts: number,
+    latencyMs: number,
+  ): FrameOutcome => ({
+    ok: true,
+    index: task.index,
+    data: delivery.result,
+    worker: delivery.worker,
+    attempts,
+    latencyMs,
+  }),
+  failed: (task: FrameTask, reason: string, attempts: number, latencyMs: number): FrameOutcome => ({
+    ok: false,
+    index: task.index,
+    reason,
+    attempts,
+    latencyMs,
+  }),
+});
 
 /** `HOST:PID`, the id of this process as a worker (`localhost` without --allow-sys). */
 export function processId(): string {
@@ -93,23 +94,4 @@ export function processId(): string {
  */
 export function defaultThreads(cores = navigator.hardwareConcurrency || 1): number {
   return Math.max(1, Math.floor((cores * 2) / 3));
-}
-
-/** Server job ids remembered after `cancelJob`, so late frames of them are refused. */
-const CANCELLED_MEMORY = 10_000;
-
-/** The server job ids cancelled lately (the last 10,000), oldest dropped first. */
-export class CancelledJobs {
-  #ids = new Set<string>();
-
-  add(jobId: string): void {
-    this.#ids.add(jobId);
-    if (this.#ids.size > CANCELLED_MEMORY) {
-      this.#ids.delete(this.#ids.values().next().value!);
-    }
-  }
-
-  has(jobId: string): boolean {
-    return this.#ids.has(jobId);
-  }
 }

@@ -1,3 +1,17 @@
+/**
+ * The queue's public types: the unit of work (a frame today), its outcome, the retry policy, and
+ * the {@link WorkQueue} interface every backend implements.
+ */
+import type { CompiledChain } from "../filters/compile.ts";
+import type { FilterChain } from "../filters/types.ts";
+import type { QueueBackendName } from "./backends.ts";
+
+/**
+ * A task's filter chain, already parsed: best a CompiledChain (`compileChain`, validated once per
+ * job and trusted as it is), or a plain FilterChain (validated by the filters when it runs).
+ */
+export type TaskChain = FilterChain | CompiledChain;
+
 /** One frame of one job, handed to a queue backend for filtering. */
 export interface FrameTask {
   /** The server's job id; frames of one job share it. */
@@ -6,8 +20,12 @@ export interface FrameTask {
   index: number;
   width: number;
   height: number;
-  /** Canonical filter chain text (as `formatChain` prints it). */
-  chain: string;
+  /**
+   * The filter chain, parsed once per job by the server, not once per frame. A chain the filters
+   * reject fails the frame at once (no retries). The BullMQ backend sends it to workers in its
+   * compact text form (`encodeChain`).
+   */
+  chain: TaskChain;
   /** The original yuv420p frame. Not modified by the queue. */
   data: Uint8Array;
 }
@@ -29,43 +47,83 @@ export type FrameOutcome =
   | {
     ok: false;
     index: number;
-    /** Why the frame could not be filtered, e.g. `timeout after 10000 ms`, the last error. */
+    /**
+     * Why the frame could not be filtered: the last attempt's error (`timeout after 10000 ms`,
+     * `FaultInjectedError: …`), `deadline of 60000 ms exceeded` (with the last error in brackets
+     * when an attempt had failed), `cancelled`, or `queue closed`.
+     */
     reason: string;
+    /** Attempts started (0 when the frame never reached a worker). */
     attempts: number;
     latencyMs: number;
   };
 
-/** Fault-tolerance settings shared by every backend. */
+/** Fault-tolerance settings shared by every backend (see `resolvePolicy` for the checks). */
 export interface RetryPolicy {
-  /** Tries per frame, including the first (default 3). */
+  /** Tries per task, including the first (default 3). */
   attempts: number;
-  /** First backoff delay; doubles after each failure (default 100 ms). */
+  /** First backoff delay; doubles after each failed try (default 100 ms). */
   backoffMs: number;
-  /** Time limit for one attempt, enforced where the filter runs (default 10_000 ms). */
+  /** Time limit for one attempt, enforced where the work runs (default 10_000 ms). */
   attemptTimeoutMs: number;
-  /** Overall deadline per frame owned by the server; past it the original is used (default 60_000 ms). */
+  /**
+   * Overall limit per task, counted from `process()`; past it the outcome is a failure and the
+   * server uses the original (default 60_000 ms). Work lost by the transport (a Redis restart) is
+   * queued again until then.
+   */
   deadlineMs: number;
 }
 
 /** A worker seen by the backend, for the preview and the result JSON. */
 export interface WorkerInfo {
   id: string;
-  /** Frames it has completed since it started (as far as this server knows). */
+  /** Units it has completed since it started (as far as this server knows). */
   processed: number;
-  /** Frames it is running now. */
+  /** Units it is running now. */
   busy: number;
 }
 
-/** A place to send frames to be filtered: an in-process pool, or BullMQ workers on Redis. */
-export interface FrameQueue {
-  readonly backend: "embedded" | "bullmq";
-  /** Filters one frame with retries, time limits and a deadline; never rejects for frame faults. */
-  process(task: FrameTask, signal?: AbortSignal): Promise<FrameOutcome>;
-  /** Drops whatever the queue still holds for `jobId` (jobs, Redis keys). */
+/**
+ * A place to send units of work (`Task`, resolved as `Outcome`): an in-process pool, or BullMQ
+ * workers on Redis. Every backend shares one scheduler (scheduler.ts), so the guarantees below
+ * hold alike for all of them and for every kind of unit.
+ */
+export interface WorkQueue<Task, Outcome> {
+  /** Which backend this is. */
+  readonly backend: QueueBackendName;
+  /**
+   * Runs one task with up to `policy.attempts` tries (exponential backoff between them), each try
+   * limited to `policy.attemptTimeoutMs` where it runs.
+   *
+   * Guarantees:
+   * - **never rejects for the task's failure**: a failure is an outcome with `ok: false`;
+   * - **always resolves by the deadline**: no later than `policy.deadlineMs` after the call
+   *   (plus timer latency), whatever workers or Redis do; after that the server uses the
+   *   original;
+   * - an error no retry can fix (a filter chain the filters reject) fails at once;
+   * - work the transport lost (its job vanished from Redis) is queued again, without using up an
+   *   attempt, while the deadline allows;
+   * - aborting `signal` resolves it with reason `cancelled`; `cancelJob` and `close` as below.
+   *
+   * @throws QueueOptionError (as a rejection) when the task is malformed.
+   */
+  process(task: Task, signal?: AbortSignal): Promise<Outcome>;
+  /**
+   * Cancels a server job: its tasks in flight resolve promptly with reason `cancelled`, tasks
+   * submitted later for that id resolve `cancelled` at once (the last 10,000 ids are remembered),
+   * and whatever the backend holds for them (jobs, Redis keys) is dropped before this resolves.
+   */
   cancelJob(jobId: string): Promise<void>;
   /** Workers currently known. */
   workers(): Promise<WorkerInfo[]>;
-  /** Frames waiting to run. */
+  /** Tasks waiting to run (queued, or waiting for a backoff or a rate-limit slot). */
   depth(): Promise<number>;
+  /**
+   * Resolves every outstanding task with reason `queue closed`, then releases the backend
+   * (threads, connections). Later `process` calls resolve `queue closed`. Idempotent.
+   */
   close(): Promise<void>;
 }
+
+/** The frame queue the server uses: a {@link WorkQueue} of frames. */
+export type FrameQueue = WorkQueue<FrameTask, FrameOutcome>;

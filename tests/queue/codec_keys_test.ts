@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
-import { checkJobData } from "../../src/queue/job_data.ts";
-import { bullJobId, cancelKey, inputKey, outputKey } from "../../src/queue/keys.ts";
-import { decodeResult, encodeResult, ResultFormatError } from "../../src/queue/result_codec.ts";
-import { redactUrl, redisOptionsFromUrl } from "../../src/queue/redis.ts";
+import { checkJobData } from "../../src/queue/bullmq/job_data.ts";
+import { bullJobId, cancelKey, inputKey, outputKey } from "../../src/queue/bullmq/keys.ts";
+import {
+  decodeResult,
+  encodeResult,
+  ResultFormatError,
+} from "../../src/queue/bullmq/result_codec.ts";
+import { redactUrl, redisOptionsFromUrl } from "../../src/queue/bullmq/redis.ts";
 
 Deno.test("result codec round-trips header and frame bytes", () => {
   const frame = new Uint8Array(1000).map((_, i) => (i * 31) & 255);
@@ -18,6 +22,23 @@ Deno.test("result codec round-trips header and frame bytes", () => {
   assert.deepEqual(decodeResult(padded.subarray(5)).data, frame);
 });
 
+Deno.test("result codec carries a failed attempt's reason and permanence, no frame", () => {
+  const meta = {
+    worker: "w",
+    attempts: 3,
+    ms: 0,
+    error: { reason: "timeout after 400 ms", permanent: false },
+  };
+  const out = decodeResult(encodeResult(meta, new Uint8Array(0)));
+  assert.deepEqual(out.meta, meta);
+  assert.equal(out.data.length, 0);
+  const bad = encodeResult(
+    { worker: "w", attempts: 1, ms: 0, error: { reason: 5 } as never },
+    new Uint8Array(0),
+  );
+  assert.throws(() => decodeResult(bad), /malformed error/);
+});
+
 Deno.test("result codec rejects foreign values", () => {
   assert.throws(() => decodeResult(new Uint8Array([1, 2, 3])), ResultFormatError);
   const buf = encodeResult({ worker: "w", attempts: 1, ms: 0 }, new Uint8Array(4));
@@ -29,7 +50,7 @@ Deno.test("result codec rejects foreign values", () => {
 
 Deno.test("keys carry the vframe prefix and the server job id; job ids avoid ':'", () => {
   assert.equal(inputKey("j1", 7), "vframe:j1:in:7");
-  assert.equal(outputKey("j1", 7), "vframe:j1:out:7");
+  assert.equal(outputKey("j1", 7, 2), "vframe:j1:out:7:2");
   assert.equal(cancelKey("j1"), "vframe:j1:cancelled");
   assert.equal(bullJobId("a:b", 3, 9), "vf.a%3Ab.3.9");
   assert.ok(!bullJobId("x:y:z", 1, 1).includes(":"));
@@ -41,10 +62,11 @@ Deno.test("checkJobData accepts a job and names the first bad field", () => {
     index: 0,
     width: 2,
     height: 2,
-    chain: "invert",
+    chain: "v1:invert",
     inKey: "a",
     outKey: "b",
     cancelKey: "c",
+    attempt: 1,
     timeoutMs: 10,
     ttlMs: 100,
   };
@@ -53,6 +75,7 @@ Deno.test("checkJobData accepts a job and names the first bad field", () => {
   assert.throws(() => checkJobData({ ...good, inKey: "" }), /data\.inKey .* got $/);
   assert.throws(() => checkJobData({ ...good, index: -1 }), /data\.index .* >= 0, got -1/);
   assert.throws(() => checkJobData({ ...good, width: 1.5 }), /data\.width .* got 1\.5/);
+  assert.throws(() => checkJobData({ ...good, attempt: 0 }), /data\.attempt .* >= 1, got 0/);
 });
 
 Deno.test("redisOptionsFromUrl parses host, port, db, credentials, TLS, IPv6", () => {

@@ -1,7 +1,20 @@
 import assert from "node:assert/strict";
-import { Backoffs } from "bullmq";
-import { QueueOptionError } from "../../src/queue/errors.ts";
-import { backoffDelay, DEFAULT_POLICY, resolvePolicy } from "../../src/queue/policy.ts";
+import { FilterChainError, FilterTimeoutError } from "../../src/filters/errors.ts";
+import {
+  AttemptTimeoutError,
+  FaultInjectedError,
+  QueueOptionError,
+  RemoteAttemptError,
+  WorkLostError,
+} from "../../src/queue/errors.ts";
+import {
+  backoffDelay,
+  DEFAULT_POLICY,
+  describeError,
+  isPermanent,
+  requeueDelay,
+  resolvePolicy,
+} from "../../src/queue/policy.ts";
 
 Deno.test("resolvePolicy fills the documented defaults", () => {
   assert.deepEqual(resolvePolicy(), {
@@ -41,17 +54,30 @@ Deno.test("backoffDelay doubles from backoffMs", () => {
   assert.throws(() => backoffDelay(p, 0), /attempt must be an integer >= 1, got 0/);
 });
 
-Deno.test("backoffDelay equals BullMQ's exponential backoff (both backends wait alike)", () => {
-  for (const backoffMs of [0, 7, 100, 250]) {
-    const p = resolvePolicy({ backoffMs });
-    for (let attempt = 1; attempt <= 6; attempt++) {
-      const bull = Backoffs.calculate(
-        { type: "exponential", delay: backoffMs },
-        attempt,
-        new Error(),
-        undefined as never,
-      );
-      assert.equal(backoffDelay(p, attempt), bull, `backoffMs=${backoffMs} attempt=${attempt}`);
-    }
-  }
+Deno.test("requeueDelay: 250 ms doubling, capped at 2 s", () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 40].map(requeueDelay), [250, 500, 1000, 2000, 2000, 2000]);
+  assert.throws(() => requeueDelay(0), /lost must be an integer >= 1, got 0/);
+});
+
+Deno.test("isPermanent: bad chains and sizes, and what a remote worker says", () => {
+  assert.equal(isPermanent(new FilterChainError("unknown filter 'x'", 0)), true);
+  assert.equal(isPermanent(new RangeError("frame size")), true);
+  assert.equal(
+    isPermanent(new RemoteAttemptError("FilterChainError: x", { permanent: true })),
+    true,
+  );
+  assert.equal(isPermanent(new RemoteAttemptError("timeout after 5 ms")), false);
+  assert.equal(isPermanent(new FaultInjectedError("boom")), false);
+  assert.equal(isPermanent(new WorkLostError("gone")), false);
+  assert.equal(isPermanent("text"), false);
+});
+
+Deno.test("describeError words reasons the same on every backend", () => {
+  assert.equal(describeError(new FilterTimeoutError(300), 300), "timeout after 300 ms");
+  assert.equal(describeError(new AttemptTimeoutError("x"), 400), "timeout after 400 ms");
+  assert.equal(describeError(new FaultInjectedError("boom"), 1), "FaultInjectedError: boom");
+  assert.equal(describeError(new RemoteAttemptError("as sent"), 1), "as sent");
+  assert.equal(describeError(new WorkLostError("job vanished"), 1), "job vanished");
+  assert.equal(describeError(new Error("plain"), 1), "plain");
+  assert.equal(describeError(42, 1), "42");
 });

@@ -1,6 +1,6 @@
-/** Redis going away under the BullMQ backend: no frame hangs, close() returns. */
+/** Redis going away for good under the BullMQ backend: no frame hangs, close() returns. */
 import assert from "node:assert/strict";
-import { BullmqQueue } from "../../src/queue/bullmq.ts";
+import { BullmqQueue } from "../../src/queue/bullmq/queue.ts";
 import { startRedis } from "../helpers/redis.ts";
 import { makeTasks } from "./frames.ts";
 
@@ -20,10 +20,11 @@ Deno.test("BullmqQueue: Redis dies mid-job, frames end at their deadline, close(
     const outcomes = await Promise.all(pending);
     const elapsed = performance.now() - t0;
     for (const o of outcomes) {
-      assert.deepEqual([o.ok, !o.ok && o.reason], [false, "deadline of 1000 ms exceeded"]);
+      assert.equal(o.ok, false);
+      assert.match(!o.ok ? o.reason : "", /^deadline of 1000 ms exceeded/);
     }
-    // deadline + at most 0.5 s attempt lookup + 1 s key cleanup, both given up on
-    assert.ok(elapsed < 3500, `frames took ${elapsed} ms with Redis gone`);
+    // process() answers by the deadline; the keys' cleanup goes on in the background
+    assert.ok(elapsed < 1000 + 1000, `frames took ${elapsed} ms with Redis gone`);
     const c0 = performance.now();
     await queue.close();
     assert.ok(performance.now() - c0 < 6000, "close() with Redis gone");

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { BullmqQueue } from "../../src/queue/bullmq.ts";
+import { BullmqQueue } from "../../src/queue/bullmq/queue.ts";
 import type { FrameOutcome, FrameTask } from "../../src/queue/types.ts";
 import { startRedis } from "../helpers/redis.ts";
 import { expected, makeTasks } from "./frames.ts";

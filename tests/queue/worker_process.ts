@@ -1,7 +1,11 @@
-/** Test helper: `deno run -A src/worker.ts …` as a real child process, waited for until ready. */
+/**
+ * Test helper: `deno run -A src/worker.ts …` (or `deno task worker …`) as a real child process,
+ * waited for until ready.
+ */
 
 const DENO = new URL("../../node_modules/.bin/deno", import.meta.url).pathname;
 const ENTRY = new URL("../../src/worker.ts", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 /** A running worker process. */
 export interface WorkerProcess {
@@ -12,8 +16,18 @@ export interface WorkerProcess {
   lines: string[];
   /** Resolves with the first line matching `re` (waits at most `timeoutMs`, default 20 s). */
   waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
-  /** Sends `signal` and waits for the exit; returns the exit code. */
+  /**
+   * Sends `signal` (to the whole process group when started with `viaTask`) and waits for the
+   * exit; returns the exit code.
+   */
   stop(signal?: Deno.Signal): Promise<number>;
+  /**
+   * Sends `signal` without waiting: to the process, or with `group` to its whole process group
+   * (as a terminal does on Ctrl-C; needs `viaTask`, which makes the process a group leader).
+   */
+  kill(signal: Deno.Signal, options?: { group?: boolean }): void;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number>;
 }
 
 /** Options of {@link startWorker}. */
@@ -25,14 +39,16 @@ export interface StartWorkerOptions {
   fault?: string;
   /** Extra flags, e.g. `["--lock-duration", "2000"]`. */
   args?: string[];
+  /**
+   * Start it as a person does, `deno task worker …`, in a process group of its own (`setsid`),
+   * so a signal can be sent to the group like a terminal's Ctrl-C (default false).
+   */
+  viaTask?: boolean;
 }
 
 /** Spawns a worker and waits for its `vframe worker ready:` line (at most 30 s). */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerProcess> {
-  const args = [
-    "run",
-    "-A",
-    ENTRY,
+  const flags = [
     "--redis",
     options.redisUrl,
     "--concurrency",
@@ -42,8 +58,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
   ];
   const env: Record<string, string> = { NO_COLOR: "1" };
   if (options.fault !== undefined) env.VFRAME_FAULT = options.fault;
-  const child = new Deno.Command(DENO, {
+  const [cmd, args] = options.viaTask
+    ? ["setsid", [DENO, "task", "worker", ...flags]]
+    : [DENO, ["run", "-A", ENTRY, ...flags]];
+  const child = new Deno.Command(cmd, {
     args,
+    cwd: ROOT,
     env,
     stdin: "null",
     stdout: "piped",
@@ -69,9 +89,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
     if (rest) lines.push(rest);
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  let exited = false;
+  let gone = false;
   const status = child.status.then(async (s) => {
-    exited = true;
+    gone = true;
     await pumps;
     return s;
   });
@@ -107,16 +127,20 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
       );
     });
   };
-  const stop = async (signal: Deno.Signal = "SIGTERM") => {
-    if (!exited) {
-      try {
-        child.kill(signal);
-      } catch {
-        // already gone
-      }
+  const kill = (signal: Deno.Signal, opts: { group?: boolean } = {}) => {
+    if (gone) return;
+    try {
+      if (opts.group) Deno.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
     }
+  };
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
+    kill(signal, { group: options.viaTask });
     return (await status).code;
   };
+  const exited = status.then((s) => s.code);
   let ready: string;
   try {
     ready = await waitFor(/^vframe worker ready:/, 30_000);
@@ -125,5 +149,5 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
     throw err;
   }
   const id = /id=(\S+)/.exec(ready)![1];
-  return { id, child, lines, waitFor, stop };
+  return { id, child, lines, waitFor, stop, kill, exited };
 }

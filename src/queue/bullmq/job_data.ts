@@ -1,7 +1,7 @@
 /** The small JSON payload of a BullMQ frame job: keys and metadata, never frame bytes. */
-import { QueueOptionError } from "./errors.ts";
+import { QueueOptionError } from "../errors.ts";
 
-/** Data of one frame job, as stored by BullMQ. */
+/** Data of one frame job (one attempt of one frame), as stored by BullMQ. */
 export interface FrameJobData {
   /** Server job id. */
   jobId: string;
@@ -9,22 +9,24 @@ export interface FrameJobData {
   index: number;
   width: number;
   height: number;
-  /** Canonical filter chain text. */
+  /** The filter chain, encoded (`encodeChain`, e.g. `v1:blur=sigma=3`). */
   chain: string;
   /** Redis key of the original frame. */
   inKey: string;
-  /** Redis key the worker writes the encoded result to. */
+  /** Redis key the worker writes this attempt's record to (result_codec.ts). */
   outKey: string;
   /** Redis key whose existence means the server job was cancelled. */
   cancelKey: string;
-  /** Time limit of one attempt, enforced by the worker (ms). */
+  /** Which attempt this job is, 1-based (the server's scheduler counts them). */
+  attempt: number;
+  /** Time limit of the attempt, enforced by the worker (ms). */
   timeoutMs: number;
   /** TTL of the result key (ms). */
   ttlMs: number;
 }
 
 const STRING_FIELDS = ["jobId", "chain", "inKey", "outKey", "cancelKey"] as const;
-const INT_FIELDS = ["index", "width", "height", "timeoutMs", "ttlMs"] as const;
+const INT_FIELDS = ["index", "width", "height", "attempt", "timeoutMs", "ttlMs"] as const;
 
 /**
  * Checks job data read from Redis (it may come from another version of the server).

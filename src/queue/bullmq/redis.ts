@@ -1,7 +1,7 @@
 /** Redis URLs and connections: parse `redis://` URLs, connect with a clear error when down. */
 import { Buffer } from "node:buffer";
 import { Redis, type RedisOptions } from "ioredis";
-import { QueueOptionError, RedisUnavailableError } from "./errors.ts";
+import { QueueOptionError, RedisUnavailableError } from "../errors.ts";
 
 /** Connection settings parsed from a Redis URL (accepted by ioredis and BullMQ alike). */
 export interface RedisSettings {

@@ -11,9 +11,13 @@ export function inputKey(jobId: string, index: number): string {
   return `${KEY_PREFIX}${jobId}:in:${index}`;
 }
 
-/** Key holding the encoded result (see result_codec.ts) of frame `index` of `jobId`. */
-export function outputKey(jobId: string, index: number): string {
-  return `${KEY_PREFIX}${jobId}:out:${index}`;
+/**
+ * Key holding the record (see result_codec.ts: the filtered frame, or why the attempt failed) of
+ * attempt `attempt` of frame `index` of `jobId`. One key per attempt, so a late record of an
+ * earlier attempt never passes for a later one.
+ */
+export function outputKey(jobId: string, index: number, attempt: number): string {
+  return `${KEY_PREFIX}${jobId}:out:${index}:${attempt}`;
 }
 
 /** Marker key set by `cancelJob`: workers skip frames of a cancelled job and keep no result. */
@@ -23,8 +27,8 @@ export function cancelKey(jobId: string): string {
 
 /**
  * BullMQ job id for one submission of one frame: `vf.<jobId>.<index>.<seq>`, with `jobId`
- * URI-encoded because BullMQ rejects custom ids containing `:`. `seq` makes a resubmitted frame
- * a new job (BullMQ ignores an `add` whose id already exists, e.g. a kept failed job).
+ * URI-encoded because BullMQ rejects custom ids containing `:`. `seq` makes every attempt, and
+ * every resubmission of lost work, a new job (BullMQ ignores an `add` whose id already exists).
  */
 export function bullJobId(jobId: string, index: number, seq: number): string {
   return `vf.${encodeURIComponent(jobId)}.${index}.${seq}`;

@@ -1,19 +1,31 @@
 /**
- * The binary value a worker stores under a frame's output key: the filtered frame plus a small
- * JSON header (who made it, which attempt), in one key so the server reads both atomically.
+ * The binary value a worker stores under an attempt's output key: a small JSON header (who ran
+ * the attempt, which attempt, and why it failed if it did) plus the filtered frame, in one key so
+ * the server reads both atomically.
  *
- * Layout: `VFR1` (4 bytes), header length (u32 little endian), header (UTF-8 JSON), frame bytes.
+ * Layout: `VFR1` (4 bytes), header length (u32 little endian), header (UTF-8 JSON), frame bytes
+ * (none for a failed attempt).
  */
-import { VframeError } from "../util/errors.ts";
+import { VframeError } from "../../util/errors.ts";
 
-/** Header stored with a result. */
+/** Why an attempt failed, as the worker reports it. */
+export interface AttemptFailure {
+  /** The outcome reason, worded by `describeError` (e.g. `timeout after 400 ms`). */
+  reason: string;
+  /** True when no retry can fix it (`isPermanent`), so the server gives up at once. */
+  permanent: boolean;
+}
+
+/** Header stored with a record. */
 export interface ResultMeta {
   /** Worker id, `HOST:PID`. */
   worker: string;
-  /** Attempt that produced the result, 1-based. */
+  /** Attempt that produced the record, 1-based. */
   attempts: number;
   /** Filter time on the worker thread, ms. */
   ms: number;
+  /** Present when the attempt failed (the record then carries no frame). */
+  error?: AttemptFailure;
 }
 
 /** The stored value is not a vframe result. */
@@ -60,6 +72,14 @@ export function decodeResult(buf: Uint8Array): { meta: ResultMeta; data: Uint8Ar
     !Number.isInteger(meta.attempts)
   ) {
     throw new ResultFormatError(`result header lacks worker/attempts: ${JSON.stringify(meta)}`);
+  }
+  const error = meta.error;
+  if (
+    error !== undefined &&
+    (error === null || typeof error !== "object" || typeof error.reason !== "string" ||
+      typeof error.permanent !== "boolean")
+  ) {
+    throw new ResultFormatError(`result header has a malformed error: ${JSON.stringify(error)}`);
   }
   return { meta, data: buf.subarray(8 + len) };
 }

@@ -1,5 +1,5 @@
 /** BullMQ settings shared by the producer (bullmq.ts) and the worker (frame_worker.ts). */
-import { QueueOptionError } from "./errors.ts";
+import { QueueOptionError } from "../errors.ts";
 
 /** Default BullMQ queue name shared by servers and workers. */
 export const DEFAULT_QUEUE_NAME = "vframe-frames";

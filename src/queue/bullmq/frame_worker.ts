@@ -1,0 +1,419 @@
+/**
+ * The worker side of the BullMQ backend: consumes frame jobs (one job = one attempt of one frame),
+ * filters them on a FilterPool (the SIMD wasm loaded once per thread) and stores each attempt's
+ * record in Redis: the filtered frame, or why the attempt failed. Used by `vframe worker`.
+ *
+ * A failed attempt is a record, not a failed BullMQ job: the job completes, and the server's
+ * scheduler decides whether to try again. BullMQ's own failed state is left to what the worker
+ * cannot report (a job that stalled too often, unreadable job data).
+ *
+ * Idempotent (delivery is at least once): an attempt whose record exists is not redone. A record
+ * is stored only if the frame's input key still exists and its job is not cancelled, atomically
+ * (a Lua script), so a frame the server gave up on leaves nothing behind. A job whose input is
+ * gone (expired, or lost in a Redis restart) completes without a record; the server then stores
+ * the input again and resubmits while the frame's deadline allows. While an attempt runs, the
+ * worker checks every 500 ms that the server still wants the frame (input key there, job not
+ * cancelled) and drops it at once otherwise, so a cancelled or timed-out frame frees its thread.
+ *
+ * `close()` is bounded in time even when Redis is unreachable (BullMQ alone would wait for Redis
+ * for ever with `maxRetriesPerRequest: null`).
+ */
+import { UnrecoverableError, Worker } from "bullmq";
+import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { frameSize } from "../../codec/frame.ts";
+import { decodeChain } from "../../filters/chain_codec.ts";
+import { FilterPool } from "../../filters/pool.ts";
+import { QueueOptionError } from "../errors.ts";
+import { faultFromEnv, type FaultPlan, parseFault } from "../fault.ts";
+import { runAttempt } from "../filter_attempt.ts";
+import { describeError, isPermanent } from "../policy.ts";
+import { defaultThreads, processId } from "../task.ts";
+import { sleep, withinMs } from "../../util/sleep.ts";
+import { checkJobData, type FrameJobData } from "./job_data.ts";
+import { connectRedis, redisOptionsFromUrl, toBuffer } from "./redis.ts";
+import { encodeResult, type ResultMeta } from "./result_codec.ts";
+import { KEEP_FAILED, resolveQueueName } from "./settings.ts";
+
+/** Default lock duration of an active job: 5 s (BullMQ's is 30 s). */
+export const DEFAULT_LOCK_DURATION_MS = 5000;
+/** Default interval of the stalled-job check: 2 s (BullMQ's is 30 s). */
+export const DEFAULT_STALLED_INTERVAL_MS = 2000;
+/** Default number of times a job may be recovered from a stalled state before it fails: 2. */
+export const DEFAULT_MAX_STALLED_COUNT = 2;
+/** Default longest wait of {@link FrameWorker.close} for active frames: 8000 ms. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 8000;
+/** How often a running attempt checks that the server still wants its frame: 500 ms. */
+export const WATCH_MS = 500;
+/** Longest wait for BullMQ and Redis connections to close once no frame is active: 1500 ms. */
+const DISCONNECT_WAIT_MS = 1500;
+
+/** Options of {@link FrameWorker.start}. */
+export interface FrameWorkerOptions {
+  /** `redis://host:port` of the shared Redis. Required. */
+  redisUrl: string;
+  /** Frames filtered at once = filter threads (default: 2/3 of the logical cores, ≥ 1). */
+  concurrency?: number;
+  /** BullMQ queue name (default `vframe-frames`). */
+  queueName?: string;
+  /** Test-only fault switch (see fault.ts); default the `VFRAME_FAULT` environment variable. */
+  fault?: string;
+  /**
+   * Lock of an active job (default 5000 ms), renewed every half of it while the job runs. The
+   * filter runs on a worker thread, so the event loop that renews locks is never blocked.
+   */
+  lockDurationMs?: number;
+  /** How often this worker checks for stalled jobs (default 2000 ms). */
+  stalledIntervalMs?: number;
+  /** Recoveries from stalled state before a job fails (default 2). Stalls do not use attempts. */
+  maxStalledCount?: number;
+  /**
+   * A running filter pool to use instead of starting one (`concurrency` defaults to its size). It
+   * is shared: `close()` leaves it open, its owner closes it.
+   */
+  pool?: FilterPool;
+}
+
+/** Options of {@link FrameWorker.close}. */
+export interface FrameWorkerCloseOptions {
+  /**
+   * Longest wait for active frames to finish (default 8000 ms). Past it their attempts are
+   * aborted and the connections dropped: their jobs return to the queue through stalled-job
+   * recovery. Closing the connections once no frame is active takes at most 1.5 s more, so
+   * `close` resolves within `timeoutMs` + 1.5 s even when Redis is unreachable.
+   */
+  timeoutMs?: number;
+}
+
+/** How a {@link FrameWorker.close} went. */
+export interface FrameWorkerCloseReport {
+  /** Frames still active when the time limit ended the wait (0: every active frame finished). */
+  abandoned: number;
+  /** True when BullMQ and Redis closed cleanly (false: Redis did not answer, connections dropped). */
+  clean: boolean;
+}
+
+/** Small return value of a frame job (it is copied into the events stream: no frame bytes). */
+export interface FrameJobReturn {
+  worker: string;
+  attempts: number;
+  ms: number;
+  /** Set when the attempt failed (its record says why). */
+  failed?: string;
+  /**
+   * Why no record was stored: `exists` (already there), `abandoned` (input gone: expired, lost,
+   * or the server gave up) or `cancelled` (the server job was cancelled).
+   */
+  skipped?: "exists" | "abandoned" | "cancelled";
+}
+
+/** Stores ARGV[1] at KEYS[2] with PX ARGV[2] iff input KEYS[1] exists and KEYS[3] does not. */
+const STORE_RECORD = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+function checkPositiveInt(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new QueueOptionError(`${name} must be an integer >= ${min}, got ${value}`);
+  }
+}
+
+/** A listener for failed attempts: BullMQ job id, reason, attempt number. */
+type FailedListener = (jobId: string, reason: string, attempt: number) => void;
+
+/** A BullMQ frame worker process's engine. */
+export class FrameWorker {
+  /** `HOST:PID`; also the BullMQ worker name, so `queue.getWorkers()` lists it. */
+  readonly id: string;
+  /** Frames filtered at once. */
+  readonly concurrency: number;
+  readonly queueName: string;
+  #worker: Worker<FrameJobData, FrameJobReturn>;
+  #pool: FilterPool;
+  #redis: Redis;
+  #fault: FaultPlan;
+  #ownsPool: boolean;
+  #processed = 0;
+  #active = 0;
+  #idle: (() => void)[] = [];
+  #failed: FailedListener[] = [];
+  /** Aborted when a close runs out of time: active attempts end at once. */
+  #stop = new AbortController();
+  #closing: Promise<FrameWorkerCloseReport> | undefined;
+
+  private constructor(
+    id: string,
+    concurrency: number,
+    queueName: string,
+    pool: FilterPool,
+    redis: Redis,
+    fault: FaultPlan,
+    ownsPool: boolean,
+    worker: (self: FrameWorker) => Worker<FrameJobData, FrameJobReturn>,
+  ) {
+    this.#ownsPool = ownsPool;
+    this.id = id;
+    this.concurrency = concurrency;
+    this.queueName = queueName;
+    this.#pool = pool;
+    this.#redis = redis;
+    this.#fault = fault;
+    this.#worker = worker(this);
+  }
+
+  /**
+   * Connects to Redis, starts `concurrency` filter threads and a BullMQ Worker with
+   * `maxRetriesPerRequest: null` and the stalled-job settings above. Resolves once the worker
+   * is connected and consuming.
+   * @throws QueueOptionError on a bad option; FaultSpecError on a bad fault switch;
+   * RedisUnavailableError when Redis does not answer.
+   */
+  static async start(options: FrameWorkerOptions): Promise<FrameWorker> {
+    if (options === null || typeof options !== "object") {
+      throw new QueueOptionError(`options must be an object with redisUrl, got ${options}`);
+    }
+    const connection = redisOptionsFromUrl(options.redisUrl);
+    const concurrency = options.concurrency ?? options.pool?.size ?? defaultThreads();
+    checkPositiveInt("concurrency", concurrency, 1);
+    const queueName = resolveQueueName(options.queueName);
+    const lockDuration = options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS;
+    checkPositiveInt("lockDurationMs", lockDuration, 100);
+    const stalledInterval = options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS;
+    checkPositiveInt("stalledIntervalMs", stalledInterval, 100);
+    const maxStalledCount = options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT;
+    checkPositiveInt("maxStalledCount", maxStalledCount, 0);
+    const fault = parseFault(options.fault ?? faultFromEnv());
+
+    const redis = await connectRedis(options.redisUrl, {
+      redis: { maxRetriesPerRequest: null },
+    });
+    redis.on("error", () => {}); // reconnects on its own; commands in flight reject
+    let pool: FilterPool;
+    try {
+      pool = options.pool ?? await FilterPool.create({ size: concurrency });
+    } catch (err) {
+      redis.disconnect();
+      throw err;
+    }
+    const id = processId();
+    const fw = new FrameWorker(
+      id,
+      concurrency,
+      queueName,
+      pool,
+      redis,
+      fault,
+      !options.pool,
+      (self) =>
+        new Worker<FrameJobData, FrameJobReturn>(
+          queueName,
+          (job, _token, signal) => self.#run(job, signal),
+          {
+            connection: { ...connection, maxRetriesPerRequest: null },
+            name: id,
+            concurrency,
+            lockDuration,
+            stalledInterval,
+            maxStalledCount,
+            removeOnComplete: { count: 0 },
+            removeOnFail: KEEP_FAILED,
+            autorun: false,
+          },
+        ),
+    );
+    fw.#worker.on("error", () => {}); // connection errors: BullMQ reconnects and retries
+    fw.#worker.on("failed", (job, err) => {
+      fw.#emitFailed(job?.id ?? "?", err.message, job?.data?.attempt ?? 0);
+    });
+    fw.#worker.run().catch(() => {}); // settles on close
+    try {
+      await fw.#worker.waitUntilReady();
+    } catch (err) {
+      await fw.close({ timeoutMs: 0 });
+      throw err;
+    }
+    return fw;
+  }
+
+  /** Frames this worker has filtered and stored. */
+  get processed(): number {
+    return this.#processed;
+  }
+
+  /** Frames being processed now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /**
+   * Adds a listener for attempts that failed here (the reason is what the server will report),
+   * and for jobs BullMQ failed (stalled too often, unreadable data). For logging.
+   */
+  onFailed(listener: FailedListener): void {
+    this.#failed.push(listener);
+  }
+
+  #emitFailed(jobId: string, reason: string, attempt: number): void {
+    for (const listener of this.#failed) {
+      try {
+        listener(jobId, reason, attempt);
+      } catch {
+        // a logging listener must not break the worker
+      }
+    }
+  }
+
+  async #run(
+    job: Job<FrameJobData, FrameJobReturn>,
+    signal?: AbortSignal,
+  ): Promise<FrameJobReturn> {
+    let d: FrameJobData;
+    try {
+      d = checkJobData(job.data);
+    } catch (err) {
+      throw new UnrecoverableError((err as Error).message);
+    }
+    this.#active++;
+    try {
+      return await this.#attempt(job, d, signal);
+    } finally {
+      if (--this.#active === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
+    }
+  }
+
+  async #attempt(
+    job: Job<FrameJobData, FrameJobReturn>,
+    d: FrameJobData,
+    signal?: AbortSignal,
+  ): Promise<FrameJobReturn> {
+    const base = { worker: this.id, attempts: d.attempt, ms: 0 };
+    const [[, cancelled], [, exists]] = (await this.#redis.multi()
+      .exists(d.cancelKey)
+      .exists(d.outKey)
+      .exec()) as [[unknown, number], [unknown, number]];
+    if (cancelled) return { ...base, skipped: "cancelled" };
+    if (exists) return { ...base, skipped: "exists" };
+    const input = await this.#redis.getBuffer(d.inKey);
+    if (!input) return { ...base, skipped: "abandoned" };
+    const dropped = new AbortController(); // the server gave the frame up, or cancelled its job
+    const watch = this.#watch(d, dropped);
+    const stop = AbortSignal.any([dropped.signal, this.#stop.signal, ...(signal ? [signal] : [])]);
+    let meta: ResultMeta;
+    let frame: Uint8Array;
+    try {
+      const want = frameSize(d.width, d.height);
+      if (input.length !== want) {
+        throw new RangeError(`input frame ${d.inKey} has ${input.length} bytes, want ${want}`);
+      }
+      const result = await runAttempt(this.#pool, {
+        chain: decodeChain(d.chain), // remembered: parsed once per job, not per frame
+        width: d.width,
+        height: d.height,
+        data: input,
+        index: d.index,
+        attempt: d.attempt,
+        timeoutMs: d.timeoutMs,
+        signal: stop,
+        fault: this.#fault,
+      });
+      meta = { ...base, ms: result.ms };
+      frame = result.data;
+    } catch (err) {
+      if (dropped.signal.aborted) return { ...base, skipped: dropped.signal.reason };
+      // Stopped by a close that ran out of time: no record. The job fails (or, Redis gone,
+      // stalls and is redelivered), and the server tries the frame again.
+      if (this.#stop.signal.aborted) throw new Error(`worker ${this.id} stopped`);
+      const reason = describeError(err, d.timeoutMs);
+      meta = { ...base, error: { reason, permanent: isPermanent(err) } };
+      frame = new Uint8Array(0);
+      this.#emitFailed(job.id ?? "?", reason, d.attempt);
+    } finally {
+      clearInterval(watch);
+    }
+    const stored = await this.#redis.eval(
+      STORE_RECORD,
+      3,
+      d.inKey,
+      d.outKey,
+      d.cancelKey,
+      toBuffer(encodeResult(meta, frame)),
+      d.ttlMs,
+    );
+    if (stored === 1 && !meta.error) this.#processed++;
+    const out: FrameJobReturn = { worker: this.id, attempts: d.attempt, ms: meta.ms };
+    if (meta.error) out.failed = meta.error.reason;
+    if (stored !== 1) out.skipped = stored === -1 ? "cancelled" : "abandoned";
+    return out;
+  }
+
+  /**
+   * Every {@link WATCH_MS} while an attempt runs, checks that the server still wants the frame
+   * (its input key exists, its job is not cancelled); if not, aborts `dropped` with the reason
+   * (`abandoned` or `cancelled`), so a frame given up on frees its thread at once.
+   */
+  #watch(d: FrameJobData, dropped: AbortController): ReturnType<typeof setInterval> {
+    let busy = false;
+    return setInterval(async () => {
+      if (busy || dropped.signal.aborted) return;
+      busy = true;
+      try {
+        const [[, input], [, cancelled]] = (await this.#redis.multi()
+          .exists(d.inKey)
+          .exists(d.cancelKey)
+          .exec()) as [[unknown, number], [unknown, number]];
+        if (cancelled) dropped.abort("cancelled");
+        else if (!input) dropped.abort("abandoned");
+      } catch {
+        // Redis unreachable: keep working; the store decides
+      } finally {
+        busy = false;
+      }
+    }, WATCH_MS);
+  }
+
+  /** Resolves when no frame is active. */
+  #whenIdle(): Promise<void> {
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Graceful stop, bounded in time: stops taking jobs, lets active frames finish (each is bounded
+   * by its attempt's time limit) for at most `timeoutMs`, then aborts what is left, terminates the
+   * filter threads and closes Redis, dropping the connections if Redis does not answer.
+   * Idempotent (later calls return the first call's report).
+   */
+  close(options: FrameWorkerCloseOptions = {}): Promise<FrameWorkerCloseReport> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      return Promise.reject(
+        new QueueOptionError(`timeoutMs must be a finite number >= 0, got ${timeoutMs}`),
+      );
+    }
+    this.#closing ??= this.#close(timeoutMs);
+    return this.#closing;
+  }
+
+  async #close(timeoutMs: number): Promise<FrameWorkerCloseReport> {
+    let closed = false;
+    // Stops fetching jobs at once; resolves after active jobs end and the connections close.
+    const closing = this.#worker.close().catch(() => {}).then(() => closed = true);
+    const timeUp = new AbortController();
+    await Promise.race([this.#whenIdle(), sleep(timeoutMs, timeUp.signal).catch(() => {})]);
+    timeUp.abort();
+    const abandoned = this.#active;
+    if (abandoned > 0) this.#stop.abort(new Error("worker stopped"));
+    await withinMs(closing, DISCONNECT_WAIT_MS);
+    if (this.#ownsPool) await this.#pool.close().catch(() => {});
+    if (closed) {
+      await withinMs(this.#redis.quit(), DISCONNECT_WAIT_MS);
+    } else {
+      // Redis does not answer: BullMQ would wait for it for ever (maxRetriesPerRequest: null)
+      this.#worker.disconnect().catch(() => {});
+    }
+    this.#redis.disconnect();
+    return { abandoned, clean: closed };
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * The BullMQ transport (server side): moves one attempt of one frame to the workers through Redis
+ * and brings its record back. The shared scheduler decides when to try, retry or give up.
+ *
+ * One attempt = one BullMQ job (`attempts: 1`; the scheduler owns retries). Frame bytes never
+ * enter job data or return values: the original is stored once per frame under
+ * `vframe:<job>:in:<index>` and the worker writes the attempt's record (the filtered frame, or why
+ * it failed) to `vframe:<job>:out:<index>:<attempt>`, both with a TTL; the job carries keys and
+ * metadata only. Completion is learned from QueueEvents AND a poll of the record key and job state
+ * (QueueEvents is best effort). A job that vanished (a Redis restart) is reported as lost work.
+ */
+import type { Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import { frameSize } from "../../codec/frame.ts";
+import { encodeChain } from "../../filters/chain_codec.ts";
+import { untilAborted } from "../abort.ts";
+import { RemoteAttemptError, WorkLostError } from "../errors.ts";
+import type { AttemptContext, Delivery, TaskRun, Transport } from "../transport.ts";
+import type { FrameTask, WorkerInfo } from "../types.ts";
+import { withinMs } from "../../util/sleep.ts";
+import type { FrameJobData } from "./job_data.ts";
+import { bullJobId, cancelKey, inputKey, outputKey } from "./keys.ts";
+import { toBuffer } from "./redis.ts";
+import { decodeResult, ResultFormatError } from "./result_codec.ts";
+
+/** Longest wait for Redis when deleting a frame's keys and jobs or setting a cancel marker. */
+export const CLEANUP_WAIT_MS = 1000;
+/** Longest wait for a graceful close before connections are dropped: 3000 ms. */
+export const CLOSE_WAIT_MS = 3000;
+
+/** What {@link BullmqTransport} is built from (connections made by `BullmqQueue.create`). */
+export interface BullmqTransportOptions {
+  redis: Redis;
+  queue: Queue;
+  /** QueueEvents, to wake a frame's poll early; without it only the poll reports. */
+  events?: QueueEvents;
+  /** TTL of frame keys, ms. */
+  frameTtlMs: number;
+  /** Poll interval of the record key and job state, ms. */
+  pollMs: number;
+}
+
+/** A frame's state across its attempts. */
+interface FrameRun {
+  task: FrameTask;
+  inKey: string;
+  /** The chain, encoded once per frame. */
+  chain?: string;
+  /** The input key was written (and, as far as we know, Redis still has it). */
+  stored: boolean;
+  /** Record keys of every attempt submitted. */
+  outKeys: Set<string>;
+  /** BullMQ jobs whose end was not read from a record: removed by `finish`. */
+  unsettled: Set<string>;
+}
+
+/** How a check of a job ended. */
+type Check =
+  | { done: Delivery<Uint8Array> }
+  | { error: Error }
+  | undefined;
+
+/** A wake-up from QueueEvents, or a poll interval, whichever comes first. */
+class Waker {
+  #woken = false;
+  #wake: (() => void) | undefined;
+
+  wake(): void {
+    if (this.#wake) this.#wake();
+    else this.#woken = true;
+  }
+
+  /** Resolves on a wake-up (also one that came before) or after `ms`; rejects on abort. */
+  nap(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.#wake = undefined;
+      };
+      const onAbort = () => {
+        done();
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        done();
+        resolve();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
+
+/** See the module documentation. */
+export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
+  readonly #redis: Redis;
+  readonly #queue: Queue;
+  readonly #events: QueueEvents | undefined;
+  readonly #ttl: number;
+  readonly #pollMs: number;
+  readonly #wakers = new Map<string, Waker>();
+  readonly #processed = new Map<string, number>();
+  #seq = 0;
+
+  constructor(options: BullmqTransportOptions) {
+    this.#redis = options.redis;
+    this.#queue = options.queue;
+    this.#events = options.events;
+    this.#ttl = options.frameTtlMs;
+    this.#pollMs = options.pollMs;
+    const wake = ({ jobId }: { jobId: string }) => this.#wakers.get(jobId)?.wake();
+    this.#events?.on("completed", wake);
+    this.#events?.on("failed", wake);
+  }
+
+  open(task: FrameTask): TaskRun<Uint8Array> {
+    const run: FrameRun = {
+      task,
+      inKey: inputKey(task.jobId, task.index),
+      stored: false,
+      outKeys: new Set(),
+      unsettled: new Set(),
+    };
+    return {
+      attempt: (ctx) => this.#attempt(run, ctx),
+      finish: () => this.#finish(run),
+    };
+  }
+
+  /**
+   * Stores the input (first attempt, or again after lost work), adds the attempt's job, and
+   * waits for its record. Redis errors while submitting are lost work; while waiting, polling
+   * goes on (the scheduler's deadline bounds it).
+   */
+  async #attempt(run: FrameRun, ctx: AttemptContext): Promise<Delivery<Uint8Array>> {
+    const { task } = run;
+    const { attempt, timeoutMs, signal } = ctx;
+    run.chain ??= encodeChain(task.chain); // FilterChainError: permanent, no job is added
+    const bullId = bullJobId(task.jobId, task.index, ++this.#seq);
+    const outKey = outputKey(task.jobId, task.index, attempt);
+    const waker = new Waker();
+    this.#wakers.set(bullId, waker);
+    try {
+      try {
+        if (!run.stored) {
+          await untilAborted(
+            this.#redis.set(run.inKey, toBuffer(task.data), "PX", this.#ttl),
+            signal,
+          );
+          run.stored = true;
+        }
+        const data: FrameJobData = {
+          jobId: task.jobId,
+          index: task.index,
+          width: task.width,
+          height: task.height,
+          chain: run.chain,
+          inKey: run.inKey,
+          outKey,
+          cancelKey: cancelKey(task.jobId),
+          attempt,
+          timeoutMs,
+          ttlMs: this.#ttl,
+        };
+        run.outKeys.add(outKey);
+        run.unsettled.add(bullId);
+        await untilAborted(this.#queue.add("frame", data, { jobId: bullId }), signal);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        run.stored = false;
+        throw new WorkLostError(`redis error: ${(err as Error).message}`);
+      }
+      while (true) {
+        await waker.nap(this.#pollMs, signal);
+        let check: Check;
+        try {
+          check = await untilAborted(this.#check(run, bullId, outKey), signal);
+        } catch (err) {
+          if (signal.aborted) throw err;
+          continue; // Redis unreachable for a moment: keep polling
+        }
+        if (!check) continue;
+        if ("done" in check) return check.done;
+        if (check.error instanceof WorkLostError) run.stored = false;
+        throw check.error;
+      }
+    } finally {
+      this.#wakers.delete(bullId);
+    }
+  }
+
+  /** The attempt's end if it is over (record stored, job failed or lost), else undefined. */
+  async #check(run: FrameRun, bullId: string, outKey: string): Promise<Check> {
+    const record = await this.#record(run, bullId, outKey);
+    if (record) return record;
+    const state = await this.#queue.getJobState(bullId);
+    if (state === "failed") {
+      // Not a filter failure (those come as records): e.g. stalled too often, bad job data.
+      const job = await this.#queue.getJob(bullId);
+      return { error: new RemoteAttemptError(job?.failedReason || "frame job failed") };
+    }
+    if (state === "completed" || state === "unknown") {
+      // The worker stores its record before completing: read once more (race with the check).
+      const again = await this.#record(run, bullId, outKey);
+      if (again) return again;
+      run.unsettled.delete(bullId);
+      return {
+        error: new WorkLostError(
+          state === "unknown"
+            ? "frame job disappeared from the queue"
+            : "the worker found no input for the frame (lost from Redis)",
+        ),
+      };
+    }
+    return undefined;
+  }
+
+  /** The attempt's record, decoded, or undefined when there is none yet. */
+  async #record(run: FrameRun, bullId: string, outKey: string): Promise<Check> {
+    const buf = await this.#redis.getBuffer(outKey);
+    if (!buf) return undefined;
+    run.unsettled.delete(bullId); // the worker completes the job itself (removed on completion)
+    let decoded;
+    try {
+      decoded = decodeResult(buf);
+    } catch (err) {
+      return { error: err as ResultFormatError };
+    }
+    const { meta, data } = decoded;
+    if (meta.error) {
+      return {
+        error: new RemoteAttemptError(meta.error.reason, { permanent: meta.error.permanent }),
+      };
+    }
+    const want = frameSize(run.task.width, run.task.height);
+    if (data.length !== want) {
+      return {
+        error: new RemoteAttemptError(
+          `worker ${meta.worker} stored ${data.length} bytes, expected ${want}`,
+        ),
+      };
+    }
+    this.#processed.set(meta.worker, (this.#processed.get(meta.worker) ?? 0) + 1);
+    const result = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { done: { result, worker: meta.worker } };
+  }
+
+  /**
+   * Deletes the frame's keys (the input first, so a worker still on it stores nothing), then
+   * removes its jobs that may still wait or be kept as failed. Gives up after
+   * {@link CLEANUP_WAIT_MS} when Redis does not answer: the keys' TTL covers the rest.
+   */
+  #finish(run: FrameRun): Promise<void> {
+    const work = (async () => {
+      await this.#redis.del(run.inKey, ...run.outKeys);
+      await Promise.all([...run.unsettled].map((id) => this.#queue.remove(id).catch(() => 0)));
+    })();
+    return withinMs(work, CLEANUP_WAIT_MS);
+  }
+
+  /**
+   * Sets `vframe:<job>:cancelled` with the frame TTL: a worker that holds one of the job's frames
+   * then stores nothing, and a leftover job of it is dropped at once.
+   */
+  cancelJob(jobId: string): Promise<void> {
+    return withinMs(this.#redis.set(cancelKey(jobId), "1", "PX", this.#ttl), CLEANUP_WAIT_MS);
+  }
+
+  /**
+   * Workers connected to the queue (BullMQ `getWorkers`, i.e. Redis CLIENT LIST) plus any that
+   * produced results for this server; `processed` counts results this server received from each,
+   * `busy` its active jobs now.
+   */
+  async workers(): Promise<WorkerInfo[]> {
+    const ids = new Set(this.#processed.keys());
+    try {
+      for (const client of await this.#queue.getWorkers()) {
+        const raw = client.rawname ?? "";
+        const at = raw.indexOf(":w:");
+        if (at >= 0) ids.add(raw.slice(at + 3));
+      }
+    } catch {
+      // CLIENT LIST not allowed (some hosted Redis): fall back to workers seen in results
+    }
+    const busy = new Map<string, number>();
+    try {
+      for (const job of await this.#queue.getActive(0, 999)) {
+        if (job.processedBy) busy.set(job.processedBy, (busy.get(job.processedBy) ?? 0) + 1);
+      }
+    } catch {
+      // leave busy at 0
+    }
+    return [...ids].sort().map((id) => ({
+      id,
+      processed: this.#processed.get(id) ?? 0,
+      busy: busy.get(id) ?? 0,
+    }));
+  }
+
+  /** Jobs waiting to run in the whole queue (every server's): wait + prioritized + delayed. */
+  async depth(): Promise<number> {
+    const counts = await this.#queue.getJobCounts("wait", "prioritized", "delayed");
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Closes QueueEvents, the queue and the Redis connection; if Redis is not connected, or does
+   * not answer within {@link CLOSE_WAIT_MS}, drops the connections instead.
+   */
+  async close(): Promise<void> {
+    let closed = false;
+    if (this.#redis.status === "ready") {
+      await withinMs(
+        (async () => {
+          await this.#events?.close();
+          await this.#queue.close();
+          await this.#redis.quit();
+          closed = true;
+        })(),
+        CLOSE_WAIT_MS,
+      );
+    }
+    if (!closed) {
+      this.#redis.disconnect();
+      await withinMs(
+        Promise.all([this.#events?.disconnect(), this.#queue.disconnect()]),
+        CLEANUP_WAIT_MS,
+      );
+    }
+  }
+}
