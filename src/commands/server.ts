@@ -6,7 +6,9 @@ import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
 import { choiceArg, intArg, positiveArg } from "./cli_args.ts";
-import { DEFAULT_MAX_IN_FLIGHT } from "../server/server.ts";
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MEMORY_WAIT_MS } from "../server/server.ts";
+import { defaultMaxMemoryBytes } from "../server/memory.ts";
+import { DEFAULT_MIN_UPLOAD_RATE, DEFAULT_UPLOAD_RATE_WINDOW_MS } from "../server/upload_limits.ts";
 import { startServerStack } from "./stack.ts";
 import { X264_PRESETS } from "../protocol/messages.ts";
 import { defaultThreads } from "../queue/task.ts";
@@ -26,6 +28,11 @@ interface ServerFlags {
   maxInFlightTotal?: number;
   maxJobs: number;
   maxUploadMb: number;
+  uploadTimeout?: number;
+  minUploadRate: number;
+  uploadRateWindow: number;
+  maxMemoryMb?: number;
+  memoryWait: number;
   codec: CodecChoice;
   crf?: number;
   preset?: string;
@@ -74,6 +81,36 @@ export function serverCommand(): Command {
     )
     .option("--max-jobs <n>", "jobs at once; more are refused as busy", intArg(1), 8)
     .option("--max-upload-mb <n>", "largest accepted upload, MiB", intArg(1), 2048)
+    .option(
+      "--upload-timeout <s>",
+      "time limit of a whole upload, seconds; 0 = none (default: 60 s + 1 s per 256 KiB)",
+      intArg(0),
+    )
+    .option(
+      "--min-upload-rate <KiB/s>",
+      "slower uploads (averaged over --upload-rate-window) are dropped; 0 = no minimum",
+      intArg(0),
+      DEFAULT_MIN_UPLOAD_RATE / 1024,
+    )
+    .option(
+      "--upload-rate-window <s>",
+      "window the upload rate is averaged over, seconds",
+      intArg(1, 3600),
+      DEFAULT_UPLOAD_RATE_WINDOW_MS / 1000,
+    )
+    .option(
+      "--max-memory-mb <n>",
+      "memory all jobs together may be estimated to use, MiB; a job over it is refused " +
+        `(default: 1/4 of RAM, 512..16384 = ${Math.floor(defaultMaxMemoryBytes() / 1024 ** 2)})`,
+      intArg(64),
+    )
+    .option(
+      "--memory-wait <s>",
+      "how long a job waits for memory held by other jobs before it is refused, seconds " +
+        "(at most half the frame deadline)",
+      intArg(0, 3600),
+      DEFAULT_MEMORY_WAIT_MS / 1000,
+    )
     .addOption(
       new Option("--codec <backend>", "codec backend").choices(["auto", "wasm", "native"]).default(
         "auto",
@@ -108,6 +145,11 @@ export function serverCommand(): Command {
         maxInFlightTotal: flags.maxInFlightTotal,
         maxJobs: flags.maxJobs,
         maxUploadBytes: flags.maxUploadMb * 1024 * 1024,
+        uploadTimeoutMs: flags.uploadTimeout === undefined ? undefined : flags.uploadTimeout * 1000,
+        minUploadBytesPerSecond: flags.minUploadRate * 1024,
+        uploadRateWindowMs: flags.uploadRateWindow * 1000,
+        maxMemoryBytes: flags.maxMemoryMb === undefined ? undefined : flags.maxMemoryMb * 1024 ** 2,
+        memoryWaitMs: flags.memoryWait * 1000,
         codec: flags.codec,
         crf: flags.crf,
         preset: flags.preset,

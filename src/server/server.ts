@@ -22,6 +22,15 @@ import type { PipelineJob, PipelineMetrics } from "./job.ts";
 import { JobRegistry } from "./registry.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import { removeQuietly, serveSession, type SessionContext } from "./session.ts";
+import { JobSlots } from "./admission.ts";
+import { acceptLoop } from "./listener.ts";
+import {
+  DEFAULT_IN_FLIGHT_BUDGET_BYTES,
+  defaultMaxMemoryBytes,
+  JOB_BASE_BYTES,
+  MemoryBudget,
+} from "./memory.ts";
+import { DEFAULT_MIN_UPLOAD_RATE, DEFAULT_UPLOAD_RATE_WINDOW_MS } from "./upload_limits.ts";
 
 /** Options of {@link VframeServer.start}. Every field is optional. */
 export interface ServerOptions {
@@ -39,7 +48,10 @@ export interface ServerOptions {
   maxInFlight?: number;
   /** Frames in flight over all jobs (default 4 × maxInFlight). */
   maxInFlightTotal?: number;
-  /** Jobs at once; more are refused with `server-busy` (default 8). */
+  /**
+   * Jobs at once; more are refused with `server-busy` (default 8). A slot is taken in the same
+   * synchronous step as the decision, so simultaneous hellos cannot overshoot it.
+   */
   maxJobs?: number;
   /** Codec backend (default `auto`: native ffmpeg when on PATH, else ffmpeg.wasm). */
   codec?: CodecChoice;
@@ -52,6 +64,34 @@ export interface ServerOptions {
   maxUploadBytes?: number;
   /** Time limit to wait for a client's next message during handshake and upload (default 30 s). */
   readTimeoutMs?: number;
+  /**
+   * Time limit of a whole upload, from the `ack` to `upload-end`, ms (default: 60 s plus one
+   * second per 256 KiB announced, see upload_limits.ts; 0 = none). Past it the client gets
+   * `error timeout` and its job slot is freed.
+   */
+  uploadTimeoutMs?: number;
+  /**
+   * Minimum upload rate, bytes/s, averaged over `uploadRateWindowMs` once the upload has run that
+   * long (default 65_536 = 64 KiB/s; 0 = none). A slower client gets `error timeout`.
+   */
+  minUploadBytesPerSecond?: number;
+  /** The window of `minUploadBytesPerSecond`, ms (default 10_000). */
+  uploadRateWindowMs?: number;
+  /**
+   * Memory the jobs together may be estimated to use, bytes (default: a quarter of the machine's
+   * memory, at least 512 MiB, at most 16 GiB). See memory.ts for the per-job estimate. A job is
+   * admitted with a base share (64 MiB; busy when that does not fit) and reserves its estimate at
+   * its first frame: refused (`too-large`) when the estimate is over this limit, held (up to
+   * `memoryWaitMs`) while other jobs hold the memory.
+   */
+  maxMemoryBytes?: number;
+  /** Longest wait of a job for memory, ms (default 30_000; at most half the frame deadline). */
+  memoryWaitMs?: number;
+  /**
+   * Cap of the bytes of one job's frames in flight, copies included (default 512 MiB): a job with
+   * big frames runs with fewer than `maxInFlight` frames in flight.
+   */
+  inFlightBudgetBytes?: number;
   /** Default x264 CRF when the client gives none (default: the encoder's, 23). */
   crf?: number;
   /** Default x264 preset when the client gives none (default: the encoder's, `veryfast`). */
@@ -71,6 +111,11 @@ export class ServerOptionError extends VframeError {
   readonly code: string = "bad-option";
   override name = "ServerOptionError";
 }
+
+/** Default time limit to wait for a client's next message, ms. */
+export const DEFAULT_READ_TIMEOUT_MS = 30_000;
+/** Default longest wait of a job for memory, ms. */
+export const DEFAULT_MEMORY_WAIT_MS = 30_000;
 
 /** Default frames in flight per job. */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
@@ -106,6 +151,10 @@ export class VframeServer {
   readonly workDir: string;
 
   readonly #listeners: Deno.Listener[];
+  readonly #accepting: Promise<unknown>[] = [];
+  readonly #stop = new AbortController();
+  readonly #slots: JobSlots;
+  readonly #memory: MemoryBudget;
   readonly #sessions = new Set<Promise<void>>();
   readonly #jobs = new Map<string, PipelineJob>();
   readonly #kept = new Map<string, string>();
@@ -125,8 +174,12 @@ export class VframeServer {
     codec: CodecBackendName;
     workDir: string;
     ownsWorkDir: boolean;
+    slots: JobSlots;
+    memory: MemoryBudget;
   }) {
     this.#listeners = init.listeners;
+    this.#slots = init.slots;
+    this.#memory = init.memory;
     this.port = init.port;
     this.hostname = init.hostname;
     this.unixPath = init.unixPath;
@@ -161,6 +214,12 @@ export class VframeServer {
     checkInt("maxJobs", options.maxJobs, 1);
     checkInt("maxUploadBytes", options.maxUploadBytes, 1);
     checkInt("readTimeoutMs", options.readTimeoutMs, 0);
+    checkInt("uploadTimeoutMs", options.uploadTimeoutMs, 0);
+    checkInt("minUploadBytesPerSecond", options.minUploadBytesPerSecond, 0);
+    checkInt("uploadRateWindowMs", options.uploadRateWindowMs, 100);
+    checkInt("maxMemoryBytes", options.maxMemoryBytes, JOB_BASE_BYTES);
+    checkInt("memoryWaitMs", options.memoryWaitMs, 0);
+    checkInt("inFlightBudgetBytes", options.inFlightBudgetBytes, 1);
     const policy = resolvePolicy(options.policy);
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     const maxInFlightTotal = options.maxInFlightTotal ?? 4 * maxInFlight;
@@ -209,6 +268,10 @@ export class VframeServer {
 
       const registry = new JobRegistry();
       const metrics = options.metrics;
+      const slots = new JobSlots(options.maxJobs ?? 8);
+      const memory = new MemoryBudget(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
+      // The queue owns the per-frame deadline; the server's own limit is a safety net above it.
+      const frameDeadlineMs = policy.deadlineMs + 5_000;
 
       const server = new VframeServer({
         listeners,
@@ -221,6 +284,8 @@ export class VframeServer {
         codec,
         workDir,
         ownsWorkDir,
+        slots,
+        memory,
       });
       const ctx: SessionContext = {
         queue,
@@ -230,12 +295,19 @@ export class VframeServer {
         inFlightTotal: new Semaphore(maxInFlightTotal),
         maxInFlight,
         maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
-        maxJobs: options.maxJobs ?? 8,
+        slots,
+        memory,
+        jobBaseBytes: Math.min(JOB_BASE_BYTES, memory.limitBytes),
+        inFlightBudgetBytes: options.inFlightBudgetBytes ?? DEFAULT_IN_FLIGHT_BUDGET_BYTES,
+        // The wait happens inside the first frame's deadline: leave the frame most of it.
+        memoryWaitMs: Math.min(options.memoryWaitMs ?? DEFAULT_MEMORY_WAIT_MS, frameDeadlineMs / 2),
+        uploadTimeoutMs: options.uploadTimeoutMs,
+        minUploadBytesPerSecond: options.minUploadBytesPerSecond ?? DEFAULT_MIN_UPLOAD_RATE,
+        uploadRateWindowMs: options.uploadRateWindowMs ?? DEFAULT_UPLOAD_RATE_WINDOW_MS,
         jobs: server.#jobs,
         workDir,
-        readTimeoutMs: options.readTimeoutMs ?? 30_000,
-        // The queue owns the per-frame deadline; the server's own limit is a safety net above it.
-        frameDeadlineMs: policy.deadlineMs + 5_000,
+        readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+        frameDeadlineMs,
         crf: options.crf,
         preset: options.preset,
         streamDecode: options.streamDecode ?? true,
@@ -244,7 +316,7 @@ export class VframeServer {
         kept: (id, dir) => server.#kept.set(id, dir),
         log,
       };
-      for (const listener of listeners) void server.#accept(listener, ctx);
+      for (const listener of listeners) server.#accepting.push(server.#accept(listener, ctx));
       log(
         `vframe server listening on ${formatServerAddress(tcp.addr.hostname, tcp.addr.port)}${
           options.unixPath ? ` and unix:${options.unixPath}` : ""
@@ -262,12 +334,26 @@ export class VframeServer {
     return this.#jobs.size;
   }
 
-  async #accept(listener: Deno.Listener, ctx: SessionContext): Promise<void> {
-    try {
-      for await (const conn of listener) {
+  /** Job slots taken now: jobs running plus those being admitted (≤ `maxJobs`). */
+  get slotsInUse(): number {
+    return this.#slots.used;
+  }
+
+  /** The memory limit and what jobs reserve of it now, bytes. */
+  get memory(): { limitBytes: number; reservedBytes: number; waiting: number } {
+    const m = this.#memory;
+    return { limitBytes: m.limitBytes, reservedBytes: m.reservedBytes, waiting: m.waiting };
+  }
+
+  /** Serves every connection of `listener` until the server closes (see listener.ts). */
+  #accept(listener: Deno.Listener, ctx: SessionContext): Promise<unknown> {
+    return acceptLoop(listener, {
+      signal: this.#stop.signal,
+      log: ctx.log,
+      onConnection: (conn) => {
         if (this.#closing) {
           conn.close();
-          continue;
+          return;
         }
         if (conn.remoteAddr.transport === "tcp") {
           try {
@@ -277,10 +363,8 @@ export class VframeServer {
         const session = serveSession(conn, ctx);
         this.#sessions.add(session);
         void session.finally(() => this.#sessions.delete(session));
-      }
-    } catch (error) {
-      if (!this.#closing) ctx.log(`listener stopped: ${(error as Error).message}`);
-    }
+      },
+    });
   }
 
   /**
@@ -295,11 +379,13 @@ export class VframeServer {
 
   async #close(): Promise<void> {
     this.#closing = true;
+    this.#stop.abort();
     for (const l of this.#listeners) {
       try {
         l.close();
       } catch { /* already closed */ }
     }
+    await Promise.allSettled(this.#accepting);
     for (const job of this.#jobs.values()) job.cancel("the server is shutting down");
     await Promise.allSettled([...this.#sessions]);
     this.registry.removeEventListener("change", this.#onChange);

@@ -2,9 +2,16 @@
  * One client connection on the server: handshake → ack → upload → progress → result → output.
  *
  * Every way a connection can go wrong ends here — malformed bytes, a wrong first message, a bad
- * size or checksum, a read timeout, the client vanishing — with an `error` message where the peer
- * can still hear it, a closed connection, a cancelled job and its temp files removed. Nothing a
- * client sends can make this function reject: the server keeps serving the others.
+ * size or checksum, a read timeout, an upload past its deadline or below the minimum rate, a job
+ * over the memory limit, the client vanishing — with an `error` message where the peer can still
+ * hear it, a closed connection, a cancelled job, its temp files removed and its job slot and
+ * memory given back. Nothing a client sends can make this function reject: the server keeps
+ * serving the others.
+ *
+ * What a job holds of the server: a job slot and a base share of the memory budget, taken with
+ * the admission decision (admission.ts); at its first frame, its full memory estimate and its
+ * frames-in-flight cap (memory_gate.ts); preview samples shrunk to preview size
+ * (preview_samples.ts).
  */
 import type { CodecBackendName, InputLimits } from "../codec/types.ts";
 import { Sha256 } from "../protocol/checksum.ts";
@@ -19,13 +26,17 @@ import {
 } from "../protocol/messages.ts";
 import { withinMs } from "../util/sleep.ts";
 import type { FrameQueue } from "../queue/types.ts";
-import { admit } from "./admission.ts";
+import { admitAndReserve, type JobSlots, type Reservation } from "./admission.ts";
 import { formatServerAddress } from "../util/address.ts";
 import { GrowingFile } from "../util/growing_file.ts";
 import { PipelineJob, type PipelineMetrics } from "./job.ts";
 import type { JobRegistry } from "./registry.ts";
 import type { JobResult } from "../protocol/result.ts";
 import { Semaphore } from "../util/semaphore.ts";
+import type { MemoryBudget } from "./memory.ts";
+import { MemoryGate, type MemoryRefusedError } from "./memory_gate.ts";
+import { boundedSamples } from "./preview_samples.ts";
+import { meteredConn, UploadWatch } from "./upload_limits.ts";
 
 /** What a session needs from its server. */
 export interface SessionContext {
@@ -38,7 +49,21 @@ export interface SessionContext {
   /** Frames in flight per job. */
   maxInFlight: number;
   maxUploadBytes: number;
-  maxJobs: number;
+  /** Job slots (`--max-jobs`), taken atomically with the admission decision. */
+  slots: JobSlots;
+  /** The server's memory budget (`--max-memory-mb`). */
+  memory: MemoryBudget;
+  /** Bytes of the budget a job takes at admission, before its frame size is known. */
+  jobBaseBytes: number;
+  /** Cap of the bytes of one job's frames in flight, copies included. */
+  inFlightBudgetBytes: number;
+  /** Longest wait of a job for memory at its first frame, ms. */
+  memoryWaitMs: number;
+  /** The whole upload's time limit, ms; `undefined` = a function of the size; 0 = none. */
+  uploadTimeoutMs?: number;
+  /** Minimum upload rate averaged over `uploadRateWindowMs`, bytes/s; 0 = none. */
+  minUploadBytesPerSecond: number;
+  uploadRateWindowMs: number;
   /** Jobs running now, by id (the session adds and removes its own). */
   jobs: Map<string, PipelineJob>;
   /** Directory holding one sub-directory per job. */
@@ -64,12 +89,16 @@ const LINGER_MS = 5_000;
 
 /** Serves one connection to its end. Never rejects. */
 export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promise<void> {
-  const c = new MessageConnection(conn, { from: "client", readTimeoutMs: ctx.readTimeoutMs });
+  let watch: UploadWatch | undefined;
+  const metered = meteredConn(conn, (n) => watch?.received(n, performance.now()));
+  const c = new MessageConnection(metered, { from: "client", readTimeoutMs: ctx.readTimeoutMs });
   const peer = describePeer(conn);
   let job: PipelineJob | undefined;
   let upload: GrowingFile | undefined;
   let dir: string | undefined;
   let keep = false;
+  let reservation: Reservation | undefined;
+  let gate: MemoryGate | undefined;
   try {
     const hello = await c.next();
     if (hello === null) return;
@@ -77,10 +106,12 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       await c.fail("unexpected-message", `expected a hello message first, got '${hello.type}'`);
       return;
     }
-    const verdict = admit(hello, {
+    // The decision and the reservation are one synchronous step (no await in between).
+    const verdict = admitAndReserve(hello, {
+      slots: ctx.slots,
+      memory: ctx.memory,
+      jobBaseBytes: ctx.jobBaseBytes,
       maxUploadBytes: ctx.maxUploadBytes,
-      activeJobs: ctx.jobs.size,
-      maxJobs: ctx.maxJobs,
       closing: ctx.closing(),
     });
     if (!verdict.ok) {
@@ -96,6 +127,7 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       await c.closeGracefully();
       return;
     }
+    reservation = verdict.reservation;
     const jobId = crypto.randomUUID();
     dir = `${ctx.workDir}/${jobId}`;
     await Deno.mkdir(dir, { recursive: true });
@@ -103,16 +135,41 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       path: `${dir}/input${safeExtension(hello.fileName)}`,
       expectedBytes: hello.size,
     });
+    const perJob = new Semaphore(ctx.maxInFlight);
+    let refusal: MemoryRefusedError | undefined;
+    let refusing: Promise<void> = Promise.resolve();
+    gate = new MemoryGate({
+      queue: ctx.queue,
+      budget: ctx.memory,
+      heldBytes: verdict.reservation.memoryBytes,
+      inFlight: perJob,
+      maxInFlight: ctx.maxInFlight,
+      inFlightBudgetBytes: ctx.inFlightBudgetBytes,
+      waitMs: ctx.memoryWaitMs,
+      onRefused: (error) => {
+        refusal = error;
+        ctx.log(`job ${jobId} refused: ${error.code}: ${error.message}`);
+        refusing = c.fail(error.code, error.message);
+      },
+      onGranted: (plan) => {
+        if (plan.inFlight < ctx.maxInFlight) {
+          ctx.log(
+            `job ${jobId}: ${plan.width}x${plan.height} frames, ${plan.inFlight} in flight ` +
+              `(memory estimate ${Math.round(plan.estimateBytes / 1024 ** 2)} MiB)`,
+          );
+        }
+      },
+    });
     job = new PipelineJob({
       jobId,
       fileName: hello.fileName,
       upload,
       dir,
       filter: verdict.filter,
-      queue: ctx.queue,
-      registry: ctx.registry,
+      queue: gate,
+      registry: boundedSamples(ctx.registry),
       metrics: ctx.metrics,
-      inFlight: [new Semaphore(ctx.maxInFlight), ctx.inFlightTotal],
+      inFlight: [perJob, ctx.inFlightTotal],
       codec: ctx.codec,
       crf: hello.options.crf ?? ctx.crf,
       preset: hello.options.preset ?? ctx.preset,
@@ -122,7 +179,21 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       limits: ctx.limits,
     });
     ctx.jobs.set(jobId, job);
+    if (ctx.closing()) {
+      // close() may have cancelled the running jobs before this one was registered.
+      job.cancel("the server is shutting down");
+      await job.run();
+      await c.fail("cancelled", "the server is shutting down");
+      return;
+    }
     ctx.log(`job ${jobId} from ${peer}: ${hello.fileName} (${hello.size} bytes) ${verdict.filter}`);
+    watch = new UploadWatch({
+      size: hello.size,
+      timeoutMs: ctx.uploadTimeoutMs,
+      minBytesPerSecond: ctx.minUploadBytesPerSecond,
+      windowMs: ctx.uploadRateWindowMs,
+      start: performance.now(),
+    });
     await c.send({ type: "ack", ok: true, version: PROTOCOL_VERSION, jobId });
 
     const running = job.run();
@@ -130,13 +201,19 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       if (job) void c.trySend({ type: "progress", ...job.progress() });
     }, hello.options.progressIntervalMs ?? 500);
     let result: JobResult;
-    const reading = readClient(c, hello, upload, job);
+    const reading = readClient(c, hello, upload, job, watch, ctx.readTimeoutMs);
     try {
       result = await running;
     } finally {
       clearInterval(ticker);
     }
+    // The job's frames are gone: its memory goes back while the client downloads.
+    gate.dispose();
     ctx.log(`job ${jobId} ${result.state}${result.error ? `: ${result.error}` : ""}`);
+    if (refusal) {
+      await refusing; // the client was told why (error too-large / timeout)
+      return;
+    }
     if (c.isClosed) return;
     if (result.state === "done" && job.outputPath) {
       keep = true;
@@ -166,20 +243,25 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       upload?.fail("connection closed");
       ctx.jobs.delete(job.id);
     }
+    gate?.dispose();
+    reservation?.release();
     if (dir && !keep) await removeQuietly(dir);
   }
 }
 
 /**
  * Reads the client's messages for the whole job: the upload (into `upload`, checking sizes and the
- * SHA-256), then only `cancel` or the client going away. Ends the upload or cancels the job as the
- * messages say; resolves when the client is gone. Never rejects.
+ * SHA-256, and its deadline and rate with `watch`), then only `cancel` or the client going away.
+ * Ends the upload or cancels the job as the messages say; resolves when the client is gone.
+ * Never rejects.
  */
 async function readClient(
   c: MessageConnection,
   hello: HelloMessage,
   upload: GrowingFile,
   job: PipelineJob,
+  watch: UploadWatch,
+  readTimeoutMs: number,
 ): Promise<void> {
   const sha = new Sha256();
   const stop = async (code: ErrorCode | null, message: string) => {
@@ -189,8 +271,26 @@ async function readClient(
     else c.close();
   };
   try {
+    let lastMessage = performance.now();
     while (!upload.finished) {
-      const msg: Message | null = await c.next();
+      // Wait for the next message no longer than the read timeout allows, and wake up whenever
+      // the upload's deadline or rate is due to be checked.
+      const now = performance.now();
+      const tooSlow = watch.verdict(now, upload.written);
+      if (tooSlow) return await stop("timeout", tooSlow);
+      const readLeft = readTimeoutMs > 0 ? lastMessage + readTimeoutMs - now : Infinity;
+      if (readLeft <= 0) {
+        return await stop("timeout", `no upload data from the client within ${readTimeoutMs} ms`);
+      }
+      const wait = Math.min(readLeft, watch.msUntilNextCheck(now));
+      let msg: Message | null;
+      try {
+        msg = await c.next(wait === Infinity ? 0 : Math.max(1, Math.ceil(wait)));
+      } catch (error) {
+        if (error instanceof ReadTimeoutError) continue; // checked at the top of the loop
+        throw error;
+      }
+      lastMessage = performance.now();
       if (msg === null) return await stop(null, "client disconnected during the upload");
       if (msg.type === "upload-chunk") {
         if (upload.written + msg.data.length > hello.size) {

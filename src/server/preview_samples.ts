@@ -1,0 +1,130 @@
+/**
+ * Bounded preview samples: the registry keeps up to 24 sampled frames per job, original and
+ * filtered, for as long as it keeps the job (50 finished jobs). At full size that is 2.4 GB for
+ * one 8K job, held after the job ends. The preview shows them as JPEGs of at most 640 px a side,
+ * so the server stores them at most that big: {@link boundedSamples} gives a job a view of the
+ * registry whose `sample()` shrinks frames first.
+ */
+import { planeLayout } from "../codec/frame.ts";
+import type { FrameSample, JobRegistry } from "./registry.ts";
+
+/** Largest width or height of a kept sample: the preview's default JPEG size (640 px). */
+export const SAMPLE_MAX_SIDE = 640;
+
+/**
+ * Shrinks a yuv420p frame by the integer factor `k` (≥ 1), averaging each k×k block of every
+ * plane — at most 4×4 evenly spaced pixels of it, so an 8K frame shrinks in milliseconds, not the
+ * ~150 ms a full average takes on the event loop. Returns the new size and data; `k = 1` returns
+ * the input unchanged.
+ * @throws RangeError when `data` is not one `width` × `height` frame or `k` is not an integer ≥ 1.
+ */
+export function shrinkYuv420(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  k: number,
+): { width: number; height: number; data: Uint8Array } {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${k}`);
+  const src = planeLayout(width, height);
+  if (data.length !== src.total) {
+    throw new RangeError(`a ${width}x${height} frame has ${src.total} bytes, got ${data.length}`);
+  }
+  if (k === 1) return { width, height, data };
+  const ow = Math.ceil(width / k);
+  const oh = Math.ceil(height / k);
+  const dst = planeLayout(ow, oh);
+  const out = new Uint8Array(dst.total);
+  shrinkPlane(data, 0, width, height, out, 0, ow, oh, k);
+  shrinkPlane(
+    data,
+    src.uOffset,
+    src.chromaWidth,
+    src.chromaHeight,
+    out,
+    dst.uOffset,
+    dst.chromaWidth,
+    dst.chromaHeight,
+    k,
+  );
+  shrinkPlane(
+    data,
+    src.vOffset,
+    src.chromaWidth,
+    src.chromaHeight,
+    out,
+    dst.vOffset,
+    dst.chromaWidth,
+    dst.chromaHeight,
+    k,
+  );
+  return { width: ow, height: oh, data: out };
+}
+
+function shrinkPlane(
+  src: Uint8Array,
+  srcOffset: number,
+  w: number,
+  h: number,
+  dst: Uint8Array,
+  dstOffset: number,
+  ow: number,
+  oh: number,
+  k: number,
+): void {
+  const step = Math.ceil(k / 4);
+  for (let oy = 0; oy < oh; oy++) {
+    const y0 = Math.min(h - 1, oy * k);
+    const y1 = Math.min(h, y0 + k);
+    for (let ox = 0; ox < ow; ox++) {
+      const x0 = Math.min(w - 1, ox * k);
+      const x1 = Math.min(w, x0 + k);
+      let sum = 0;
+      let n = 0;
+      for (let y = y0; y < y1; y += step) {
+        const row = srcOffset + y * w;
+        for (let x = x0; x < x1; x += step) {
+          sum += src[row + x];
+          n++;
+        }
+      }
+      dst[dstOffset + oy * ow + ox] = Math.floor((sum + (n >> 1)) / n);
+    }
+  }
+}
+
+/** A sample no bigger than `maxSide` a side (the same object when it already is). */
+export function shrinkSample(sample: FrameSample, maxSide: number = SAMPLE_MAX_SIDE): FrameSample {
+  const k = Math.max(1, Math.ceil(Math.max(sample.width, sample.height) / maxSide));
+  if (k === 1) return sample;
+  const original = shrinkYuv420(sample.original, sample.width, sample.height, k);
+  const processed = sample.processed === undefined
+    ? undefined
+    : sample.processed === sample.original
+    ? original.data
+    : shrinkYuv420(sample.processed, sample.width, sample.height, k).data;
+  return {
+    ...sample,
+    width: original.width,
+    height: original.height,
+    original: original.data,
+    ...(processed !== undefined ? { processed } : {}),
+  };
+}
+
+/**
+ * The registry, as seen by one job: every method is the registry's, except that `sample()` stores
+ * frames shrunk to at most `maxSide` a side.
+ */
+export function boundedSamples(
+  registry: JobRegistry,
+  maxSide: number = SAMPLE_MAX_SIDE,
+): JobRegistry {
+  const sample = (id: string, s: FrameSample) => registry.sample(id, shrinkSample(s, maxSide));
+  return new Proxy(registry, {
+    get(target, prop) {
+      if (prop === "sample") return sample;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
