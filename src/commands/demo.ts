@@ -12,6 +12,7 @@ import { runJob } from "../client/client.ts";
 import { ProgressView } from "../client/progress_view.ts";
 import { makeSampleVideo } from "../codec/sample_video.ts";
 import { startServerStack } from "./stack.ts";
+import { generateToken } from "../util/token_file.ts";
 import { summarize, writeFileAtomic } from "./summary.ts";
 
 interface DemoFlags {
@@ -68,7 +69,10 @@ export function demoCommand(): Command {
         audio: true,
         codec: flags.codec,
       });
+      // The demo's server listens on every interface: a one-run token keeps others out.
+      const token = generateToken();
       const stack = await startServerStack({
+        auth: { mode: "token", token },
         port: 0,
         preview: flags.preview ? { port: flags.previewPort } : false,
         codec: flags.codec,
@@ -87,6 +91,7 @@ export function demoCommand(): Command {
           input,
           filter: flags.filter,
           server: `localhost:${server.port}`,
+          token,
           output,
           onProgress: (p) => view.update(p),
         }).finally(() => view.stop());

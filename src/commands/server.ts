@@ -10,6 +10,8 @@ import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MEMORY_WAIT_MS } from "../server/server.
 import { defaultMaxMemoryBytes } from "../server/memory.ts";
 import { DEFAULT_MIN_UPLOAD_RATE, DEFAULT_UPLOAD_RATE_WINDOW_MS } from "../server/upload_limits.ts";
 import { startServerStack } from "./stack.ts";
+import { describeServerAuth, resolveServerAuth } from "../server/auth.ts";
+import { describeServerTls, loadServerTls } from "../server/tls.ts";
 import { X264_PRESETS } from "../protocol/messages.ts";
 import { defaultThreads } from "../queue/task.ts";
 
@@ -41,6 +43,10 @@ interface ServerFlags {
   previewHost: string;
   workDir?: string;
   streamDecode: boolean;
+  token?: string;
+  auth: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** The `server` subcommand. */
@@ -127,8 +133,34 @@ export function serverCommand(): Command {
     .option("--no-preview", "do not start the HTTP preview")
     .option("--work-dir <dir>", "where uploads and outputs are kept (default: a temp dir)")
     .option("--no-stream-decode", "always wait for the whole upload before decoding")
+    .option(
+      "--token <token>",
+      "shared secret clients must prove they know (default: $VFRAME_TOKEN, else " +
+        "~/.config/vframe/token, made on the first start; other users can see command lines: " +
+        "prefer VFRAME_TOKEN)",
+    )
+    .option("--no-auth", "no access control: anyone who can reach the server can run jobs")
+    .option("--tls-cert <file>", "serve TCP over TLS with this PEM certificate (chain)")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
     .action(async (flags: ServerFlags) => {
+      const fail = (error: unknown): never => {
+        console.error(
+          `vframe server: cannot start: ${error instanceof Error ? error.message : error}`,
+        );
+        Deno.exit(1);
+      };
+      const auth = await resolveServerAuth({ token: flags.token, noAuth: !flags.auth })
+        .catch(fail);
+      const tls = await loadServerTls({ certFile: flags.tlsCert, keyFile: flags.tlsKey })
+        .catch(fail);
+      for (const line of describeServerAuth(auth)) console.error(`vframe server: ${line}`);
+      console.error(`vframe server: ${describeServerTls(tls)}`);
+      for (const warning of tls?.warnings ?? []) {
+        console.error(`vframe server: WARNING: ${warning}`);
+      }
       const stack = await startServerStack({
+        auth,
+        tls,
         host: flags.host,
         port: flags.port,
         unixPath: flags.unix,
@@ -157,16 +189,11 @@ export function serverCommand(): Command {
         workDir: flags.workDir,
         streamDecode: flags.streamDecode,
         log: (line) => console.error(`[${new Date().toISOString()}] ${line}`),
-      }).catch((error) => {
-        console.error(
-          `vframe server: cannot start: ${error instanceof Error ? error.message : error}`,
-        );
-        Deno.exit(1);
-      });
+      }).catch(fail);
       const server = stack.server;
       if (stack.previewUrl) console.error(`vframe server: preview ${stack.previewUrl}`);
       console.log(
-        `vframe server ready: port=${server.port}${
+        `vframe server ready: port=${server.port}${tls ? " tls" : ""} auth=${auth.mode}${
           server.unixPath ? ` unix=${server.unixPath}` : ""
         } queue=${server.queue.backend} codec=${server.codec}${
           stack.previewUrl ? ` preview=${stack.previewUrl}` : ""

@@ -24,6 +24,8 @@ import { Semaphore } from "../util/semaphore.ts";
 import { removeQuietly, serveSession, type SessionContext } from "./session.ts";
 import { JobSlots } from "./admission.ts";
 import { acceptLoop } from "./listener.ts";
+import type { ServerAuth } from "./auth.ts";
+import { listenTcp, type ServerTls } from "./tls.ts";
 import {
   DEFAULT_IN_FLIGHT_BUDGET_BYTES,
   defaultMaxMemoryBytes,
@@ -40,6 +42,13 @@ export interface ServerOptions {
   port?: number;
   /** Also listen on this AF_UNIX socket path (default: none). A stale socket file is replaced. */
   unixPath?: string;
+  /**
+   * Access control (auth.ts): `{ mode: "token", token }` makes every client prove it knows the
+   * token; default `{ mode: "none" }` (the `server` command passes `resolveServerAuth(…)`).
+   */
+  auth?: ServerAuth;
+  /** Serve the TCP listener inside TLS (tls.ts `loadServerTls`); default plain TCP. */
+  tls?: ServerTls;
   /** The frame queue jobs run on (embedded pool or BullMQ); the server does not close it. */
   queue: FrameQueue;
   /** The queue's retry policy, for the server's own per-frame limit above it (default: defaults). */
@@ -244,14 +253,14 @@ export class VframeServer {
 
       const listeners: Deno.Listener[] = [];
       const requested = options.host ?? "::";
-      let tcp: Deno.TcpListener;
+      let tcp: Deno.Listener<Deno.Conn, Deno.NetAddr>;
       try {
-        tcp = Deno.listen({ hostname: requested, port: options.port ?? 9090 });
+        tcp = listenTcp({ hostname: requested, port: options.port ?? 9090, tls: options.tls });
       } catch (error) {
         // A host without IPv6 cannot bind `::`; serve IPv4 rather than nothing.
         if (options.host !== undefined || error instanceof Deno.errors.AddrInUse) throw error;
         log(`cannot listen on [::] (${(error as Error).message}); using 0.0.0.0`);
-        tcp = Deno.listen({ hostname: "0.0.0.0", port: options.port ?? 9090 });
+        tcp = listenTcp({ hostname: "0.0.0.0", port: options.port ?? 9090, tls: options.tls });
       }
       listeners.push(tcp);
       cleanups.push(() => tcp.close());
@@ -295,6 +304,7 @@ export class VframeServer {
         inFlightTotal: new Semaphore(maxInFlightTotal),
         maxInFlight,
         maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+        auth: options.auth ?? { mode: "none" },
         slots,
         memory,
         jobBaseBytes: Math.min(JOB_BASE_BYTES, memory.limitBytes),
@@ -319,7 +329,9 @@ export class VframeServer {
       for (const listener of listeners) server.#accepting.push(server.#accept(listener, ctx));
       log(
         `vframe server listening on ${formatServerAddress(tcp.addr.hostname, tcp.addr.port)}${
-          options.unixPath ? ` and unix:${options.unixPath}` : ""
+          options.tls ? " (TLS)" : ""
+        }${options.unixPath ? ` and unix:${options.unixPath}` : ""}${
+          options.auth?.mode === "token" ? ", token required" : ", no access control"
         } (queue ${queue.backend}, codec ${codec})`,
       );
       return server;

@@ -27,6 +27,7 @@ import {
 import { withinMs } from "../util/sleep.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { admitAndReserve, type JobSlots, type Reservation } from "./admission.ts";
+import { authenticate, type ServerAuth } from "./auth.ts";
 import { formatServerAddress } from "../util/address.ts";
 import { GrowingFile } from "../util/growing_file.ts";
 import { PipelineJob, type PipelineMetrics } from "./job.ts";
@@ -49,6 +50,8 @@ export interface SessionContext {
   /** Frames in flight per job. */
   maxInFlight: number;
   maxUploadBytes: number;
+  /** Access control: the token clients must prove they know, or none (auth.ts). */
+  auth: ServerAuth;
   /** Job slots (`--max-jobs`), taken atomically with the admission decision. */
   slots: JobSlots;
   /** The server's memory budget (`--max-memory-mb`). */
@@ -106,6 +109,9 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       await c.fail("unexpected-message", `expected a hello message first, got '${hello.type}'`);
       return;
     }
+    // Another version is refused before any challenge; with a token: challenge → auth → check.
+    // Before admission, so that an unauthenticated client never holds a slot.
+    if (!(await authenticate(c, hello, ctx.auth, { peer, log: (line) => ctx.log(line) }))) return;
     // The decision and the reservation are one synchronous step (no await in between).
     const verdict = admitAndReserve(hello, {
       slots: ctx.slots,
