@@ -10,6 +10,7 @@ import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MEMORY_WAIT_MS } from "../server/server.
 import { defaultMaxMemoryBytes } from "../server/memory.ts";
 import { DEFAULT_MIN_UPLOAD_RATE, DEFAULT_UPLOAD_RATE_WINDOW_MS } from "../server/upload_limits.ts";
 import { startServerStack } from "./stack.ts";
+import { resolveRedisUrl } from "./redis_url.ts";
 import { describeServerAuth, resolveServerAuth } from "../server/auth.ts";
 import { describeServerTls, loadServerTls } from "../server/tls.ts";
 import { X264_PRESETS } from "../protocol/messages.ts";
@@ -20,6 +21,7 @@ interface ServerFlags {
   port: number;
   unix?: string;
   redis?: string;
+  redisPasswordFile?: string;
   threads?: number;
   attempts: number;
   backoff: number;
@@ -57,8 +59,15 @@ export function serverCommand(): Command {
     .option("--port <n>", "TCP port (0 = any free port)", intArg(0, 65535), 9090)
     .option("--unix <path>", "also listen on this AF_UNIX socket")
     .addOption(
-      new Option("--redis <url>", "use BullMQ workers on this Redis (default: embedded pool)")
+      new Option(
+        "--redis <url>",
+        "use BullMQ workers on this Redis, rediss:// for TLS (default: embedded pool)",
+      )
         .env("REDIS_URL"),
+    )
+    .option(
+      "--redis-password-file <file>",
+      "read the Redis password from this file's first line (else REDIS_PASSWORD, else the URL's)",
     )
     .option(
       "--threads <n>",
@@ -164,7 +173,10 @@ export function serverCommand(): Command {
         host: flags.host,
         port: flags.port,
         unixPath: flags.unix,
-        redisUrl: flags.redis || undefined,
+        redisUrl: flags.redis
+          ? await resolveRedisUrl({ url: flags.redis, passwordFile: flags.redisPasswordFile })
+            .catch(fail)
+          : undefined,
         threads: flags.threads,
         policy: {
           attempts: flags.attempts,

@@ -19,10 +19,12 @@ import {
 import { redactUrl } from "../queue/bullmq/redis.ts";
 import { DEFAULT_QUEUE_NAME } from "../queue/bullmq/settings.ts";
 import { defaultThreads } from "../queue/task.ts";
+import { resolveRedisUrl } from "./redis_url.ts";
 
 /** Parsed options of `vframe worker`. */
 export interface WorkerCommandOptions {
   redis?: string;
+  redisPasswordFile?: string;
   concurrency: number;
   queue: string;
   lockDuration: number;
@@ -38,9 +40,14 @@ export function workerCommand(): Command {
       "Filter frames from the BullMQ queue on Redis (start one per machine; all join the same queue)",
     )
     .addOption(
-      new Option("--redis <url>", "Redis URL, e.g. redis://host:6379 (required)").env(
-        "REDIS_URL",
-      ),
+      new Option(
+        "--redis <url>",
+        "Redis URL, e.g. redis://host:6379, rediss:// for TLS (required)",
+      ).env("REDIS_URL"),
+    )
+    .option(
+      "--redis-password-file <file>",
+      "read the Redis password from this file's first line (else REDIS_PASSWORD, else the URL's)",
     )
     .option(
       "--concurrency <n>",
@@ -77,7 +84,11 @@ export function workerCommand(): Command {
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
       if (!opts.redis) cmd.error("error: --redis URL (or REDIS_URL) is required", { exitCode: 2 });
       try {
-        await runWorker({ ...opts, redis: opts.redis! });
+        const redis = await resolveRedisUrl({
+          url: opts.redis!,
+          passwordFile: opts.redisPasswordFile,
+        });
+        await runWorker({ ...opts, redis });
       } catch (err) {
         if (!(err instanceof Error) || !STARTUP_ERRORS.includes(err.name)) throw err;
         cmd.error(`error: ${err.message}`, { exitCode: 1 });
@@ -88,7 +99,12 @@ export function workerCommand(): Command {
 }
 
 /** Errors reported as one line (exit code 1) rather than a stack trace. */
-const STARTUP_ERRORS = ["RedisUnavailableError", "QueueOptionError", "FaultSpecError"];
+const STARTUP_ERRORS = [
+  "RedisUnavailableError",
+  "QueueOptionError",
+  "FaultSpecError",
+  "UsageError",
+];
 
 /**
  * Starts the worker, prints the ready line, and resolves after a stop on a signal: the first

@@ -31,7 +31,8 @@ async function ping(port: number): Promise<boolean> {
     await conn.write(new TextEncoder().encode("PING\r\n"));
     const buf = new Uint8Array(64);
     const n = await conn.read(buf);
-    return n !== null && new TextDecoder().decode(buf.subarray(0, n)).startsWith("+PONG");
+    // A server with a password answers -NOAUTH: it is up all the same.
+    return n !== null && /^(\+PONG|-NOAUTH)/.test(new TextDecoder().decode(buf.subarray(0, n)));
   } catch {
     return false;
   } finally {
@@ -45,6 +46,8 @@ export interface StartRedisOptions {
   timeoutMs?: number;
   /** The server binary (default `$REDIS_SERVER`, else `redis-server` on the PATH). */
   bin?: string;
+  /** Extra server arguments, e.g. `["--requirepass", "secret"]`. */
+  args?: string[];
 }
 
 /**
@@ -77,6 +80,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
         `${dir}/redis.log`,
         "--daemonize",
         "no",
+        ...(options.args ?? []),
       ],
       stdin: "null",
       stdout: "null",

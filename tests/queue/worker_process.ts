@@ -37,6 +37,8 @@ export interface StartWorkerOptions {
   queueName?: string;
   /** `VFRAME_FAULT` for this worker. */
   fault?: string;
+  /** Extra environment variables, e.g. `REDIS_PASSWORD`. */
+  env?: Record<string, string>;
   /** Extra flags, e.g. `["--lock-duration", "2000"]`. */
   args?: string[];
   /**
@@ -56,7 +58,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
     ...(options.queueName ? ["--queue", options.queueName] : []),
     ...(options.args ?? []),
   ];
-  const env: Record<string, string> = { NO_COLOR: "1" };
+  const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
   if (options.fault !== undefined) env.VFRAME_FAULT = options.fault;
   const [cmd, args] = options.viaTask
     ? ["setsid", [DENO, "task", "worker", ...flags]]
