@@ -43,4 +43,13 @@ export class ServerProtocolError extends VframeError {
   override name = "ServerProtocolError";
 }
 
+/**
+ * The job succeeded, but more of its frames fell back to the original than `--max-fallback`
+ * allows. The output was written all the same.
+ */
+export class TooManyFallbacksError extends VframeError {
+  readonly code: string = "too-many-fallbacks";
+  override name = "TooManyFallbacksError";
+}
+
 export { JobCancelledError, JobFailedError } from "../protocol/errors.ts";

@@ -25,6 +25,15 @@ export function positiveArg(value: string): number {
   return n;
 }
 
+/** A parser for a percentage: a number in [0, 100]. */
+export function percentArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100) {
+    throw new InvalidArgumentError(`expected a percentage in [0, 100], got '${value}'`);
+  }
+  return n;
+}
+
 /** A parser for one of `choices`. */
 export function choiceArg<T extends string>(choices: readonly T[]): (value: string) => T {
   return (value: string) => {

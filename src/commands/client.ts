@@ -4,13 +4,16 @@
  *
  * Exit codes: 0 done; 1 other failure (bad input file, …); 2 bad usage (also a bad `--ca` file or
  * token); 3 server unreachable (also a failed TLS handshake); 4 refused by the server (also
- * `unauthorized`: wrong or missing token); 5 job failed or cancelled; 6 checksum/size mismatch;
- * 7 the server broke the protocol or the connection.
+ * `unauthorized`: wrong or missing token); 5 job failed or cancelled (also: no live worker in
+ * time, every frame fell back); 6 checksum/size mismatch; 7 the server broke the protocol or the
+ * connection; 8 done, but more frames fell back to the original than `--max-fallback` allows (the
+ * output is written). How many frames fell back is always printed on stderr, even with `--quiet`.
  */
-import { exitCodeFor } from "../util/errors.ts";
+import { EXIT_CODES, exitCodeFor } from "../util/errors.ts";
 import { Command, Option } from "commander";
-import { intArg } from "./cli_args.ts";
+import { intArg, percentArg } from "./cli_args.ts";
 import { defaultOutputPath, runJob } from "../client/client.ts";
+import { checkFallbacks, DEFAULT_MAX_FALLBACK_PERCENT } from "../client/fallback.ts";
 import { ProgressView } from "../client/progress_view.ts";
 import { summarize, writeFileAtomic } from "./summary.ts";
 import { X264_PRESETS, type X264Preset } from "../protocol/messages.ts";
@@ -28,7 +31,23 @@ interface ClientFlags {
   token?: string;
   tls: boolean;
   ca?: string;
+  maxFallback: number;
 }
+
+/** The exit codes, for `--help`. */
+const EXIT_HELP = `
+Exit codes:
+  0  done
+  1  other failure (e.g. input not found)
+  2  bad usage (flags, filter chain, --ca file, token)
+  3  server unreachable (also a failed TLS handshake)
+  4  refused by the server (unknown filter, too large, busy, version, unauthorized)
+  5  job failed or cancelled (also: no live worker in time, every frame fell back)
+  6  output checksum or size mismatch
+  7  the server broke the protocol or the connection
+  ${
+  EXIT_CODES["too-many-fallbacks"]
+}  done, output written, but more frames fell back to the original than --max-fallback`;
 
 /** The `client` subcommand. */
 export function clientCommand(): Command {
@@ -56,7 +75,17 @@ export function clientCommand(): Command {
       "--ca <file>",
       "also trust this PEM CA or self-signed server certificate (implies --tls)",
     )
+    .option(
+      "--max-fallback <percent>",
+      "most frames that may fall back to the original (unfiltered), in percent of the frames; " +
+        `more writes the output but exits with ${EXIT_CODES["too-many-fallbacks"]}`,
+      percentArg,
+      DEFAULT_MAX_FALLBACK_PERCENT,
+    )
     .option("-q, --quiet", "no progress output", false)
+    .addHelpText("after", EXIT_HELP)
+    // A bad flag or value is bad usage: 2, as the table says (commander's own code is 1).
+    .exitOverride((error) => Deno.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (video: string, flags: ClientFlags) => {
       const out = flags.out ?? defaultOutputPath(video);
       const view = new ProgressView({ quiet: flags.quiet });
@@ -87,6 +116,16 @@ export function clientCommand(): Command {
         // The output path goes to stdout (for scripts) unless stdout carries the JSON.
         if (flags.json === "-") console.error(`output: ${out}`);
         else console.log(out);
+        // Said even with --quiet: a job that silently kept unfiltered frames is not a success.
+        for (const warning of result.warnings ?? []) {
+          console.error(`vframe client: warning: ${warning}`);
+        }
+        const fallbacks = checkFallbacks(result, flags.maxFallback);
+        if (fallbacks.line) console.error(`vframe client: ${fallbacks.line}`);
+        if (fallbacks.error) {
+          console.error(`vframe client: ${fallbacks.error.message}`);
+          Deno.exit(exitCodeFor(fallbacks.error));
+        }
       } catch (error) {
         view.stop();
         const message = error instanceof Deno.errors.NotFound

@@ -15,6 +15,7 @@ import { describeServerAuth, resolveServerAuth } from "../server/auth.ts";
 import { describeServerTls, loadServerTls } from "../server/tls.ts";
 import { X264_PRESETS } from "../protocol/messages.ts";
 import { defaultThreads } from "../queue/task.ts";
+import { DEFAULT_POLICY } from "../queue/policy.ts";
 
 interface ServerFlags {
   host: string;
@@ -27,6 +28,8 @@ interface ServerFlags {
   backoff: number;
   frameTimeout: number;
   frameDeadline: number;
+  /** `--no-worker-timeout` (commander names it after the part behind `--no-`). */
+  workerTimeout: number;
   rate?: number;
   maxInFlight: number;
   maxInFlightTotal?: number;
@@ -82,6 +85,13 @@ export function serverCommand(): Command {
       "deadline per frame; then the original is used",
       intArg(1),
       60_000,
+    )
+    .option(
+      "--no-worker-timeout <s>",
+      "while no worker is alive (BullMQ: no `deno task worker` heartbeating), frames wait this " +
+        "long, seconds, without using attempts or their deadline; then the job fails",
+      positiveArg,
+      DEFAULT_POLICY.noWorkerTimeoutMs / 1000,
     )
     .option(
       "--rate <fps>",
@@ -183,6 +193,7 @@ export function serverCommand(): Command {
           backoffMs: flags.backoff,
           attemptTimeoutMs: flags.frameTimeout,
           deadlineMs: flags.frameDeadline,
+          noWorkerTimeoutMs: Math.round(flags.workerTimeout * 1000),
         },
         ratePerSecond: flags.rate,
         maxInFlight: flags.maxInFlight,

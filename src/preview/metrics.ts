@@ -143,7 +143,8 @@ export class VframeMetrics {
     });
     this.#workers = new client.Gauge({
       name: "vframe_queue_workers",
-      help: "Workers the queue knows (embedded threads or BullMQ workers).",
+      help:
+        "Live workers of the queue (embedded threads, or BullMQ workers whose heartbeat is current).",
       labelNames: ["backend"],
       registers,
     });

@@ -1,5 +1,5 @@
 /** The queue as the dashboard shows it: backend, depth and workers, fetched at most once a second. */
-import type { WorkerInfo } from "../queue/types.ts";
+import type { WorkerInfo, WorkersOptions } from "../queue/types.ts";
 
 /**
  * What the preview reads from a queue: every FrameQueue is one. The backend's name is whatever
@@ -11,8 +11,11 @@ export interface PreviewQueue {
   readonly backend: string;
   /** Frames waiting to run. */
   depth(): Promise<number>;
-  /** Workers currently known. */
-  workers(): Promise<WorkerInfo[]>;
+  /**
+   * Live workers; with `includeOffline`, also those that stopped heartbeating recently
+   * (`alive: false`). A queue that ignores the option and lists only live ones is fine.
+   */
+  workers(options?: WorkersOptions): Promise<WorkerInfo[]>;
 }
 
 /** The queue's state at one moment. */
@@ -23,8 +26,13 @@ export interface QueueStatus {
   up: boolean;
   /** Frames waiting to run. */
   depth: number;
-  /** Workers the queue knows (for the embedded pool: its threads). */
+  /** Live workers (for the embedded pool: its threads). */
   workers: WorkerInfo[];
+  /**
+   * Workers that stopped heartbeating recently (killed, hung, cut off from Redis), newest first;
+   * listed for about a minute, then forgotten.
+   */
+  offline: WorkerInfo[];
 }
 
 /** Options for {@link QueueStatusCache}. */
@@ -71,8 +79,9 @@ export class QueueStatusCache {
 }
 
 /**
- * Asks `queue` for its depth and workers, giving up after `timeoutMs`. Never rejects: a queue
- * that fails or answers too late reports `up: false` with no depth and no workers.
+ * Asks `queue` for its depth and workers (live ones in `workers`, recently offline ones in
+ * `offline`), giving up after `timeoutMs`. Never rejects: a queue that fails or answers too late
+ * reports `up: false` with no depth and no workers.
  */
 export async function readQueueStatus(
   queue: PreviewQueue,
@@ -80,13 +89,16 @@ export async function readQueueStatus(
 ): Promise<QueueStatus> {
   const backend = queue.backend;
   try {
-    const [depth, workers] = await withTimeout(
-      Promise.all([queue.depth(), queue.workers()]),
+    const [depth, all] = await withTimeout(
+      Promise.all([queue.depth(), queue.workers({ includeOffline: true })]),
       timeoutMs,
     );
-    return { backend, up: true, depth, workers };
+    const workers = all.filter((w) => w.alive !== false);
+    const offline = all.filter((w) => w.alive === false)
+      .sort((a, b) => a.lastSeenMs - b.lastSeenMs);
+    return { backend, up: true, depth, workers, offline };
   } catch {
-    return { backend, up: false, depth: 0, workers: [] };
+    return { backend, up: false, depth: 0, workers: [], offline: [] };
   }
 }
 

@@ -48,6 +48,11 @@ export interface JobResult {
   backend: { queue: string; codec: "wasm" | "native" };
   /** Output file size in bytes, once encoded. */
   outputBytes?: number;
+  /**
+   * Things the client should know that did not fail the job, e.g. that no worker was alive when
+   * it was admitted. Optional (older servers leave it out), at most 16 entries.
+   */
+  warnings?: string[];
   startedAt: string;
   finishedAt?: string;
 }

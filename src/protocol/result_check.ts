@@ -4,7 +4,7 @@
  * fields without a protocol version change.
  */
 import type { JobResult } from "./result.ts";
-import { bool, int, list, num, object, oneOf, optional, str } from "./fields.ts";
+import { bool, fail, int, list, num, object, oneOf, optional, str } from "./fields.ts";
 import { FIELD_LIMITS } from "./messages.ts";
 
 /** The rule of a job id (`ack.jobId`, `result.jobId`): 1..64 characters of `[A-Za-z0-9_-]`. */
@@ -19,6 +19,9 @@ const TEXT = { max: 4_096 };
 
 /** Largest number of entries in `fallbackFrames` (keeps the message under its 4 MiB limit). */
 export const MAX_FALLBACK_ENTRIES = 20_000;
+
+/** Largest number of entries in `warnings`. */
+export const MAX_WARNINGS = 16;
 
 /**
  * `value` as a {@link JobResult}, or {@link ProtocolError} `bad-message` naming the first bad field.
@@ -87,6 +90,13 @@ export function checkJobResult(value: unknown, path = "result"): JobResult {
   oneOf(backend, "codec", bp, ["wasm", "native"]);
 
   optional(r, "outputBytes", () => int(r, "outputBytes", path, COUNT));
+  optional(r, "warnings", () => {
+    list(r, "warnings", path, MAX_WARNINGS).forEach((w, i) => {
+      if (typeof w !== "string" || w.length > 1_024 || !w.isWellFormed()) {
+        fail(`${path}.warnings[${i}]`, "a string of 0..1024 characters", w);
+      }
+    });
+  });
   str(r, "startedAt", path, { min: 1, max: 64 });
   optional(r, "finishedAt", () => str(r, "finishedAt", path, { min: 1, max: 64 }));
   return r as unknown as JobResult;

@@ -94,13 +94,18 @@ class PoolTransport implements Transport<FrameTask, Uint8Array> {
     return Promise.resolve(); // nothing outside this process: the scheduler aborted the attempts
   }
 
-  /** One entry per pool thread, id `HOST:PID/tN`, from the pool's own counters. */
+  /**
+   * One entry per pool thread, id `HOST:PID/tN`, from the pool's own counters. The threads are
+   * always alive (a thread that dies is replaced by the pool), so nothing is ever held.
+   */
   workers(): Promise<WorkerInfo[]> {
     return Promise.resolve(
       this.#pool.stats().map((t) => ({
         id: `${this.#id}/t${t.thread}`,
         processed: t.processed,
         busy: t.busy ? 1 : 0,
+        alive: true,
+        lastSeenMs: 0,
       })),
     );
   }

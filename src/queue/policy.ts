@@ -7,13 +7,15 @@ import type { RetryPolicy } from "./types.ts";
 import { QueueOptionError, RemoteAttemptError, WorkLostError } from "./errors.ts";
 
 /**
- * The defaults: 3 attempts, 100 ms first backoff (doubling), 10 s per attempt, 60 s per frame.
+ * The defaults: 3 attempts, 100 ms first backoff (doubling), 10 s per attempt, 60 s per frame,
+ * held at most 30 s while no worker is alive.
  */
 export const DEFAULT_POLICY: RetryPolicy = Object.freeze({
   attempts: 3,
   backoffMs: 100,
   attemptTimeoutMs: 10_000,
   deadlineMs: 60_000,
+  noWorkerTimeoutMs: 30_000,
 });
 
 /** Largest accepted `attempts` (a guard against typos such as 1000). */
@@ -26,6 +28,7 @@ export const MAX_ATTEMPTS = 100;
  * - `backoffMs`: finite, ≥ 0
  * - `attemptTimeoutMs`: finite, > 0
  * - `deadlineMs`: finite, > 0
+ * - `noWorkerTimeoutMs`: finite, > 0
  *
  * @throws QueueOptionError naming the field and the value seen.
  */
@@ -38,8 +41,9 @@ export function resolvePolicy(p: Partial<RetryPolicy> = {}): RetryPolicy {
     backoffMs: p.backoffMs ?? DEFAULT_POLICY.backoffMs,
     attemptTimeoutMs: p.attemptTimeoutMs ?? DEFAULT_POLICY.attemptTimeoutMs,
     deadlineMs: p.deadlineMs ?? DEFAULT_POLICY.deadlineMs,
+    noWorkerTimeoutMs: p.noWorkerTimeoutMs ?? DEFAULT_POLICY.noWorkerTimeoutMs,
   };
-  const { attempts, backoffMs, attemptTimeoutMs, deadlineMs } = policy;
+  const { attempts, backoffMs, attemptTimeoutMs, deadlineMs, noWorkerTimeoutMs } = policy;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > MAX_ATTEMPTS) {
     throw new QueueOptionError(
       `policy.attempts must be an integer in [1, ${MAX_ATTEMPTS}], got ${attempts}`,
@@ -58,6 +62,14 @@ export function resolvePolicy(p: Partial<RetryPolicy> = {}): RetryPolicy {
   }
   if (typeof deadlineMs !== "number" || !Number.isFinite(deadlineMs) || deadlineMs <= 0) {
     throw new QueueOptionError(`policy.deadlineMs must be a finite number > 0, got ${deadlineMs}`);
+  }
+  if (
+    typeof noWorkerTimeoutMs !== "number" || !Number.isFinite(noWorkerTimeoutMs) ||
+    noWorkerTimeoutMs <= 0
+  ) {
+    throw new QueueOptionError(
+      `policy.noWorkerTimeoutMs must be a finite number > 0, got ${noWorkerTimeoutMs}`,
+    );
   }
   return policy;
 }
@@ -92,6 +104,15 @@ export function requeueDelay(lost: number): number {
     throw new QueueOptionError(`lost must be an integer >= 1, got ${lost}`);
   }
   return Math.min(MAX_REQUEUE_MS, REQUEUE_MS * 2 ** Math.min(lost - 1, 16));
+}
+
+/**
+ * The reason of a task failed for want of a live worker: `no live worker for 30 s` and, when the
+ * backend has one, what to do about it (`: start \`deno task worker --redis …\``). Pure.
+ */
+export function noWorkerReason(noWorkerTimeoutMs: number, hint?: string): string {
+  const s = Math.round(noWorkerTimeoutMs / 100) / 10;
+  return `no live worker for ${s} s${hint ? `: ${hint}` : ""}`;
 }
 
 /**

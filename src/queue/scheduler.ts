@@ -1,18 +1,26 @@
 /**
  * The scheduler every queue backend shares: attempts with exponential backoff, the per-attempt
  * time limit handed to the transport, the per-task deadline (after which the outcome is a failure,
- * whatever the transport does), no retries for permanent errors, lost work queued again, cancel
- * per server job, and close. A backend only supplies a {@link Transport} that moves one attempt to
- * where it runs; the kind of unit (frames today, segments later) is a {@link UnitKind}.
+ * whatever the transport does), no retries for permanent errors, lost work queued again, tasks
+ * held while no worker is alive (and failed, `fatal`, when none comes in time), cancel per server
+ * job, and close. A backend only supplies a {@link Transport} that moves one attempt to where it
+ * runs; the kind of unit (frames today, segments later) is a {@link UnitKind}.
  *
  * Pure of I/O itself: everything that touches threads or Redis is behind the transport.
  */
 import { StopReason, stopReason, untilAborted } from "./abort.ts";
 import type { QueueBackendName } from "./backends.ts";
 import { QueueOptionError, WorkLostError } from "./errors.ts";
-import { backoffDelay, describeError, isPermanent, requeueDelay } from "./policy.ts";
+import { WorkerWatch } from "./liveness.ts";
+import {
+  backoffDelay,
+  describeError,
+  isPermanent,
+  noWorkerReason,
+  requeueDelay,
+} from "./policy.ts";
 import type { Delivery, TaskRun, Transport } from "./transport.ts";
-import type { RetryPolicy, WorkerInfo, WorkQueue } from "./types.ts";
+import type { RetryPolicy, WorkerInfo, WorkersOptions, WorkQueue } from "./types.ts";
 import { sleep, withinMs } from "../util/sleep.ts";
 
 /** What the scheduler needs to know about a kind of unit (a frame, a segment). */
@@ -28,8 +36,17 @@ export interface UnitKind<Task, Result, Outcome> {
   jobId(task: Task): string;
   /** The outcome of a task whose attempt `attempts` delivered `delivery`. */
   succeeded(task: Task, delivery: Delivery<Result>, attempts: number, latencyMs: number): Outcome;
-  /** The outcome of a task that failed or was stopped. */
-  failed(task: Task, reason: string, attempts: number, latencyMs: number): Outcome;
+  /**
+   * The outcome of a task that failed or was stopped; `fatal` when the failure is the whole
+   * job's (no live worker in time), not the task's.
+   */
+  failed(
+    task: Task,
+    reason: string,
+    attempts: number,
+    latencyMs: number,
+    fatal?: boolean,
+  ): Outcome;
 }
 
 /** Options of a {@link Scheduler}. */
@@ -39,6 +56,8 @@ export interface SchedulerOptions<Task, Result, Outcome> {
   transport: Transport<Task, Result>;
   /** A resolved policy (see `resolvePolicy`). */
   policy: RetryPolicy;
+  /** How often the transport is asked for live workers while tasks are outstanding (500 ms). */
+  livenessCheckMs?: number;
 }
 
 /** Server job ids remembered after `cancelJob`, so late tasks of them are refused. */
@@ -56,6 +75,39 @@ interface Ended<Outcome> {
   outcome: Outcome;
 }
 
+/** Why a task was stopped for want of a live worker: it fails the whole job. */
+class NoWorkerStop extends StopReason {
+  override name = "NoWorkerStop";
+}
+
+/**
+ * A task's time: its deadline moves on by the time it was held with no live worker, which is
+ * bounded by the policy's `noWorkerTimeoutMs`.
+ */
+class TaskClock {
+  readonly #watch: WorkerWatch;
+  readonly #startedAt: number;
+  readonly #deadlineMs: number;
+  readonly #down0: number;
+
+  constructor(watch: WorkerWatch, startedAt: number, deadlineMs: number) {
+    this.#watch = watch;
+    this.#startedAt = startedAt;
+    this.#deadlineMs = deadlineMs;
+    this.#down0 = watch.downtime(startedAt);
+  }
+
+  /** Milliseconds this task has been held with no live worker. */
+  held(now: number = performance.now()): number {
+    return this.#watch.downtime(now) - this.#down0;
+  }
+
+  /** When the deadline passes, as `performance.now()` time (moves while held). */
+  deadlineAt(now: number = performance.now()): number {
+    return this.#startedAt + this.#deadlineMs + this.held(now);
+  }
+}
+
 /** A {@link WorkQueue} over a {@link Transport}; see the module documentation. */
 export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome> {
   readonly backend: QueueBackendName;
@@ -67,6 +119,7 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
   readonly #cancelled = new Set<string>();
   readonly #lives = new Set<Promise<void>>();
   readonly #closing = new AbortController();
+  readonly #watch: WorkerWatch;
   #closed: Promise<void> | undefined;
   /** Tasks sleeping through a backoff or before lost work is queued again. */
   #waiting = 0;
@@ -76,6 +129,15 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     this.policy = options.policy;
     this.#unit = options.unit;
     this.#transport = options.transport;
+    this.#watch = new WorkerWatch({
+      count: async () => (await options.transport.workers()).filter((w) => w.alive).length,
+      intervalMs: options.livenessCheckMs,
+    });
+  }
+
+  /** See {@link WorkQueue.workerHint}: the transport's. */
+  get workerHint(): string | undefined {
+    return this.#transport.workerHint;
   }
 
   /** See {@link WorkQueue.process}. */
@@ -117,26 +179,26 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     startedAt: number,
     resolve: (outcome: Outcome) => void,
   ): Promise<void> {
-    const deadlineAt = startedAt + this.policy.deadlineMs;
+    const watch = this.#watch;
+    watch.acquire();
+    const clock = new TaskClock(watch, startedAt, this.policy.deadlineMs);
     const stop = new AbortController();
-    const end = (reason: string) => {
-      if (!stop.signal.aborted) stop.abort(new StopReason(reason));
+    const end = (reason: StopReason) => {
+      if (!stop.signal.aborted) stop.abort(reason);
     };
-    const onJob = () => end(stopReason(job.controller.signal));
-    const onClose = () => end("queue closed");
-    const onSignal = () => end("cancelled");
+    const onJob = () => end(new StopReason(stopReason(job.controller.signal)));
+    const onClose = () => end(new StopReason("queue closed"));
+    const onSignal = () => end(new StopReason("cancelled"));
     job.controller.signal.addEventListener("abort", onJob);
     this.#closing.signal.addEventListener("abort", onClose);
     signal?.addEventListener("abort", onSignal);
-    const deadline = setTimeout(
-      () => end(`deadline of ${this.policy.deadlineMs} ms exceeded`),
-      this.policy.deadlineMs,
-    );
+    const timer = this.#deadlineTimer(clock, end);
+    const offChange = watch.onChange(timer.check);
     let run: TaskRun<Result> | undefined;
     let ended: Ended<Outcome>;
     try {
       run = this.#transport.open(task);
-      ended = await this.#attempts(task, run, stop.signal, startedAt, deadlineAt);
+      ended = await this.#attempts(task, run, stop.signal, startedAt, clock);
     } catch (err) {
       // a transport broke its contract (open threw): report it, never reject
       ended = {
@@ -144,7 +206,9 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
         outcome: this.#unit.failed(task, describeError(err, 0), 0, performance.now() - startedAt),
       };
     } finally {
-      clearTimeout(deadline);
+      offChange();
+      timer.clear();
+      watch.release();
       job.controller.signal.removeEventListener("abort", onJob);
       this.#closing.signal.removeEventListener("abort", onClose);
       signal?.removeEventListener("abort", onSignal);
@@ -152,10 +216,61 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     const finishing = run ? run.finish(ended.ok).catch(() => {}) : Promise.resolve();
     // Leave nothing behind before answering, but never past the deadline: a stopped task answers
     // at once (cancelJob and close wait for the rest themselves).
-    const left = deadlineAt - performance.now();
+    const left = clock.deadlineAt() - performance.now();
     if (!stop.signal.aborted && left > 0) await withinMs(finishing, left);
     resolve(ended.outcome);
     await finishing;
+  }
+
+  /**
+   * The task's deadline and no-worker limit as one timer: it wakes at the earliest moment either
+   * could be due (the deadline moves on while the task is held), and `check` re-arms it when the
+   * watch's state changes.
+   */
+  #deadlineTimer(
+    clock: TaskClock,
+    end: (reason: StopReason) => void,
+  ): { check: () => void; clear: () => void } {
+    const { deadlineMs, noWorkerTimeoutMs } = this.policy;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let over = false;
+    const stop = (reason: StopReason) => {
+      over = true;
+      end(reason);
+    };
+    const deadline = () => stop(new StopReason(`deadline of ${deadlineMs} ms exceeded`));
+    const check = () => {
+      clearTimeout(timer);
+      if (over) return;
+      const now = performance.now();
+      const held = clock.held(now);
+      if (held >= noWorkerTimeoutMs) {
+        return stop(
+          new NoWorkerStop(noWorkerReason(noWorkerTimeoutMs, this.#transport.workerHint)),
+        );
+      }
+      const toDeadline = clock.deadlineAt(now) - now;
+      if (toDeadline <= 0) return deadline();
+      if (this.#watch.down) {
+        timer = setTimeout(
+          check,
+          Math.max(1, Math.ceil(Math.min(toDeadline, noWorkerTimeoutMs - held))),
+        );
+        return;
+      }
+      // Armed for the deadline: due when it fires, unless the task was held meanwhile (a timer may
+      // fire a fraction of a millisecond early; re-arming for it would let a time limit set for
+      // the same moment win).
+      timer = setTimeout(() => clock.held() > held ? check() : deadline(), Math.ceil(toDeadline));
+    };
+    timer = setTimeout(() => clock.held() > 0 ? check() : deadline(), deadlineMs);
+    return {
+      check,
+      clear: () => {
+        over = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   async #attempts(
@@ -163,7 +278,7 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     run: TaskRun<Result>,
     signal: AbortSignal,
     startedAt: number,
-    deadlineAt: number,
+    clock: TaskClock,
   ): Promise<Ended<Outcome>> {
     const unit = this.#unit;
     const policy = this.policy;
@@ -174,6 +289,9 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     const elapsed = () => performance.now() - startedAt;
     const stopped = (): Ended<Outcome> => {
       const reason = stopReason(signal);
+      if (signal.reason instanceof NoWorkerStop) {
+        return { ok: false, outcome: unit.failed(task, reason, attempt, elapsed(), true) };
+      }
       const text = reason.startsWith("deadline") && last !== undefined
         ? `${reason} (last error: ${last})`
         : reason;
@@ -185,7 +303,7 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
       again = false;
       const timeoutMs = Math.max(
         1,
-        Math.min(policy.attemptTimeoutMs, Math.ceil(deadlineAt - performance.now())),
+        Math.min(policy.attemptTimeoutMs, Math.ceil(clock.deadlineAt() - performance.now())),
       );
       let delay: number;
       try {
@@ -231,8 +349,8 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
   }
 
   /** See {@link WorkQueue.workers}. */
-  workers(): Promise<WorkerInfo[]> {
-    return this.#transport.workers();
+  workers(options: WorkersOptions = {}): Promise<WorkerInfo[]> {
+    return this.#transport.workers(options);
   }
 
   /** Tasks in a backoff or waiting to be queued again, plus what the transport holds waiting. */
@@ -245,6 +363,7 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     this.#closed ??= (async () => {
       this.#closing.abort(new StopReason("queue closed"));
       await Promise.allSettled([...this.#lives]);
+      // A liveness check still waiting for Redis settles (ignored) when the transport closes.
       await this.#transport.close();
     })();
     return this.#closed;

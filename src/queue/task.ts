@@ -67,12 +67,19 @@ export const FRAME_UNIT: UnitKind<FrameTask, Uint8Array, FrameOutcome> = Object.
     attempts,
     latencyMs,
   }),
-  failed: (task: FrameTask, reason: string, attempts: number, latencyMs: number): FrameOutcome => ({
+  failed: (
+    task: FrameTask,
+    reason: string,
+    attempts: number,
+    latencyMs: number,
+    fatal?: boolean,
+  ): FrameOutcome => ({
     ok: false,
     index: task.index,
     reason,
     attempts,
     latencyMs,
+    ...(fatal ? { fatal: true as const } : {}),
   }),
 });
 

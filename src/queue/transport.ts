@@ -3,7 +3,7 @@
  * one task to where it runs and bring its result back. Attempts, backoff, deadline, cancel and
  * close are the scheduler's; a transport only moves work.
  */
-import type { WorkerInfo } from "./types.ts";
+import type { WorkerInfo, WorkersOptions } from "./types.ts";
 
 /** One attempt, as the scheduler hands it to {@link TaskRun.attempt}. */
 export interface AttemptContext {
@@ -58,8 +58,14 @@ export interface Transport<Task, Result> {
    * scheduler has already stopped the job's tasks and waits for their `finish` itself. Bounded.
    */
   cancelJob(jobId: string): Promise<void>;
-  /** Workers currently known. */
-  workers(): Promise<WorkerInfo[]>;
+  /**
+   * Live workers (`alive: true`); with `includeOffline`, also those that stopped heartbeating
+   * recently. The scheduler counts the live ones to hold tasks while there is none; a rejection
+   * leaves its view as it was.
+   */
+  workers(options?: WorkersOptions): Promise<WorkerInfo[]>;
+  /** What to do when no worker is alive, for messages; none when workers are always alive. */
+  readonly workerHint?: string;
   /** Units waiting on the transport's side (queued jobs, rate-limit waits, busy threads). */
   depth(): Promise<number>;
   /** Releases threads and connections; called once, after every task has finished. Bounded. */

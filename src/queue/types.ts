@@ -50,12 +50,18 @@ export type FrameOutcome =
     /**
      * Why the frame could not be filtered: the last attempt's error (`timeout after 10000 ms`,
      * `FaultInjectedError: …`), `deadline of 60000 ms exceeded` (with the last error in brackets
-     * when an attempt had failed), `cancelled`, or `queue closed`.
+     * when an attempt had failed), `cancelled`, `queue closed`, or `no live worker for 30 s: …`
+     * (with `fatal`).
      */
     reason: string;
     /** Attempts started (0 when the frame never reached a worker). */
     attempts: number;
     latencyMs: number;
+    /**
+     * Set when the failure is not the frame's but the whole job's: no live worker for
+     * `policy.noWorkerTimeoutMs`. The server then fails the job instead of using the original.
+     */
+    fatal?: true;
   };
 
 /** Fault-tolerance settings shared by every backend (see `resolvePolicy` for the checks). */
@@ -72,6 +78,13 @@ export interface RetryPolicy {
    * queued again until then.
    */
   deadlineMs: number;
+  /**
+   * How long tasks are held while no worker is alive (BullMQ with no `vframe worker` heartbeating;
+   * the embedded pool's threads are always alive), ms, counted per task: held time does not count
+   * toward `deadlineMs` and uses no attempt; past it the task fails with `fatal` set and the server
+   * fails the job (default 30_000).
+   */
+  noWorkerTimeoutMs: number;
 }
 
 /** A worker seen by the backend, for the preview and the result JSON. */
@@ -79,8 +92,28 @@ export interface WorkerInfo {
   id: string;
   /** Units it has completed since it started (as far as this server knows). */
   processed: number;
-  /** Units it is running now. */
+  /** Units it is running now (BullMQ: as of its last heartbeat). */
   busy: number;
+  /**
+   * True while the worker proves it is alive: a BullMQ worker's heartbeat key exists (refreshed
+   * every second, 3 s TTL); an embedded pool thread always is.
+   */
+  alive: boolean;
+  /** Milliseconds since its last heartbeat (0 for the embedded pool's threads). */
+  lastSeenMs: number;
+  /** Units it runs at once, when the worker says (BullMQ `--concurrency`). */
+  concurrency?: number;
+  /** When it started (ISO 8601), when the worker says. */
+  startedAt?: string;
+}
+
+/** Options of {@link WorkQueue.workers}. */
+export interface WorkersOptions {
+  /**
+   * Also list workers that stopped heartbeating recently (`alive: false`, for about a minute,
+   * then they are forgotten). Default false: live workers only.
+   */
+  includeOffline?: boolean;
 }
 
 /**
@@ -98,11 +131,15 @@ export interface WorkQueue<Task, Outcome> {
    * Guarantees:
    * - **never rejects for the task's failure**: a failure is an outcome with `ok: false`;
    * - **always resolves by the deadline**: no later than `policy.deadlineMs` after the call
-   *   (plus timer latency), whatever workers or Redis do; after that the server uses the
+   *   (plus timer latency, plus the time it was held with no live worker, at most
+   *   `policy.noWorkerTimeoutMs`), whatever workers or Redis do; after that the server uses the
    *   original;
    * - an error no retry can fix (a filter chain the filters reject) fails at once;
    * - work the transport lost (its job vanished from Redis) is queued again, without using up an
    *   attempt, while the deadline allows;
+   * - while no worker is alive, the task is held: the time does not count toward the deadline and
+   *   uses no attempt; after `policy.noWorkerTimeoutMs` of it the outcome is a failure with
+   *   `fatal` set (so `process` resolves by `deadlineMs + noWorkerTimeoutMs` at the latest);
    * - aborting `signal` resolves it with reason `cancelled`; `cancelJob` and `close` as below.
    *
    * @throws QueueOptionError (as a rejection) when the task is malformed.
@@ -114,8 +151,16 @@ export interface WorkQueue<Task, Outcome> {
    * and whatever the backend holds for them (jobs, Redis keys) is dropped before this resolves.
    */
   cancelJob(jobId: string): Promise<void>;
-  /** Workers currently known. */
-  workers(): Promise<WorkerInfo[]>;
+  /**
+   * Live workers (see {@link WorkerInfo.alive}); with `includeOffline`, also those that stopped
+   * heartbeating recently.
+   */
+  workers(options?: WorkersOptions): Promise<WorkerInfo[]>;
+  /**
+   * What to do when no worker is alive, for messages (e.g. "start `deno task worker --redis
+   * redis://host:6379`"); undefined for a backend whose workers are always alive.
+   */
+  readonly workerHint?: string;
   /** Tasks waiting to run (queued, or waiting for a backoff or a rate-limit slot). */
   depth(): Promise<number>;
   /**

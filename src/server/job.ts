@@ -12,7 +12,9 @@
  * - `probe` runs on the complete upload; the encoder opens once the probe is done and the first
  *   frame is ready (the encoder needs the frame rate and reads the input's audio).
  * - A frame the queue could not filter (after its retries and deadline) is replaced by the original
- *   and listed in `fallbackFrames`; the job still succeeds.
+ *   and listed in `fallbackFrames`; the job still succeeds — unless every frame fell back (nothing
+ *   was filtered: the job fails) or the queue reports a failure that is the whole job's (`fatal`:
+ *   no live worker in time; the job fails with its reason).
  * - Error texts name the client's file, never the server's work directory.
  */
 import type { Frame } from "../codec/frame.ts";
@@ -29,7 +31,7 @@ import {
   withDeadline,
 } from "../pipeline/mod.ts";
 import type { ProgressMessage } from "../protocol/messages.ts";
-import { MAX_FALLBACK_ENTRIES } from "../protocol/result_check.ts";
+import { MAX_FALLBACK_ENTRIES, MAX_WARNINGS } from "../protocol/result_check.ts";
 import type { FrameOutcome, FrameQueue } from "../queue/types.ts";
 import { JobCancelledError, JobFailedError } from "../protocol/errors.ts";
 import type { GrowingFile } from "../util/growing_file.ts";
@@ -45,8 +47,11 @@ export interface PipelineMetrics {
   inFlight(delta: number): void;
 }
 
-/** Default {@link PipelineJobOptions.frameDeadlineMs}: the queue's 60 000 ms default plus slack. */
-export const DEFAULT_FRAME_DEADLINE_MS = 65_000;
+/**
+ * Default {@link PipelineJobOptions.frameDeadlineMs}: the queue's 60 000 ms deadline, plus the
+ * 30 000 ms a frame may be held while no worker is alive, plus slack.
+ */
+export const DEFAULT_FRAME_DEADLINE_MS = 95_000;
 
 /** Options of a {@link PipelineJob}. */
 export interface PipelineJobOptions {
@@ -200,6 +205,18 @@ export class PipelineJob {
     return this.record.outputPath;
   }
 
+  /**
+   * Adds a warning to the result JSON (`warnings`, at most 16, each cut to 1000 characters): the
+   * client prints them, the preview shows them.
+   */
+  warn(text: string): void {
+    const r = this.record.result;
+    const list = r.warnings ??= [];
+    if (list.length >= MAX_WARNINGS || list.includes(text)) return;
+    list.push(text.slice(0, 1000));
+    this.#changed();
+  }
+
   /** Cancels the job (same as aborting `signal`). */
   cancel(reason = "cancelled"): void {
     this.#abort.abort(new JobCancelledError(reason));
@@ -236,6 +253,11 @@ export class PipelineJob {
         onProcessed: (frame, outcome) => this.#record(frame, outcome),
         onWritten: () => this.#encoded++,
       });
+      const nothingFiltered = this.#allFellBack();
+      if (nothingFiltered) {
+        this.#finish("failed", nothingFiltered);
+        return r;
+      }
       r.outputBytes = (await Deno.stat(output)).size;
       this.record.outputPath = output;
       this.#finish("done");
@@ -249,6 +271,20 @@ export class PipelineJob {
       else this.#finish("failed", this.#clientText(error));
     }
     return r;
+  }
+
+  /**
+   * When frames were written but none of them was filtered (every one fell back to the original),
+   * why the job fails; else undefined.
+   */
+  #allFellBack(): string | undefined {
+    const f = this.record.result.frames;
+    if (f.processed > 0 || f.fallback === 0) return undefined;
+    const first = this.record.result.fallbackFrames.reduce<
+      { index: number; reason: string } | undefined
+    >((a, e) => (a === undefined || e.index < a.index ? e : a), undefined);
+    return `all ${f.fallback} frames fell back to the original: none was filtered` +
+      (first ? ` (frame ${first.index}: ${first.reason})` : "");
   }
 
   async #runProbe(): Promise<VideoInfo> {
@@ -319,11 +355,15 @@ export class PipelineJob {
     return async (frame, signal) => {
       this.#processStart ??= performance.now();
       this.#o.metrics?.inFlight(1);
+      let outcome: FrameOutcome;
       try {
-        return await viaQueue(frame, signal);
+        outcome = await viaQueue(frame, signal);
       } finally {
         this.#o.metrics?.inFlight(-1);
       }
+      // Not this frame's fault but the job's (no live worker in time): the job fails.
+      if (!outcome.ok && outcome.fatal) throw new JobFailedError(outcome.reason);
+      return outcome;
     };
   }
 

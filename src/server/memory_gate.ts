@@ -16,7 +16,13 @@
  * Refusals reach the job as a rejection of `process` (the job then fails) and the session through
  * `onRefused`, which tells the client.
  */
-import type { FrameOutcome, FrameQueue, FrameTask, WorkerInfo } from "../queue/types.ts";
+import type {
+  FrameOutcome,
+  FrameQueue,
+  FrameTask,
+  WorkerInfo,
+  WorkersOptions,
+} from "../queue/types.ts";
 import { VframeError } from "../util/errors.ts";
 import type { Release, Semaphore } from "../util/semaphore.ts";
 import {
@@ -94,8 +100,12 @@ export class MemoryGate implements FrameQueue {
     return this.#o.queue.cancelJob(jobId);
   }
 
-  workers(): Promise<WorkerInfo[]> {
-    return this.#o.queue.workers();
+  workers(options?: WorkersOptions): Promise<WorkerInfo[]> {
+    return this.#o.queue.workers(options);
+  }
+
+  get workerHint(): string | undefined {
+    return this.#o.queue.workerHint;
   }
 
   depth(): Promise<number> {

@@ -51,7 +51,10 @@ export interface ServerOptions {
   tls?: ServerTls;
   /** The frame queue jobs run on (embedded pool or BullMQ); the server does not close it. */
   queue: FrameQueue;
-  /** The queue's retry policy, for the server's own per-frame limit above it (default: defaults). */
+  /**
+   * The queue's retry policy, for the server's own per-frame limit above it and for the warning at
+   * admission when no worker is alive (default: defaults).
+   */
   policy?: Partial<RetryPolicy>;
   /** Frames in flight per job, decode → encoder (default 16). */
   maxInFlight?: number;
@@ -279,8 +282,9 @@ export class VframeServer {
       const metrics = options.metrics;
       const slots = new JobSlots(options.maxJobs ?? 8);
       const memory = new MemoryBudget(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
-      // The queue owns the per-frame deadline; the server's own limit is a safety net above it.
-      const frameDeadlineMs = policy.deadlineMs + 5_000;
+      // The queue owns the per-frame deadline (which waits while no worker is alive, at most
+      // noWorkerTimeoutMs); the server's own limit is a safety net above both.
+      const frameDeadlineMs = policy.deadlineMs + policy.noWorkerTimeoutMs + 5_000;
 
       const server = new VframeServer({
         listeners,
@@ -310,7 +314,10 @@ export class VframeServer {
         jobBaseBytes: Math.min(JOB_BASE_BYTES, memory.limitBytes),
         inFlightBudgetBytes: options.inFlightBudgetBytes ?? DEFAULT_IN_FLIGHT_BUDGET_BYTES,
         // The wait happens inside the first frame's deadline: leave the frame most of it.
-        memoryWaitMs: Math.min(options.memoryWaitMs ?? DEFAULT_MEMORY_WAIT_MS, frameDeadlineMs / 2),
+        memoryWaitMs: Math.min(
+          options.memoryWaitMs ?? DEFAULT_MEMORY_WAIT_MS,
+          (policy.deadlineMs + 5_000) / 2,
+        ),
         uploadTimeoutMs: options.uploadTimeoutMs,
         minUploadBytesPerSecond: options.minUploadBytesPerSecond ?? DEFAULT_MIN_UPLOAD_RATE,
         uploadRateWindowMs: options.uploadRateWindowMs ?? DEFAULT_UPLOAD_RATE_WINDOW_MS,
@@ -318,6 +325,7 @@ export class VframeServer {
         workDir,
         readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
         frameDeadlineMs,
+        noWorkerTimeoutMs: policy.noWorkerTimeoutMs,
         crf: options.crf,
         preset: options.preset,
         streamDecode: options.streamDecode ?? true,

@@ -75,6 +75,8 @@ export interface SessionContext {
   readTimeoutMs: number;
   /** Server's per-frame safety limit, ms (see PipelineJobOptions.frameDeadlineMs). */
   frameDeadlineMs: number;
+  /** How long the queue holds frames while no worker is alive (the policy's), ms. */
+  noWorkerTimeoutMs: number;
   /** Default x264 CRF and preset when the client gives none. */
   crf?: number;
   preset?: string;
@@ -203,6 +205,7 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
     await c.send({ type: "ack", ok: true, version: PROTOCOL_VERSION, jobId });
 
     const running = job.run();
+    void warnWithoutWorkers(job, ctx);
     const ticker = setInterval(() => {
       if (job) void c.trySend({ type: "progress", ...job.progress() });
     }, hello.options.progressIntervalMs ?? 500);
@@ -348,6 +351,30 @@ async function readClient(
     }
     return await stop("internal", `upload failed: ${errorText(error)}`);
   }
+}
+
+/** Longest wait for the queue's worker list at admission, ms. */
+const WORKER_CHECK_MS = 2_000;
+
+/**
+ * Accepted with no live worker (BullMQ with no `vframe worker` running): the job is not refused —
+ * a worker may be starting — but the log and the result JSON's `warnings` say so, with what to do.
+ * Its frames wait for a worker for at most `noWorkerTimeoutMs`, then the job fails. A queue that
+ * does not answer in time is not reported. Never rejects.
+ */
+async function warnWithoutWorkers(job: PipelineJob, ctx: SessionContext): Promise<void> {
+  let live: number | undefined;
+  await withinMs(
+    ctx.queue.workers().then((workers) => live = workers.filter((w) => w.alive).length),
+    WORKER_CHECK_MS,
+  );
+  if (live !== 0) return;
+  const hint = ctx.queue.workerHint;
+  const text = `no live ${ctx.queue.backend} worker when the job was admitted: its frames wait ` +
+    `up to ${ctx.noWorkerTimeoutMs / 1000} s for one, then the job fails` +
+    (hint ? ` (${hint})` : "");
+  ctx.log(`job ${job.id}: ${text}`);
+  job.warn(text);
 }
 
 /** Sends the output file in chunks, then `output-end` with its size and SHA-256. */

@@ -15,7 +15,9 @@ export abstract class VframeError extends Error {
 /**
  * Exit code of the CLI for an error's code: 2 bad usage (flags, addresses, filter chains),
  * 3 server unreachable, 4 job refused, 5 job failed or cancelled, 6 output checksum mismatch,
- * 7 the server broke the protocol; 1 for anything else. The README lists the same table.
+ * 7 the server broke the protocol, 8 the job succeeded but more frames fell back to the original
+ * than the client's `--max-fallback` allows (the output is written); 1 for anything else. The
+ * README lists the same table.
  */
 export const EXIT_CODES: Readonly<Record<string, number>> = {
   "usage": 2,
@@ -32,6 +34,7 @@ export const EXIT_CODES: Readonly<Record<string, number>> = {
   "job-cancelled": 5,
   "checksum-mismatch": 6,
   "server-protocol": 7,
+  "too-many-fallbacks": 8,
 };
 
 /** The stable code of any thrown value: a {@link VframeError}'s code, else `internal`. */

@@ -11,7 +11,10 @@ import { fakeQueue, makeRegistry, parseMetrics } from "./fixtures.ts";
 function setup(): { registry: JobRegistry; handler: PreviewHandler; metrics: VframeMetrics } {
   const registry = makeRegistry();
   const metrics = new VframeMetrics();
-  const queue = fakeQueue({ depth: 5, workers: [{ id: "thread-1", processed: 12, busy: 1 }] });
+  const queue = fakeQueue({
+    depth: 5,
+    workers: [{ id: "thread-1", processed: 12, busy: 1, alive: true, lastSeenMs: 0 }],
+  });
   return { registry, metrics, handler: createPreviewHandler({ registry, metrics, queue }) };
 }
 
@@ -140,10 +143,44 @@ Deno.test("GET /api/status reports the queue's workers", async () => {
     backend: "embedded",
     up: true,
     depth: 5,
-    workers: [{ id: "thread-1", processed: 12, busy: 1 }],
+    workers: [{ id: "thread-1", processed: 12, busy: 1, alive: true, lastSeenMs: 0 }],
+    offline: [],
   });
   const bare = createPreviewHandler({ registry: makeRegistry(), metrics: new VframeMetrics() });
   assert.deepEqual(await (await get(bare, "/api/status")).json(), { queue: null });
+});
+
+Deno.test("GET /api/status and /metrics count live workers only; offline ones are listed apart", async () => {
+  const seen: unknown[] = [];
+  const queue = {
+    backend: "bullmq",
+    depth: () => Promise.resolve(3),
+    workers: (options?: { includeOffline?: boolean }) => {
+      seen.push(options);
+      const all = [
+        { id: "host:2", processed: 0, busy: 0, alive: false, lastSeenMs: 40_000 },
+        { id: "host:1", processed: 9, busy: 1, alive: true, lastSeenMs: 400 },
+        { id: "host:3", processed: 2, busy: 0, alive: false, lastSeenMs: 4_000 },
+      ];
+      return Promise.resolve(options?.includeOffline ? all : all.filter((w) => w.alive));
+    },
+  };
+  const handler = createPreviewHandler({
+    registry: makeRegistry(),
+    metrics: new VframeMetrics(),
+    queue,
+  });
+  const body = await (await get(handler, "/api/status")).json();
+  assert.deepEqual(seen, [{ includeOffline: true }]);
+  assert.deepEqual(body.queue.workers.map((w: { id: string }) => w.id), ["host:1"]);
+  assert.deepEqual(
+    body.queue.offline.map((w: { id: string; lastSeenMs: number }) => [w.id, w.lastSeenMs]),
+    [["host:3", 4_000], ["host:2", 40_000]],
+    "most recently seen first",
+  );
+  const v = parseMetrics(await (await get(handler, "/metrics")).text());
+  assert.equal(v.get('vframe_queue_workers{backend="bullmq"}'), 1);
+  handler.close();
 });
 
 Deno.test("a queue backend the preview has never heard of is passed on by name", async () => {
@@ -151,7 +188,8 @@ Deno.test("a queue backend the preview has never heard of is passed on by name",
   const queue = {
     backend: "sqs",
     depth: () => Promise.resolve(7),
-    workers: () => Promise.resolve([{ id: "lambda-1", processed: 3, busy: 1 }]),
+    workers: () =>
+      Promise.resolve([{ id: "lambda-1", processed: 3, busy: 1, alive: true, lastSeenMs: 0 }]),
   };
   const metrics = new VframeMetrics();
   const handler = createPreviewHandler({ registry: makeRegistry(), metrics, queue });
@@ -160,7 +198,8 @@ Deno.test("a queue backend the preview has never heard of is passed on by name",
     backend: "sqs",
     up: true,
     depth: 7,
-    workers: [{ id: "lambda-1", processed: 3, busy: 1 }],
+    workers: [{ id: "lambda-1", processed: 3, busy: 1, alive: true, lastSeenMs: 0 }],
+    offline: [],
   });
   const v = parseMetrics(await (await get(handler, "/metrics")).text());
   assert.equal(v.get('vframe_queue_depth{backend="sqs"}'), 7);

@@ -1,7 +1,7 @@
 /**
  * The workers panel in headless Chromium with a queue backend the preview has never heard of:
- * the page names it by what `queue.backend` says, lists its workers, and says when it stops
- * answering. (The embedded pool's wording is checked by browser_test.ts.)
+ * the page names it by what `queue.backend` says, lists its workers (live ones counted, offline
+ * ones apart), and says when it stops answering. (The embedded pool's wording is checked by browser_test.ts.)
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -26,8 +26,8 @@ async function waitForText(page: Page, selector: string, want: string, timeoutMs
 Deno.test("browser: the workers panel names any queue backend by what the queue says", async () => {
   let down = false;
   const workers: WorkerInfo[] = [
-    { id: "lambda-1", processed: 3, busy: 1 },
-    { id: "lambda-2", processed: 5, busy: 0 },
+    { id: "lambda-1", processed: 3, busy: 1, alive: true, lastSeenMs: 0 },
+    { id: "lambda-2", processed: 5, busy: 0, alive: true, lastSeenMs: 0 },
   ];
   const queue = {
     backend: "sqs",
@@ -57,6 +57,18 @@ Deno.test("browser: the workers panel names any queue backend by what the queue 
         `[...document.querySelectorAll("#workers li")].map((li) => li.textContent)`,
       ),
       ["lambda-13 done · 1 busy", "lambda-25 done · 0 busy"],
+    );
+    // A worker whose heartbeat stopped: not counted, listed apart as offline.
+    workers[1] = { ...workers[1], alive: false, lastSeenMs: 12_000 };
+    await waitForText(page, "#queue-line", "1 sqs workers · 1 offline · 7 frames waiting");
+    assert.deepEqual(
+      await page.evaluate(
+        `[...document.querySelectorAll("#workers li")].map((li) => [li.dataset.state, li.textContent])`,
+      ),
+      [
+        ["online", "lambda-13 done · 1 busy"],
+        ["offline", "lambda-2offline · last seen 12 s ago · 5 done"],
+      ],
     );
     down = true;
     await waitForText(page, "#queue-line", "sqs queue not answering");

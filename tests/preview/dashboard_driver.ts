@@ -177,7 +177,7 @@ export async function driveDashboard(o: DriveOptions): Promise<DashboardReport> 
     if ((o.queue ?? "drained") === "drained") {
       await waitUntil(
         page,
-        `/^\\d+ (embedded pool threads|BullMQ workers connected) · 0 frames waiting$/
+        `/^\\d+ (embedded pool threads|BullMQ workers online) · 0 frames waiting$/
           .test(document.getElementById("queue-line").textContent)`,
         10_000,
       );

@@ -30,7 +30,10 @@ async function* sseEvents(body: ReadableStream<Uint8Array>) {
 
 Deno.test("events: a snapshot at once, then changes as they happen", async () => {
   const registry = makeRegistry();
-  const queue = fakeQueue({ depth: 2, workers: [{ id: "w", processed: 1, busy: 0 }] });
+  const queue = fakeQueue({
+    depth: 2,
+    workers: [{ id: "w", processed: 1, busy: 0, alive: true, lastSeenMs: 0 }],
+  });
   const preview = await startPreview({
     registry,
     metrics: new VframeMetrics(),

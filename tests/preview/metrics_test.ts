@@ -53,7 +53,10 @@ Deno.test("VframeMetrics: jobs by state and queue depth come from the registry a
   registry.add(makeResult("b"));
   registry.add(makeResult("c", { state: "done" }));
   registry.add(makeResult("d", { state: "failed" }));
-  const queue = fakeQueue({ depth: 17, workers: [{ id: "w1", processed: 3, busy: 1 }] });
+  const queue = fakeQueue({
+    depth: 17,
+    workers: [{ id: "w1", processed: 3, busy: 1, alive: true, lastSeenMs: 0 }],
+  });
   let v = parseMetrics(await m.render(registry, queue));
   assert.equal(v.get('vframe_jobs{state="running"}'), 2);
   assert.equal(v.get('vframe_jobs{state="done"}'), 1);

@@ -22,6 +22,7 @@ Deno.test("resolvePolicy fills the documented defaults", () => {
     backoffMs: 100,
     attemptTimeoutMs: 10_000,
     deadlineMs: 60_000,
+    noWorkerTimeoutMs: 30_000,
   });
   assert.deepEqual(resolvePolicy({ attempts: 5 }), { ...DEFAULT_POLICY, attempts: 5 });
   assert.ok(Object.isFrozen(DEFAULT_POLICY));
@@ -37,6 +38,7 @@ Deno.test("resolvePolicy rejects bad fields, naming the field and the value", ()
     [{ attemptTimeoutMs: 0 }, /policy\.attemptTimeoutMs .* got 0/],
     [{ deadlineMs: NaN }, /policy\.deadlineMs .* got NaN/],
     [{ deadlineMs: "5" }, /policy\.deadlineMs .* got 5/],
+    [{ noWorkerTimeoutMs: 0 }, /policy\.noWorkerTimeoutMs .* got 0/],
   ];
   for (const [p, re] of cases) {
     assert.throws(

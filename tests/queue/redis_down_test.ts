@@ -1,5 +1,7 @@
 /** Redis going away for good under the BullMQ backend: no frame hangs, close() returns. */
 import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { Heartbeat } from "../../src/queue/bullmq/heartbeat.ts";
 import { BullmqQueue } from "../../src/queue/bullmq/queue.ts";
 import { startRedis } from "../helpers/redis.ts";
 import { makeTasks } from "./frames.ts";
@@ -7,14 +9,32 @@ import { makeTasks } from "./frames.ts";
 Deno.test("BullmqQueue: Redis dies mid-job, frames end at their deadline, close() returns", async () => {
   const server = await startRedis();
   let queue: BullmqQueue | undefined;
+  // A worker that is alive (it heartbeats) but takes no job, so frames stay pending; with no live
+  // worker at all they would be held for the no-worker timeout instead (e2e_no_worker_test.ts).
+  const beatRedis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  beatRedis.on("error", () => {});
+  const beat = new Heartbeat({
+    redis: beatRedis,
+    queueName: "vframe-test-down",
+    record: () => ({
+      id: "idle:1",
+      host: "idle",
+      pid: 1,
+      concurrency: 1,
+      busy: 0,
+      processed: 0,
+      startedAt: new Date().toISOString(),
+    }),
+  });
   try {
+    await beat.start();
     queue = await BullmqQueue.create({
       redisUrl: server.url,
       queueName: "vframe-test-down",
       policy: { deadlineMs: 1000 },
     });
     const t0 = performance.now();
-    const pending = makeTasks("job-down", 3).map((t) => queue!.process(t)); // no worker runs
+    const pending = makeTasks("job-down", 3).map((t) => queue!.process(t)); // no worker takes them
     await new Promise((r) => setTimeout(r, 200));
     await server.stop();
     const outcomes = await Promise.all(pending);
@@ -29,6 +49,8 @@ Deno.test("BullmqQueue: Redis dies mid-job, frames end at their deadline, close(
     await queue.close();
     assert.ok(performance.now() - c0 < 6000, "close() with Redis gone");
   } finally {
+    await beat.stop({ waitMs: 100 });
+    beatRedis.disconnect();
     await queue?.close();
     await server.stop();
   }

@@ -37,7 +37,7 @@ class ScriptedTransport implements Transport<FrameTask, Uint8Array> {
     return Promise.resolve();
   }
   workers() {
-    return Promise.resolve([{ id: "w", processed: 0, busy: 0 }]);
+    return Promise.resolve([{ id: "w", processed: 0, busy: 0, alive: true, lastSeenMs: 0 }]);
   }
   depth() {
     return Promise.resolve(0);
@@ -165,5 +165,122 @@ Deno.test("scheduler: depth counts tasks in a backoff", async () => {
   const o = await pending;
   assert.deepEqual([!o.ok && o.reason, o.attempts], ["flaky", 2]);
   assert.equal(await queue.depth(), 0);
+  await queue.close();
+});
+
+/**
+ * A transport whose workers come and go (`alive`): an attempt waits, like a job in Redis, until a
+ * worker is alive, then delivers.
+ */
+class FlakyWorkersTransport extends ScriptedTransport {
+  alive = false;
+  readonly workerHint = "start `deno task worker --redis redis://test`";
+  #wake = Promise.withResolvers<void>();
+  constructor() {
+    super(async (task) => {
+      while (!this.alive) await this.#wake.promise;
+      return { result: task.data, worker: "w1" };
+    });
+  }
+  setAlive(alive: boolean) {
+    this.alive = alive;
+    if (alive) {
+      this.#wake.resolve();
+      this.#wake = Promise.withResolvers<void>();
+    }
+  }
+  override workers() {
+    return Promise.resolve(
+      this.alive ? [{ id: "w1", processed: 0, busy: 0, alive: true, lastSeenMs: 0 }] : [],
+    );
+  }
+}
+
+function holdScheduler(policy: Partial<RetryPolicy>) {
+  const transport = new FlakyWorkersTransport();
+  const queue = new Scheduler({
+    backend: "bullmq",
+    unit: FRAME_UNIT,
+    transport,
+    policy: resolvePolicy(policy),
+    livenessCheckMs: 20,
+  });
+  return { transport, queue };
+}
+
+Deno.test("scheduler: with no live worker a task is held past its deadline, not failed, and goes on when one appears", async () => {
+  const { transport, queue } = holdScheduler({
+    attempts: 1,
+    deadlineMs: 300,
+    noWorkerTimeoutMs: 5_000,
+  });
+  const [task] = makeTasks("job", 1);
+  const t0 = performance.now();
+  const pending = queue.process(task);
+  setTimeout(() => transport.setAlive(true), 800); // well past the 300 ms deadline
+  const o = await pending;
+  const ms = performance.now() - t0;
+  assert.ok(o.ok, `held frame failed: ${!o.ok && o.reason}`);
+  assert.equal(o.attempts, 1, "the hold used no attempt");
+  assert.ok(ms >= 750 && ms < 3_000, `resolved after ${ms} ms`);
+  assert.deepEqual(transport.attempts.map((a) => a.attempt), [1]);
+  await queue.close();
+});
+
+Deno.test("scheduler: no live worker for noWorkerTimeoutMs fails the task as fatal, with the hint", async () => {
+  const { transport, queue } = holdScheduler({ deadlineMs: 10_000, noWorkerTimeoutMs: 400 });
+  const tasks = makeTasks("job", 3);
+  const t0 = performance.now();
+  const outcomes = await Promise.all(tasks.map((t) => queue.process(t)));
+  const ms = performance.now() - t0;
+  for (const o of outcomes) {
+    assert.equal(o.ok, false);
+    assert.equal(!o.ok && o.fatal, true, "the job's failure, not the frame's");
+    assert.equal(
+      !o.ok && o.reason,
+      "no live worker for 0.4 s: start `deno task worker --redis redis://test`",
+    );
+  }
+  assert.ok(ms >= 380 && ms < 2_000, `failed after ${ms} ms (deadline 10 s)`);
+  await queue.close();
+  assert.deepEqual(transport.finished.map((f) => f.ok), [false, false, false], "keys released");
+});
+
+Deno.test("scheduler: held time is bounded per task and a live worker's deadline still applies", async () => {
+  const { transport, queue } = holdScheduler({
+    attempts: 1,
+    deadlineMs: 400,
+    noWorkerTimeoutMs: 600,
+  });
+  transport.setAlive(true);
+  // Alive, but the attempt never answers: the plain deadline ends it, not fatal.
+  const stuck = new ScriptedTransport(never);
+  const plain = new Scheduler({
+    backend: "embedded",
+    unit: FRAME_UNIT,
+    transport: stuck,
+    policy: resolvePolicy({ deadlineMs: 300, noWorkerTimeoutMs: 100 }),
+    livenessCheckMs: 20,
+  });
+  const [task] = makeTasks("job", 1);
+  const o = await plain.process(task);
+  assert.deepEqual([o.ok, !o.ok && o.reason, !o.ok && o.fatal], [
+    false,
+    "deadline of 300 ms exceeded",
+    undefined,
+  ]);
+  await plain.close();
+  // Workers gone for 300 ms, back, gone again: the held time adds up to the 600 ms bound.
+  transport.setAlive(false);
+  const t0 = performance.now();
+  const pending = queue.process(makeTasks("job2", 1)[0]);
+  await new Promise((r) => setTimeout(r, 300));
+  transport.alive = true; // alive again, but the attempt stays parked until woken
+  await new Promise((r) => setTimeout(r, 150));
+  transport.alive = false;
+  const held = await pending;
+  const ms = performance.now() - t0;
+  assert.equal(!held.ok && held.fatal, true, `outcome ${JSON.stringify(held)}`);
+  assert.ok(ms >= 700 && ms < 2_000, `failed after ${ms} ms (300 held + 150 alive + 300 held)`);
   await queue.close();
 });

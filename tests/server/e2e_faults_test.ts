@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { runJob } from "../../src/client/client.ts";
+import { JobFailedError } from "../../src/client/errors.ts";
+import { exitCodeFor } from "../../src/util/errors.ts";
 import { VframeServer } from "../../src/server/server.ts";
 import { EmbeddedQueue } from "../../src/queue/embedded.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
@@ -54,6 +56,41 @@ Deno.test("e2e faults: flaky frames are retried, failing and hanging frames fall
     for (const k of ["retry:2", "fallback:3", "fallback:5", "fallback:7"]) {
       assert.ok(kinds.includes(k), `timeline has ${k}: ${kinds}`);
     }
+  } finally {
+    await server.close();
+    await queue.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e faults: a job whose every frame fell back fails instead of succeeding", async () => {
+  const input = await makeSampleVideo({ width: 96, height: 64, seconds: 1, audio: false });
+  const dir = await Deno.makeTempDir({ prefix: "vframe-all-fallback-" });
+  const queue = await EmbeddedQueue.create({
+    threads: 1,
+    policy: { attempts: 1, backoffMs: 10, deadlineMs: 20_000 },
+    fault: "fail=0-9999",
+  });
+  const server = await VframeServer.start({ port: 0, codec: "wasm", queue });
+  try {
+    const output = `${dir}/out.mp4`;
+    await assert.rejects(
+      runJob({ input, filter: "invert", server: `127.0.0.1:${server.port}`, output }),
+      (e: Error) => {
+        assert.ok(e instanceof JobFailedError, String(e));
+        assert.equal(exitCodeFor(e), 5);
+        assert.match(
+          e.message,
+          /failed: all 30 frames fell back to the original: none was filtered \(frame 0: FaultInjectedError: /,
+        );
+        return true;
+      },
+    );
+    const [job] = server.registry.list();
+    assert.equal(job.result.state, "failed");
+    assert.equal(job.result.frames.fallback, 30);
+    assert.equal(job.outputPath, undefined, "no output is offered");
+    await assert.rejects(Deno.stat(output), Deno.errors.NotFound);
   } finally {
     await server.close();
     await queue.close();

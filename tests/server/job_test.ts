@@ -151,6 +151,67 @@ Deno.test("job: a frame the queue never answers falls back at the server's deadl
   }
 });
 
+Deno.test("job: a fatal outcome (no live worker in time) fails the job with its reason", async () => {
+  const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1, audio: false });
+  const reason = "no live worker for 0.2 s: start `deno task worker --redis redis://x`";
+  const noWorker: Behaviour = (task) =>
+    task.index < 5 ? invert(task) : Promise.resolve({
+      ok: false,
+      index: task.index,
+      reason,
+      attempts: 1,
+      latencyMs: 200,
+      fatal: true,
+    });
+  const queue = new ScriptedQueue(noWorker);
+  const s = await setup(input, queue);
+  try {
+    const running = s.job.run();
+    await s.upload.append(s.bytes);
+    s.upload.finish();
+    const result = await running;
+    assert.equal(result.state, "failed");
+    assert.equal(result.error, reason);
+    assert.equal(result.frames.fallback, 0, "no frame fell back");
+    assert.equal(s.job.outputPath, undefined);
+    assert.deepEqual(queue.cancelled, ["job-1"], "the rest of the job is dropped");
+    assert.equal(s.perJob.available, 4);
+  } finally {
+    await Deno.remove(s.dir, { recursive: true });
+  }
+});
+
+Deno.test("job: a job whose every frame fell back fails, and warnings reach the result", async () => {
+  const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1, audio: false });
+  const failing: Behaviour = (task) =>
+    Promise.resolve({
+      ok: false,
+      index: task.index,
+      reason: "timeout after 10 ms",
+      attempts: 3,
+      latencyMs: 30,
+    });
+  const s = await setup(input, new ScriptedQueue(failing));
+  try {
+    s.job.warn("no live worker when the job was admitted");
+    s.job.warn("no live worker when the job was admitted"); // said once
+    const running = s.job.run();
+    await s.upload.append(s.bytes);
+    s.upload.finish();
+    const result = await running;
+    assert.equal(result.state, "failed");
+    assert.equal(
+      result.error,
+      "all 30 frames fell back to the original: none was filtered (frame 0: timeout after 10 ms)",
+    );
+    assert.equal(result.frames.fallback, 30);
+    assert.equal(s.job.outputPath, undefined, "no output is offered");
+    assert.deepEqual(result.warnings, ["no live worker when the job was admitted"]);
+  } finally {
+    await Deno.remove(s.dir, { recursive: true });
+  }
+});
+
 Deno.test("job: cancelling frees every permit, cancels the queue's job, leaves no output", async () => {
   const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1, audio: false });
   // Frames after the first four wait until they are aborted.

@@ -36,7 +36,7 @@
    * are "<backend> workers", so a new backend needs no change here.
    */
   const WORKER_KINDS = new Map([
-    ["bullmq", "BullMQ workers connected"],
+    ["bullmq", "BullMQ workers online"],
     ["embedded", "embedded pool threads"],
   ]);
 
@@ -211,13 +211,34 @@
       line.textContent = q.backend + " queue not answering";
       return;
     }
+    // Only live workers count; those whose heartbeat stopped are listed apart for a while.
+    const offline = q.offline || [];
     const kind = WORKER_KINDS.get(q.backend) ?? q.backend + " workers";
-    line.textContent = q.workers.length + " " + kind + " · " + q.depth + " frames waiting";
+    line.textContent = q.workers.length + " " + kind +
+      (offline.length ? " · " + offline.length + " offline" : "") + " · " + q.depth +
+      " frames waiting";
+    line.dataset.live = String(q.workers.length);
+    line.dataset.offline = String(offline.length);
     q.workers.forEach(function (w) {
       const li = el("li");
+      li.dataset.state = "online";
       li.append(
         el("span", "", w.id),
         el("span", "muted", w.processed + " done · " + w.busy + " busy"),
+      );
+      list.append(li);
+    });
+    offline.forEach(function (w) {
+      const li = el("li", "offline");
+      li.dataset.state = "offline";
+      li.append(
+        el("span", "", w.id),
+        el(
+          "span",
+          "muted",
+          "offline · last seen " + fmtSeconds(w.lastSeenMs / 1000) + " ago · " +
+            w.processed + " done",
+        ),
       );
       list.append(li);
     });
@@ -324,6 +345,10 @@
     const err = $("d-error");
     err.hidden = !s.error;
     err.textContent = s.error || "";
+    const warnings = r.warnings || [];
+    const warn = $("d-warnings");
+    warn.hidden = warnings.length === 0;
+    warn.textContent = warnings.join(" · ");
 
     const dl = $("d-stats");
     dl.replaceChildren();

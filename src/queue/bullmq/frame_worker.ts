@@ -17,6 +17,9 @@
  *
  * `close()` is bounded in time even when Redis is unreachable (BullMQ alone would wait for Redis
  * for ever with `maxRetriesPerRequest: null`).
+ *
+ * While it runs, the worker publishes a heartbeat (heartbeat.ts: a key with a 3 s TTL refreshed
+ * every second) so servers know it is alive; `close()` deletes it at once.
  */
 import { UnrecoverableError, Worker } from "bullmq";
 import type { Job } from "bullmq";
@@ -32,6 +35,7 @@ import { defaultThreads, processId } from "../task.ts";
 import { sleep, withinMs } from "../../util/sleep.ts";
 import { checkJobData, type FrameJobData } from "./job_data.ts";
 import { connectRedis, redisOptionsFromUrl, toBuffer } from "./redis.ts";
+import { Heartbeat, HEARTBEAT_MS, HEARTBEAT_TTL_MS, type HeartbeatRecord } from "./heartbeat.ts";
 import { encodeResult, type ResultMeta } from "./result_codec.ts";
 import { KEEP_FAILED, resolveQueueName } from "./settings.ts";
 
@@ -72,6 +76,10 @@ export interface FrameWorkerOptions {
    * is shared: `close()` leaves it open, its owner closes it.
    */
   pool?: FilterPool;
+  /** Interval of the heartbeat, ms (default 1000). */
+  heartbeatMs?: number;
+  /** TTL of the heartbeat key, ms (default 3000); must exceed `heartbeatMs`. */
+  heartbeatTtlMs?: number;
 }
 
 /** Options of {@link FrameWorker.close}. */
@@ -135,6 +143,8 @@ export class FrameWorker {
   #redis: Redis;
   #fault: FaultPlan;
   #ownsPool: boolean;
+  #heartbeat: Heartbeat | undefined;
+  readonly #startedAt = new Date().toISOString();
   #processed = 0;
   #active = 0;
   #idle: (() => void)[] = [];
@@ -184,6 +194,10 @@ export class FrameWorker {
     checkPositiveInt("stalledIntervalMs", stalledInterval, 100);
     const maxStalledCount = options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT;
     checkPositiveInt("maxStalledCount", maxStalledCount, 0);
+    const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    checkPositiveInt("heartbeatMs", heartbeatMs, 10);
+    const heartbeatTtlMs = options.heartbeatTtlMs ?? HEARTBEAT_TTL_MS;
+    checkPositiveInt("heartbeatTtlMs", heartbeatTtlMs, heartbeatMs + 1);
     const fault = parseFault(options.fault ?? faultFromEnv());
 
     const redis = await connectRedis(options.redisUrl, {
@@ -230,11 +244,34 @@ export class FrameWorker {
     fw.#worker.run().catch(() => {}); // settles on close
     try {
       await fw.#worker.waitUntilReady();
+      // Alive for servers from the moment start() resolves (the ready line).
+      fw.#heartbeat = new Heartbeat({
+        redis,
+        queueName,
+        record: () => fw.#record(),
+        intervalMs: heartbeatMs,
+        ttlMs: heartbeatTtlMs,
+      });
+      await fw.#heartbeat.start();
     } catch (err) {
       await fw.close({ timeoutMs: 0 });
       throw err;
     }
     return fw;
+  }
+
+  /** What the heartbeat publishes. */
+  #record(): HeartbeatRecord {
+    const at = this.id.lastIndexOf(":");
+    return {
+      id: this.id,
+      host: this.id.slice(0, at),
+      pid: Deno.pid,
+      concurrency: this.concurrency,
+      busy: this.#active,
+      processed: this.#processed,
+      startedAt: this.#startedAt,
+    };
   }
 
   /** Frames this worker has filtered and stored. */
@@ -400,12 +437,15 @@ export class FrameWorker {
     let closed = false;
     // Stops fetching jobs at once; resolves after active jobs end and the connections close.
     const closing = this.#worker.close().catch(() => {}).then(() => closed = true);
+    // It takes no more work: servers no longer count it as alive (bounded when Redis is gone).
+    const leaving = this.#heartbeat?.stop({ remove: true, waitMs: DISCONNECT_WAIT_MS });
     const timeUp = new AbortController();
     await Promise.race([this.#whenIdle(), sleep(timeoutMs, timeUp.signal).catch(() => {})]);
     timeUp.abort();
     const abandoned = this.#active;
     if (abandoned > 0) this.#stop.abort(new Error("worker stopped"));
     await withinMs(closing, DISCONNECT_WAIT_MS);
+    await leaving;
     if (this.#ownsPool) await this.#pool.close().catch(() => {});
     if (closed) {
       await withinMs(this.#redis.quit(), DISCONNECT_WAIT_MS);

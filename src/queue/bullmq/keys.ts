@@ -33,3 +33,25 @@ export function cancelKey(jobId: string): string {
 export function bullJobId(jobId: string, index: number, seq: number): string {
   return `vf.${encodeURIComponent(jobId)}.${index}.${seq}`;
 }
+
+/**
+ * Prefix of the workers' heartbeat keys. Not `vframe:`, which is the frames' namespace (a job's
+ * keys are found from its id; these are found from the queue name).
+ */
+export const WORKER_KEY_PREFIX = "vframe-workers:";
+
+/**
+ * Heartbeat key of worker `workerId` (`HOST:PID`) on BullMQ queue `queueName`: its JSON record
+ * (`HeartbeatRecord`), refreshed every second with a 3 s TTL, deleted when it stops gracefully.
+ */
+export function workerKey(queueName: string, workerId: string): string {
+  return `${WORKER_KEY_PREFIX}${queueName}:worker:${workerId}`;
+}
+
+/**
+ * Sorted set of the workers of `queueName` that heartbeat (member: worker id, score: Redis time of
+ * its last heartbeat, ms), so servers find them without scanning keys.
+ */
+export function workerIndexKey(queueName: string): string {
+  return `${WORKER_KEY_PREFIX}${queueName}:index`;
+}

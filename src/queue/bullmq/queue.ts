@@ -12,7 +12,7 @@ import { rateWindow } from "../rate.ts";
 import { Scheduler } from "../scheduler.ts";
 import { FRAME_UNIT } from "../task.ts";
 import type { FrameOutcome, FrameQueue, FrameTask, RetryPolicy } from "../types.ts";
-import { connectRedis, redisOptionsFromUrl } from "./redis.ts";
+import { connectRedis, redactUrl, redisOptionsFromUrl } from "./redis.ts";
 import { DEFAULT_QUEUE_NAME, KEEP_FAILED, resolveQueueName } from "./settings.ts";
 import { BullmqTransport } from "./transport.ts";
 
@@ -47,6 +47,11 @@ export interface BullmqQueueOptions {
   events?: boolean;
   /** Approximate max length of BullMQ's events stream (default 1000). */
   eventsMaxLen?: number;
+  /**
+   * How long a worker whose heartbeat stopped is still listed by `workers({ includeOffline })`,
+   * ms (default 60_000).
+   */
+  keepOfflineMs?: number;
 }
 
 /** FrameQueue over BullMQ on Redis (the producer side; workers run `vframe worker`). */
@@ -131,7 +136,19 @@ export class BullmqQueue extends Scheduler<FrameTask, Uint8Array, FrameOutcome>
       redis.disconnect();
       throw err;
     }
-    const transport = new BullmqTransport({ redis, queue, events, frameTtlMs, pollMs });
+    const workerHint = `start \`deno task worker --redis ${redactUrl(redisUrl)}${
+      queueName === DEFAULT_QUEUE_NAME ? "" : ` --queue ${queueName}`
+    }\``;
+    const transport = new BullmqTransport({
+      redis,
+      queue,
+      events,
+      frameTtlMs,
+      pollMs,
+      queueName,
+      workerHint,
+      keepOfflineMs: options.keepOfflineMs,
+    });
     return new BullmqQueue(policy, transport, queueName, frameTtlMs);
   }
 }

@@ -8,6 +8,7 @@
  * it failed) to `vframe:<job>:out:<index>:<attempt>`, both with a TTL; the job carries keys and
  * metadata only. Completion is learned from QueueEvents AND a poll of the record key and job state
  * (QueueEvents is best effort). A job that vanished (a Redis restart) is reported as lost work.
+ * Which workers are alive comes from their heartbeats (heartbeat.ts).
  */
 import type { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
@@ -16,8 +17,9 @@ import { encodeChain } from "../../filters/chain_codec.ts";
 import { untilAborted } from "../abort.ts";
 import { RemoteAttemptError, WorkLostError } from "../errors.ts";
 import type { AttemptContext, Delivery, TaskRun, Transport } from "../transport.ts";
-import type { FrameTask, WorkerInfo } from "../types.ts";
+import type { FrameTask, WorkerInfo, WorkersOptions } from "../types.ts";
 import { withinMs } from "../../util/sleep.ts";
+import { OFFLINE_KEEP_MS, readHeartbeats } from "./heartbeat.ts";
 import type { FrameJobData } from "./job_data.ts";
 import { bullJobId, cancelKey, inputKey, outputKey } from "./keys.ts";
 import { toBuffer } from "./redis.ts";
@@ -38,6 +40,12 @@ export interface BullmqTransportOptions {
   frameTtlMs: number;
   /** Poll interval of the record key and job state, ms. */
   pollMs: number;
+  /** The BullMQ queue name, whose workers' heartbeats are read. */
+  queueName: string;
+  /** What to do when no worker is alive (see `WorkQueue.workerHint`). */
+  workerHint?: string;
+  /** How long a worker that stopped heartbeating is listed offline, ms (default 60 s). */
+  keepOfflineMs?: number;
 }
 
 /** A frame's state across its attempts. */
@@ -109,9 +117,15 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
   readonly #pollMs: number;
   readonly #wakers = new Map<string, Waker>();
   readonly #processed = new Map<string, number>();
+  readonly #queueName: string;
+  readonly #keepOfflineMs: number;
+  readonly workerHint: string | undefined;
   #seq = 0;
 
   constructor(options: BullmqTransportOptions) {
+    this.#queueName = options.queueName;
+    this.#keepOfflineMs = options.keepOfflineMs ?? OFFLINE_KEEP_MS;
+    this.workerHint = options.workerHint;
     this.#redis = options.redis;
     this.#queue = options.queue;
     this.#events = options.events;
@@ -276,34 +290,28 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
   }
 
   /**
-   * Workers connected to the queue (BullMQ `getWorkers`, i.e. Redis CLIENT LIST) plus any that
-   * produced results for this server; `processed` counts results this server received from each,
-   * `busy` its active jobs now.
+   * The workers of the queue that heartbeat (heartbeat.ts): the live ones, and with
+   * `includeOffline` those whose heartbeat stopped within the last minute. `processed` counts
+   * results this server received from each, `busy` is what the worker said in its last heartbeat.
+   * @throws the Redis error when Redis does not answer.
    */
-  async workers(): Promise<WorkerInfo[]> {
-    const ids = new Set(this.#processed.keys());
-    try {
-      for (const client of await this.#queue.getWorkers()) {
-        const raw = client.rawname ?? "";
-        const at = raw.indexOf(":w:");
-        if (at >= 0) ids.add(raw.slice(at + 3));
-      }
-    } catch {
-      // CLIENT LIST not allowed (some hosted Redis): fall back to workers seen in results
+  async workers(options: WorkersOptions = {}): Promise<WorkerInfo[]> {
+    const entries = await readHeartbeats(this.#redis, this.#queueName, this.#keepOfflineMs);
+    const infos: WorkerInfo[] = [];
+    for (const e of entries) {
+      if (!e.alive && !options.includeOffline) continue;
+      const info: WorkerInfo = {
+        id: e.id,
+        processed: this.#processed.get(e.id) ?? 0,
+        busy: e.alive ? e.record?.busy ?? 0 : 0,
+        alive: e.alive,
+        lastSeenMs: e.lastSeenMs,
+      };
+      if (e.record?.concurrency !== undefined) info.concurrency = e.record.concurrency;
+      if (e.record?.startedAt !== undefined) info.startedAt = e.record.startedAt;
+      infos.push(info);
     }
-    const busy = new Map<string, number>();
-    try {
-      for (const job of await this.#queue.getActive(0, 999)) {
-        if (job.processedBy) busy.set(job.processedBy, (busy.get(job.processedBy) ?? 0) + 1);
-      }
-    } catch {
-      // leave busy at 0
-    }
-    return [...ids].sort().map((id) => ({
-      id,
-      processed: this.#processed.get(id) ?? 0,
-      busy: busy.get(id) ?? 0,
-    }));
+    return infos;
   }
 
   /** Jobs waiting to run in the whole queue (every server's): wait + prioritized + delayed. */
