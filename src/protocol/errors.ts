@@ -65,3 +65,9 @@ export class JobFailedError extends VframeError {
   readonly code: string = "job-failed";
   override name = "JobFailedError";
 }
+
+/** A job failed because no worker was alive to take its frames within the server's limit. */
+export class NoLiveWorkerError extends JobFailedError {
+  override readonly code: string = "no-live-worker";
+  override name = "NoLiveWorkerError";
+}

@@ -6,6 +6,11 @@ export interface JobResult {
   state: "queued" | "running" | "done" | "failed" | "cancelled";
   /** Set when state is `failed`. */
   error?: string;
+  /**
+   * With `error`: its stable code (`invalid-input`, `codec-failed`, `job-cancelled`,
+   * `all-frames-fell-back`, `no-live-worker`, … — `VframeError.code`; `internal` for the rest).
+   */
+  errorCode?: string;
   input: {
     fileName: string;
     bytes: number;

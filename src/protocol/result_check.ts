@@ -16,6 +16,7 @@ export const JOB_ID = {
 };
 const COUNT = { min: 0 };
 const TEXT = { max: 4_096 };
+const CODE = { min: 1, max: 64, pattern: /^[a-z0-9-]+$/, describe: "1..64 of [a-z0-9-]" };
 
 /** Largest number of entries in `fallbackFrames` (keeps the message under its 4 MiB limit). */
 export const MAX_FALLBACK_ENTRIES = 20_000;
@@ -33,6 +34,7 @@ export function checkJobResult(value: unknown, path = "result"): JobResult {
   str(r, "jobId", path, JOB_ID);
   oneOf(r, "state", path, ["queued", "running", "done", "failed", "cancelled"]);
   optional(r, "error", () => str(r, "error", path, TEXT));
+  optional(r, "errorCode", () => str(r, "errorCode", path, CODE));
 
   const input = object(r.input, `${path}.input`);
   const ip = `${path}.input`;

@@ -17,6 +17,7 @@
  *   no live worker in time; the job fails with its reason).
  * - Error texts name the client's file, never the server's work directory.
  */
+import { errorCode } from "../util/errors.ts";
 import type { Frame } from "../codec/frame.ts";
 import { openEncoder, probe } from "../codec/mod.ts";
 import type { CodecBackendName, FrameEncoder, InputLimits, VideoInfo } from "../codec/types.ts";
@@ -33,7 +34,7 @@ import {
 import type { ProgressMessage } from "../protocol/messages.ts";
 import { MAX_FALLBACK_ENTRIES, MAX_WARNINGS } from "../protocol/result_check.ts";
 import type { FrameOutcome, FrameQueue } from "../queue/types.ts";
-import { JobCancelledError, JobFailedError } from "../protocol/errors.ts";
+import { JobCancelledError, JobFailedError, NoLiveWorkerError } from "../protocol/errors.ts";
 import type { GrowingFile } from "../util/growing_file.ts";
 import { type JobRecord, JobRegistry } from "./registry.ts";
 import type { JobResult } from "../protocol/result.ts";
@@ -255,7 +256,7 @@ export class PipelineJob {
       });
       const nothingFiltered = this.#allFellBack();
       if (nothingFiltered) {
-        this.#finish("failed", nothingFiltered);
+        this.#finish("failed", nothingFiltered, "all-frames-fell-back");
         return r;
       }
       r.outputBytes = (await Deno.stat(output)).size;
@@ -267,8 +268,8 @@ export class PipelineJob {
       await this.#probing?.catch(() => {});
       // The pipeline rethrows the first failure, or the cancel reason when cancelled first.
       const cancelled = this.#signal.aborted && error === this.#signal.reason;
-      if (cancelled) this.#finish("cancelled", this.#cancelReason().message);
-      else this.#finish("failed", this.#clientText(error));
+      if (cancelled) this.#finish("cancelled", this.#cancelReason().message, "job-cancelled");
+      else this.#finish("failed", this.#clientText(error), errorCode(error));
     }
     return r;
   }
@@ -362,7 +363,7 @@ export class PipelineJob {
         this.#o.metrics?.inFlight(-1);
       }
       // Not this frame's fault but the job's (no live worker in time): the job fails.
-      if (!outcome.ok && outcome.fatal) throw new JobFailedError(outcome.reason);
+      if (!outcome.ok && outcome.fatal) throw new NoLiveWorkerError(outcome.reason);
       return outcome;
     };
   }
@@ -477,11 +478,12 @@ export class PipelineJob {
       );
   }
 
-  #finish(state: "done" | "failed" | "cancelled", error?: string): void {
+  #finish(state: "done" | "failed" | "cancelled", error?: string, code?: string): void {
     const r = this.record.result;
     const totalMs = performance.now() - this.#t0;
     r.state = state;
     if (error) r.error = error.slice(0, 4000);
+    if (code) r.errorCode = code;
     if (state !== "cancelled" && this.#processStart !== undefined) {
       const ms = (this.#processEnd ?? performance.now()) - this.#processStart;
       r.timings.process = Math.round(ms);

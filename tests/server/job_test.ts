@@ -172,6 +172,7 @@ Deno.test("job: a fatal outcome (no live worker in time) fails the job with its 
     const result = await running;
     assert.equal(result.state, "failed");
     assert.equal(result.error, reason);
+    assert.equal(result.errorCode, "no-live-worker");
     assert.equal(result.frames.fallback, 0, "no frame fell back");
     assert.equal(s.job.outputPath, undefined);
     assert.deepEqual(queue.cancelled, ["job-1"], "the rest of the job is dropped");
@@ -205,6 +206,7 @@ Deno.test("job: a job whose every frame fell back fails, and warnings reach the 
       "all 30 frames fell back to the original: none was filtered (frame 0: timeout after 10 ms)",
     );
     assert.equal(result.frames.fallback, 30);
+    assert.equal(result.errorCode, "all-frames-fell-back");
     assert.equal(s.job.outputPath, undefined, "no output is offered");
     assert.deepEqual(result.warnings, ["no live worker when the job was admitted"]);
   } finally {
@@ -234,6 +236,7 @@ Deno.test("job: cancelling frees every permit, cancels the queue's job, leaves n
     const result = await running;
     assert.equal(result.state, "cancelled");
     assert.match(result.error ?? "", /test cancel/);
+    assert.equal(result.errorCode, "job-cancelled");
     assert.deepEqual(queue.cancelled, ["job-1"]);
     assert.equal(s.perJob.available, 4);
     assert.equal(s.total.available, 8);
@@ -257,6 +260,7 @@ Deno.test("job: an upload that is not a video fails with the codec's message", a
     const result = await running;
     assert.equal(result.state, "failed");
     assert.ok((result.error ?? "").length > 0);
+    assert.equal(result.errorCode, "invalid-input", "the codec error's stable code");
     assert.equal(s.perJob.available, 4);
   } finally {
     await Deno.remove(s.dir, { recursive: true });
