@@ -4,18 +4,13 @@
  * started again, empty, on the same port. Plus a minimal RESP client (one short connection per
  * call, nothing that reconnects behind the suite's back) to count the keys a fault leaves behind.
  */
+import { freePort, waitForOwnRedis } from "../../tests/helpers/redis.ts";
 import { Proc } from "./proc.ts";
+
+export { freePort };
 
 /** The BullMQ queue name of servers and workers (`--queue` default). */
 export const QUEUE = "vframe-frames";
-
-/** A port no one listens on right now (on 127.0.0.1). */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** A RESP reply. */
 export type Reply = string | number | null | Reply[] | RedisReplyError;
@@ -213,7 +208,7 @@ export async function activeJobs(
 
 /** A redis-server on a fixed free port that can be killed and started again. */
 export class ChaosRedis {
-  readonly port = freePort();
+  #port = freePort();
   #proc: Proc | undefined;
   #starts = 0;
 
@@ -226,8 +221,21 @@ export class ChaosRedis {
    */
   static async start(dir: string, onSpawn: (p: Proc) => void): Promise<ChaosRedis> {
     const r = new ChaosRedis(dir, onSpawn);
-    await r.restart();
-    return r;
+    // Another test's Redis may take the same free port first: then try another one.
+    for (let tries = 1;; tries++) {
+      try {
+        await r.restart();
+        return r;
+      } catch (error) {
+        if (tries >= 5) throw error;
+        r.#port = freePort();
+      }
+    }
+  }
+
+  /** The port it listens on (the same after every restart). */
+  get port(): number {
+    return this.#port;
   }
 
   get url(): string {
@@ -261,11 +269,9 @@ export class ChaosRedis {
     ]);
     this.#proc = proc;
     this.onSpawn(proc);
-    const end = Date.now() + 10_000;
-    while (Date.now() < end && !proc.gone) {
-      if (await ping(this.port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Ready once the process answering on the port is this one (not another test's Redis).
+    if (await waitForOwnRedis(this.port, proc.pid, () => proc.gone, 10_000)) return;
+    await proc.stop("SIGKILL", 1_000);
     throw new Error(`redis-server did not answer on port ${this.port}:\n${proc.text()}`);
   }
 

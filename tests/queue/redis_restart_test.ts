@@ -8,11 +8,11 @@ import { Redis } from "ioredis";
 import { BullmqQueue } from "../../src/queue/bullmq/queue.ts";
 import type { FrameOutcome } from "../../src/queue/types.ts";
 import { expected, makeTasks } from "./frames.ts";
-import { startRestartableRedis } from "./restartable_redis.ts";
+import { startRedis } from "../helpers/redis.ts";
 import { startWorker, type WorkerProcess } from "./worker_process.ts";
 
 Deno.test("BullmqQueue: a Redis restart mid-job costs time, not frames", async () => {
-  const redis = await startRestartableRedis();
+  const redis = await startRedis();
   const queueName = "vframe-test-restart";
   let worker: WorkerProcess | undefined;
   let queue: BullmqQueue | undefined;

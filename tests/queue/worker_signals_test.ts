@@ -9,7 +9,7 @@ import { Queue } from "bullmq";
 import { BullmqQueue } from "../../src/queue/bullmq/queue.ts";
 import type { FrameOutcome } from "../../src/queue/types.ts";
 import { expected, makeTasks } from "./frames.ts";
-import { startRestartableRedis } from "./restartable_redis.ts";
+import { startRedis } from "../helpers/redis.ts";
 import { startWorker, type WorkerProcess } from "./worker_process.ts";
 
 /** Waits until `worker` holds `count` active jobs of the queue (at most 15 s). */
@@ -34,7 +34,7 @@ async function exitWithin(worker: WorkerProcess, ms: number): Promise<number | u
 }
 
 Deno.test("worker signals: one Ctrl-C is one request, a later one forces", async (t) => {
-  const redis = await startRestartableRedis();
+  const redis = await startRedis();
   const connection = { host: "127.0.0.1", port: redis.port };
   const inspects: Queue[] = [];
   /** A fresh queue name per step, and a BullMQ handle to look into it. */

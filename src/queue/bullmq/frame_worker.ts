@@ -34,7 +34,7 @@ import { describeError, isPermanent } from "../policy.ts";
 import { defaultThreads, processId } from "../task.ts";
 import { sleep, withinMs } from "../../util/sleep.ts";
 import { checkJobData, type FrameJobData } from "./job_data.ts";
-import { connectRedis, redisOptionsFromUrl, toBuffer } from "./redis.ts";
+import { connectRedis, getBytes, redisOptionsFromUrl, toBuffer } from "./redis.ts";
 import { Heartbeat, HEARTBEAT_MS, HEARTBEAT_TTL_MS, type HeartbeatRecord } from "./heartbeat.ts";
 import { encodeResult, type ResultMeta } from "./result_codec.ts";
 import { KEEP_FAILED, resolveQueueName } from "./settings.ts";
@@ -332,7 +332,7 @@ export class FrameWorker {
       .exec()) as [[unknown, number], [unknown, number]];
     if (cancelled) return { ...base, skipped: "cancelled" };
     if (exists) return { ...base, skipped: "exists" };
-    const input = await this.#redis.getBuffer(d.inKey);
+    const input = await getBytes(this.#redis, d.inKey);
     if (!input) return { ...base, skipped: "abandoned" };
     const dropped = new AbortController(); // the server gave the frame up, or cancelled its job
     const watch = this.#watch(d, dropped);

@@ -106,6 +106,21 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   return redis;
 }
 
+/**
+ * The bytes stored at `key` (null when it does not exist), copied into memory of their own while
+ * ioredis hands the reply over. The Buffer ioredis replies with is a view into memory that, under
+ * Deno, can be detached (length 0) by the time an `await` on `getBuffer` resumes: seen as frames
+ * "of 0 bytes" under load. The callback runs in the same turn as the reply, before that happens.
+ */
+export function getBytes(redis: Redis, key: string): Promise<Uint8Array | null> {
+  return new Promise((resolve, reject) =>
+    redis.getBuffer(key, (err, buf) => {
+      if (err) reject(err);
+      else resolve(buf ? new Uint8Array(buf) : null);
+    })
+  );
+}
+
 /** A Buffer view of `data` (no copy), which ioredis sends as binary. */
 export function toBuffer(data: Uint8Array): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);

@@ -22,7 +22,7 @@ import { withinMs } from "../../util/sleep.ts";
 import { OFFLINE_KEEP_MS, readHeartbeats } from "./heartbeat.ts";
 import type { FrameJobData } from "./job_data.ts";
 import { bullJobId, cancelKey, inputKey, outputKey } from "./keys.ts";
-import { toBuffer } from "./redis.ts";
+import { getBytes, toBuffer } from "./redis.ts";
 import { decodeResult, ResultFormatError } from "./result_codec.ts";
 
 /** Longest wait for Redis when deleting a frame's keys and jobs or setting a cancel marker. */
@@ -240,7 +240,7 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
 
   /** The attempt's record, decoded, or undefined when there is none yet. */
   async #record(run: FrameRun, bullId: string, outKey: string): Promise<Check> {
-    const buf = await this.#redis.getBuffer(outKey);
+    const buf = await getBytes(this.#redis, outKey);
     if (!buf) return undefined;
     run.unsettled.delete(bullId); // the worker completes the job itself (removed on completion)
     let decoded;
