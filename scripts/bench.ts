@@ -1,8 +1,8 @@
 /**
- * `deno task bench <name>`: runs scripts/bench/<name>.ts. Names: filters, codec, pipeline.
+ * `deno task bench <name>`: runs scripts/bench/<name>.ts. Names: filters, codec, offline, pipeline.
  * Each benchmark prints a Markdown table with vframe's figures beside the named peer's.
  */
-const NAMES = ["filters", "codec", "pipeline"];
+const NAMES = ["filters", "codec", "offline", "pipeline"];
 const [name, ...rest] = Deno.args;
 if (!name || !NAMES.includes(name)) {
   console.error(`usage: deno task bench <${NAMES.join("|")}> [options]`);

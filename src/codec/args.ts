@@ -117,6 +117,11 @@ export interface EncodeArgsOptions {
   threads?: number;
   /** MP4 video track timescale (default: ffmpeg's choice); `fps.num` makes frame times exact. */
   timescale?: number;
+  /**
+   * Raw frames ffmpeg's input thread may queue ahead of the encoder (`-thread_queue_size`;
+   * default: ffmpeg's, 8). Each is a whole frame, so fewer keep memory down.
+   */
+  inputQueue?: number;
 }
 
 /**
@@ -135,6 +140,7 @@ export function encodeArgs(options: EncodeArgsOptions): string[] {
     `${options.width}x${options.height}`,
     "-framerate",
     `${options.fps.num}/${options.fps.den}`,
+    ...(options.inputQueue ? ["-thread_queue_size", String(options.inputQueue)] : []),
     ...videoOffsetArgs(audio),
     "-i",
     options.input,

@@ -5,29 +5,36 @@ import type { CodecBackendName, CodecChoice } from "./types.ts";
 const CHOICES: CodecChoice[] = ["auto", "wasm", "native"];
 const found = new Map<string, Promise<boolean>>();
 
-async function runs(program: string): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command(program, {
-      args: ["-version"],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
+/**
+ * True when `program` is an executable file in one of PATH's directories. A look-up, not a run:
+ * starting ffmpeg and ffprobe just to print their versions cost ~0.1 s of CPU each (dynamic
+ * linking of their many libraries) on every command.
+ */
+async function onPath(program: string, path: string): Promise<boolean> {
+  for (const dir of path.split(Deno.build.os === "windows" ? ";" : ":")) {
+    if (!dir) continue;
+    for (const name of Deno.build.os === "windows" ? [`${program}.exe`] : [program]) {
+      try {
+        const stat = await Deno.stat(`${dir}/${name}`);
+        if (stat.isFile && (stat.mode === null || (stat.mode & 0o111) !== 0)) return true;
+      } catch {
+        // not there
+      }
+    }
   }
+  return false;
 }
 
 /**
- * True when both `ffmpeg` and `ffprobe` run from PATH. Cached per PATH value, so changing PATH
- * (e.g. in a test) is noticed.
+ * True when both `ffmpeg` and `ffprobe` are executables on PATH (looked up, not run: a broken
+ * install fails later with a CodecError). Cached per PATH value, so changing PATH (e.g. in a
+ * test) is noticed.
  */
 export function nativeAvailable(): Promise<boolean> {
   const key = Deno.env.get("PATH") ?? "";
   let result = found.get(key);
   if (!result) {
-    result = Promise.all([runs("ffmpeg"), runs("ffprobe")]).then(([a, b]) => a && b);
+    result = Promise.all([onPath("ffmpeg", key), onPath("ffprobe", key)]).then(([a, b]) => a && b);
     found.set(key, result);
   }
   return result;

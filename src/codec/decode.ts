@@ -10,10 +10,14 @@
  * - Timing: frame `index` counts from 0; `pts` = index / fps (constant frame rate at the
  *   stream's average rate; a variable-rate input keeps its frame count and duration).
  * - Each frame owns its `data`. Breaking out of the loop stops ffmpeg and frees everything.
+ * - Reuse: a consumer that is done with a frame's bytes (written to the encoder, say) may give
+ *   the buffer back with {@link DecodedFrames.recycle}; the native decoder then reads later
+ *   frames into it instead of allocating (and zeroing) new memory for each frame.
  */
 import { resolveBackend } from "./backend.ts";
 import { CodecError, InvalidInputError } from "./errors.ts";
-import type { Frame } from "./frame.ts";
+import { type Frame, frameSize } from "./frame.ts";
+import { FrameRecycler } from "./frame_recycler.ts";
 import { checkDimensions, resolveLimits } from "./limits.ts";
 import { startNativeDecoder } from "./native/decoder.ts";
 import { probeDetailed } from "./probe.ts";
@@ -25,6 +29,25 @@ import { startWasmDecoder } from "./wasm/decoder.ts";
 
 /** Default for {@link DecodeOptions.maxBuffered}. */
 export const DEFAULT_MAX_BUFFERED = 8;
+
+/** Spare buffers kept for reuse beyond `maxBuffered`. */
+const SPARE_FRAMES = 8;
+
+/** The frames of {@link decodeFrames}, with a way to hand frame buffers back for reuse. */
+export interface DecodedFrames extends AsyncIterable<Frame> {
+  /**
+   * Gives a frame buffer back to the decoder: the native decoder fills it with a later frame
+   * instead of allocating a new buffer; otherwise (ffmpeg.wasm, or enough spares kept) its
+   * memory is freed at once rather than at the next garbage collection. Either way `data` is no
+   * longer the caller's: call it only once nothing reads or writes `data` any more (e.g. after
+   * `FrameEncoder.write(frame)` resolved), at most once per buffer. A filtered frame that came
+   * back from `FilterPool.run(…, { transfer: true })` may be given back too (any whole buffer of
+   * one frame's size is taken). Buffers that do not fit (another size, a view into a larger
+   * buffer, a SharedArrayBuffer, a detached one) are ignored.
+   * @returns whether the buffer was kept for reuse.
+   */
+  recycle(data: Uint8Array): boolean;
+}
 
 /** Starts the backend's decoder on a prepared source. */
 export function startDecoder(
@@ -49,7 +72,7 @@ export function startDecoder(
 export function decodeFrames(
   input: string | ReadableStream<Uint8Array>,
   options: DecodeOptions = {},
-): AsyncIterable<Frame> {
+): DecodedFrames {
   if (typeof input !== "string" && !(input instanceof ReadableStream)) {
     throw new TypeError(`input must be a file path or a ReadableStream, got ${typeof input}`);
   }
@@ -61,16 +84,24 @@ export function decodeFrames(
     throw new RangeError(`maxBuffered must be an integer >= 1, got ${maxBuffered}`);
   }
   const limits = resolveLimits(options.limits);
-  return generate(input, { ...options, maxBuffered, limits });
+  const recycler = new FrameRecycler(maxBuffered + SPARE_FRAMES);
+  const frames = generate(input, { ...options, maxBuffered, limits, recycler });
+  return Object.assign(frames, { recycle: (data: Uint8Array) => recycler.give(data) });
 }
 
 async function* generate(
   input: string | ReadableStream<Uint8Array>,
-  options: DecodeOptions & { maxBuffered: number; limits: Required<InputLimits> },
+  options: DecodeOptions & {
+    maxBuffered: number;
+    limits: Required<InputLimits>;
+    recycler: FrameRecycler;
+  },
 ): AsyncGenerator<Frame> {
   const { signal, limits, maxBuffered } = options;
   signal?.throwIfAborted();
   const backend = await resolveBackend(options.backend);
+  // ffmpeg.wasm's frames are made by its worker: buffers given back are freed, not kept.
+  if (backend !== "native") options.recycler.maxSpare = 0;
   const name = typeof input === "string" ? input : "<stream>";
   let source: DecodeSource;
   let expected: ProbeResult | undefined;
@@ -94,13 +125,18 @@ async function* generate(
       }
     }
   }
-  const decoder = startDecoder(backend, source, { maxBuffered, inputName: name });
+  const decoder = startDecoder(backend, source, {
+    maxBuffered,
+    inputName: name,
+    recycler: options.recycler,
+  });
   const onAbort = () => decoder.cancel();
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const header = await decoder.header();
     checkDimensions(header.width, header.height, limits, name);
     const { width, height } = header;
+    options.recycler.frameBytes = frameSize(width, height);
     const frameDuration = header.fps.den / header.fps.num;
     let index = 0;
     while (true) {

@@ -30,6 +30,13 @@ export const DEFAULT_PRESET = "veryfast";
 /** Default {@link EncodeOptions.workers} for ffmpeg.wasm: logical cores, 1..4. */
 export const DEFAULT_WASM_WORKERS = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 
+/**
+ * Raw frames native ffmpeg queues between its input thread and the encoder (ffmpeg's default is
+ * 8): the frame channel and the pipeline already keep the encoder fed, and each queued 1080p
+ * frame is 3 MiB.
+ */
+const NATIVE_INPUT_QUEUE = 2;
+
 /** The size an encoded `width`×`height` video has: each rounded up to even. */
 export function encodedSize(width: number, height: number): { width: number; height: number } {
   return { width: width + (width & 1), height: height + (height & 1) };
@@ -144,7 +151,17 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
   let raw: RawEncoder;
   if (backend === "native") {
     raw = startNativeEncoder(
-      encodeArgs({ input: "pipe:0", output: temp, ...size, fps, crf, preset, audio }),
+      (url) =>
+        encodeArgs({
+          input: url,
+          output: temp,
+          ...size,
+          fps,
+          crf,
+          preset,
+          audio,
+          inputQueue: NATIVE_INPUT_QUEUE,
+        }),
       inputName,
     );
   } else if (workers > 1) {

@@ -12,7 +12,7 @@
  */
 export { nativeAvailable, resolveBackend } from "./backend.ts";
 export { probe, type ProbeOptions } from "./probe.ts";
-export { decodeFrames, DEFAULT_MAX_BUFFERED } from "./decode.ts";
+export { type DecodedFrames, decodeFrames, DEFAULT_MAX_BUFFERED } from "./decode.ts";
 export { DEFAULT_CRF, DEFAULT_PRESET, encodedSize, openEncoder } from "./encode.ts";
 export { type Preset, PRESETS } from "./presets.ts";
 export { DEFAULT_LIMITS } from "./limits.ts";

@@ -2,6 +2,7 @@
  * The contract between the public codec API (decode.ts, encode.ts, probe.ts) and the two
  * backends (native/, wasm/): raw frame bytes in, raw frame bytes out, ffprobe JSON.
  */
+import type { FrameRecycler } from "./frame_recycler.ts";
 import type { Y4mHeader } from "./y4m.d.ts";
 
 /** Where a decoder reads from: a host file, or a byte stream read front to back. */
@@ -15,13 +16,21 @@ export interface RawDecoderOptions {
   maxBuffered: number;
   /** Input name for messages. */
   inputName: string;
+  /**
+   * Where frame buffers come from and go back to (see `DecodedFrames.recycle`); default: a new
+   * buffer for every frame.
+   */
+  recycler?: FrameRecycler;
 }
 
 /** A running decoder producing yuv420p frames as bytes. */
 export interface RawDecoder {
   /** The stream header (frame size after rotation, rate); rejects when ffmpeg fails first. */
   header(): Promise<Y4mHeader>;
-  /** The next frame's bytes (a new buffer), or null after the last. Rejects on failure. */
+  /**
+   * The next frame's bytes (a buffer from the recycler: a new one unless the consumer gave one
+   * back), or null after the last. Rejects on failure.
+   */
   next(): Promise<Uint8Array | null>;
   /** Decoded frames waiting in memory now. */
   readonly buffered: number;

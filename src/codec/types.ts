@@ -80,7 +80,7 @@ export interface EncodeOptions {
    * segments). Native ffmpeg ignores it (x264 uses its own threads).
    */
   workers?: number;
-  /** Frames per segment when `workers` > 1 (default: one second, at most 64 MiB of frames). */
+  /** Frames per segment when `workers` > 1 (default: one second, at most 32 MiB of frames). */
   segmentFrames?: number;
   /** Where segment files go while encoding (default: the system's temporary directory). */
   tempDir?: string;

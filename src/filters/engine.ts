@@ -20,6 +20,18 @@ import { runSeparable } from "./wasm_separable.ts";
 
 const PAGE = 65536;
 
+/** An instance of a compiled filters.wasm (the imports are wasm.ts's instantiateKernels'). */
+async function instantiateModule(module: WebAssembly.Module): Promise<FilterKernels> {
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      abort(_msg: number, _file: number, line: number, column: number) {
+        throw new Error(`filters.wasm aborted at ${line}:${column}`);
+      },
+    },
+  });
+  return instance.exports as unknown as FilterKernels;
+}
+
 /** The step handed to every filter; the engine sets `src` and `dst` before each one. */
 type EngineStep = { -readonly [P in keyof WasmStep]: WasmStep[P] };
 
@@ -64,11 +76,15 @@ export class FilterEngine {
 
   /**
    * Loads wasm/filters.wasm (via `new URL("../../wasm/filters.wasm", import.meta.url)`:
-   * Deno.readFile for file: URLs, fetch otherwise) and instantiates it.
+   * Deno.readFile for file: URLs, fetch otherwise) and instantiates it — or instantiates
+   * `options.module`, an already compiled filters.wasm (FilterPool compiles it once and hands it
+   * to every thread).
    * @throws FilterDefinitionError when a filter calls a kernel the build does not export.
    */
-  static async create(): Promise<FilterEngine> {
-    const kernels = await instantiateKernels();
+  static async create(options: { module?: WebAssembly.Module } = {}): Promise<FilterEngine> {
+    const kernels = options.module
+      ? await instantiateModule(options.module)
+      : await instantiateKernels();
     checkKernelExports(kernels);
     return new FilterEngine(kernels);
   }

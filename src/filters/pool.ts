@@ -16,13 +16,17 @@ import {
 } from "./errors.ts";
 import { encodeChain } from "./chain_codec.ts";
 import { type ChainInput, compileChain } from "./compile.ts";
-import type { RunMessage, ThreadMessage } from "./pool_protocol.ts";
+import type { InitMessage, RunMessage, ThreadMessage } from "./pool_protocol.ts";
 import { checkFrameBytes } from "./validate.ts";
+import { filterModule } from "./wasm.ts";
 
 /** The result of one run. */
 export interface PoolResult {
-  /** The filtered frame (a new buffer owned by the caller). */
-  data: Uint8Array;
+  /**
+   * The filtered frame, owned by the caller: a new buffer, or with `transfer` the memory of the
+   * `data` given to run (under a new view: the old one is detached).
+   */
+  data: Uint8Array<ArrayBuffer>;
   /** Index of the thread in the pool (0 ≤ thread < size; a replaced thread keeps its index). */
   thread: number;
   /** Time the thread spent filtering, in milliseconds (not counting queueing or transfer). */
@@ -44,6 +48,15 @@ export interface PoolRunOptions {
   timeoutMs?: number;
   /** Aborting rejects the run with the signal's reason (an AbortError DOMException by default). */
   signal?: AbortSignal;
+  /**
+   * Hand `data`'s memory to the thread instead of copying it (default false). When `data` spans
+   * its whole ArrayBuffer, that buffer is transferred: the caller must not use `data` after the
+   * call (it is detached, length 0, once a thread takes the frame), and the filtered frame comes
+   * back in the same memory as `result.data` — no byte is copied or allocated on the calling
+   * thread. Otherwise (a view into a larger buffer, a SharedArrayBuffer) `data` is copied as
+   * without this option. If the run rejects, the memory may be lost with it.
+   */
+  transfer?: boolean;
   /**
    * Test hook: the thread blocks this long (Atomics.wait, no CPU) before filtering, like a
    * kernel that hangs.
@@ -94,6 +107,12 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
 
+/** True when `data` spans the whole of a transferable (non-shared) ArrayBuffer. */
+function isWholeBuffer(data: Uint8Array): data is Uint8Array<ArrayBuffer> {
+  return data.buffer instanceof ArrayBuffer && data.byteOffset === 0 &&
+    data.byteLength === data.buffer.byteLength && data.byteLength > 0;
+}
+
 /** A pool of filter threads. Create with {@link FilterPool.create}; close with {@link close}. */
 export class FilterPool {
   /** Number of threads. */
@@ -129,7 +148,8 @@ export class FilterPool {
 
   /**
    * Filters one frame on the next free thread (queueing while all are busy). `data` is copied,
-   * so the caller keeps it. Give a CompiledChain (compileChain, compile.ts) to check the chain
+   * so the caller keeps it — unless `options.transfer`, which moves it to the thread and back
+   * without a copy. Give a CompiledChain (compileChain, compile.ts) to check the chain
    * once per job; text or a plain FilterChain is compiled here (text is remembered, see
    * compileChain).
    * Rejects with FilterChainError or RangeError for bad input (before queueing),
@@ -147,7 +167,7 @@ export class FilterPool {
       if (this.#closed) throw new FilterPoolClosedError();
       const encoded = encodeChain(compileChain(chain));
       checkFrameBytes("data", data, planeLayout(width, height));
-      const { timeoutMs, signal, simulateBusyMs } = options;
+      const { timeoutMs, signal, simulateBusyMs, transfer } = options;
       if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
         throw new RangeError(`timeoutMs must be a finite number > 0, got ${timeoutMs}`);
       }
@@ -158,7 +178,7 @@ export class FilterPool {
           chain: encoded,
           width,
           height,
-          data: data.slice(),
+          data: transfer && isWholeBuffer(data) ? data : data.slice(),
           timeoutMs,
           busyMs: simulateBusyMs,
           signal,
@@ -214,6 +234,29 @@ export class FilterPool {
     };
     this.#threads[index] = thread;
     return new Promise<void>((resolve, reject) => {
+      const fatal = (message: string) => {
+        const error = new FilterThreadError(
+          `filter thread ${index} could not start: ${message}`,
+          index,
+        );
+        thread.state = "dead";
+        worker.terminate();
+        reject(error);
+        this.#failIfNoThreads(error);
+      };
+      // filters.wasm is compiled once per process; every thread instantiates the same module
+      // (no compile per thread, and optimised code is shared).
+      filterModule().then(
+        (module) => {
+          const init: InitMessage = { type: "init", module };
+          if (thread.state === "starting") worker.postMessage(init);
+        },
+        (error) => {
+          if (thread.state === "starting") {
+            fatal(`cannot load filters.wasm: ${error instanceof Error ? error.message : error}`);
+          }
+        },
+      );
       worker.onmessage = (event: MessageEvent<ThreadMessage>) => {
         const msg = event.data;
         if (msg.type === "ready") {
@@ -221,13 +264,7 @@ export class FilterPool {
           resolve();
           this.#pump();
         } else if (msg.type === "fatal") {
-          const error = new FilterThreadError(
-            `filter thread ${index} could not start: ${msg.message}`,
-            index,
-          );
-          worker.terminate();
-          reject(error);
-          this.#failIfNoThreads(error);
+          fatal(msg.message);
         } else {
           this.#onResult(thread, msg);
         }

@@ -1,6 +1,15 @@
 /**
  * Messages between FilterPool (pool.ts) and its threads (pool_worker.ts).
  */
+/**
+ * Pool → thread, first message: the compiled filters.wasm (compiled once by the pool and shared,
+ * so no thread compiles it again and optimised code is shared by every thread).
+ */
+export interface InitMessage {
+  type: "init";
+  module: WebAssembly.Module;
+}
+
 /** Pool → thread: filter one frame. `data` is transferred, and comes back filtered in place. */
 export interface RunMessage {
   type: "run";

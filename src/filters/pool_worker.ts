@@ -1,12 +1,13 @@
 /**
- * One thread of a FilterPool: a Deno Worker with its own FilterEngine. It posts `ready` once
- * the engine is loaded, then answers every `run` with `done` (the frame filtered in place and
- * transferred back) or `error`. Chains arrive encoded (chain_codec.ts).
+ * One thread of a FilterPool: a Deno Worker with its own FilterEngine. Its first message is
+ * `init` with the compiled filters.wasm (compiled once by the pool); it posts `ready` once its
+ * engine is instantiated, then answers every `run` with `done` (the frame filtered in place
+ * and transferred back) or `error`. Chains arrive encoded (chain_codec.ts).
  */
 import { decodeChain } from "./chain_codec.ts";
 import { FilterEngine } from "./engine.ts";
 import { FilterChainError } from "./errors.ts";
-import type { RunMessage, ThreadMessage } from "./pool_protocol.ts";
+import type { InitMessage, RunMessage, ThreadMessage } from "./pool_protocol.ts";
 
 function send(message: ThreadMessage, transfer: Transferable[] = []): void {
   self.postMessage(message, { transfer });
@@ -21,35 +22,38 @@ function block(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-let engine: FilterEngine | undefined;
-try {
-  engine = await FilterEngine.create();
-} catch (e) {
-  send({ type: "fatal", message: e instanceof Error ? e.message : String(e) });
+/** Filters one frame and answers with the result or the error. */
+function run(engine: FilterEngine, msg: RunMessage): void {
+  try {
+    if (msg.busyMs) block(msg.busyMs);
+    const start = performance.now();
+    // decodeChain remembers recent chains: a job's chain is parsed once per thread.
+    engine.apply(decodeChain(msg.chain), msg.width, msg.height, msg.data, msg.data);
+    const ms = performance.now() - start;
+    send({ type: "done", id: msg.id, data: msg.data, ms }, [msg.data.buffer]);
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    send({
+      type: "error",
+      id: msg.id,
+      name: err.name,
+      message: err.message,
+      position: err instanceof FilterChainError ? err.position : undefined,
+    });
+  }
 }
 
-if (engine) {
-  const ready = engine;
-  self.onmessage = (event: MessageEvent<RunMessage>) => {
-    const msg = event.data;
-    if (msg?.type !== "run") return;
+let engine: FilterEngine | undefined;
+self.onmessage = async (event: MessageEvent<InitMessage | RunMessage>) => {
+  const msg = event.data;
+  if (msg?.type === "run" && engine) {
+    run(engine, msg);
+  } else if (msg?.type === "init" && !engine) {
     try {
-      if (msg.busyMs) block(msg.busyMs);
-      const start = performance.now();
-      // decodeChain remembers recent chains: a job's chain is parsed once per thread.
-      ready.apply(decodeChain(msg.chain), msg.width, msg.height, msg.data, msg.data);
-      const ms = performance.now() - start;
-      send({ type: "done", id: msg.id, data: msg.data, ms }, [msg.data.buffer]);
+      engine = await FilterEngine.create({ module: msg.module });
+      send({ type: "ready" });
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      send({
-        type: "error",
-        id: msg.id,
-        name: err.name,
-        message: err.message,
-        position: err instanceof FilterChainError ? err.position : undefined,
-      });
+      send({ type: "fatal", message: e instanceof Error ? e.message : String(e) });
     }
-  };
-  send({ type: "ready" });
-}
+  }
+};

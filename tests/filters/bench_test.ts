@@ -68,3 +68,21 @@ Deno.test("bench filters: targets summarise 1080p blur time and the speed-up", (
     /\| `invert` \| 1080p \| 0\.10 \| 20736 \| 0\.10 \| 1\.00 \| 2074 \| 10\.0× \|/,
   );
 });
+
+Deno.test("bench offline: reads child CPU times from a stat line, checks its options", async () => {
+  const { parseChildTimes } = await import("../../scripts/bench/process_stats.ts");
+  const { parseFlags } = await import("../../scripts/bench/offline.ts");
+  // comm may hold spaces and parentheses; cutime and cstime are fields 16 and 17 (clock ticks).
+  const line = "4242 (sh (x) y) S 1 4242 4242 0 -1 4194560 300 9000 0 0 2 1 345 67 20 0 1 0";
+  assert.deepEqual(parseChildTimes(line), { user: 3.45, sys: 0.67 });
+  assert.throws(() => parseChildTimes("garbage"), /cannot read child CPU times/);
+  const flags = parseFlags(["--backend", "wasm", "--sizes", "720p", "--rounds", "3"]);
+  assert.deepEqual(
+    [flags.backends, flags.sizes, flags.rounds, flags.filter, flags.ffmpegFilter],
+    [["wasm"], ["720p"], 3, "boxblur=radius=5:passes=1", "boxblur=5:1"],
+  );
+  assert.throws(() => parseFlags(["--sizes", "4k"]), /--sizes takes 360p, 720p, 1080p, got '4k'/);
+  assert.throws(() => parseFlags(["--rounds", "0"]), /--rounds must be an integer >= 1, got '0'/);
+  assert.throws(() => parseFlags(["--backend"]), /--backend needs a value/);
+  assert.throws(() => parseFlags(["--fast", "1"]), /unknown option '--fast'/);
+});

@@ -5,6 +5,7 @@ import { FilterEngine } from "../../src/filters/engine.ts";
 import { FilterChainError } from "../../src/filters/errors.ts";
 import { parseChain } from "../../src/filters/parse.ts";
 import { FILTERS } from "../../src/filters/registry.ts";
+import { filterModule } from "../../src/filters/wasm.ts";
 import { referenceApply } from "../reference/chain.ts";
 import { assertFramesEqual, randomBytes, SIZES } from "./helpers.ts";
 
@@ -149,4 +150,13 @@ Deno.test("engine: prepareInPlace (the benchmark hook) checks its input and leav
     () => engine.prepareInPlace([{ name: "x", params: {} }], w, h, input),
     FilterChainError,
   );
+});
+
+Deno.test("engine: an instance of an already compiled module gives the same frames", async () => {
+  const module = await filterModule();
+  const shared = await FilterEngine.create({ module });
+  const input = randomBytes(frameSize(40, 22), 5);
+  const chain = parseChain("blur=2,edges,sepia");
+  assert.deepEqual(shared.apply(chain, 40, 22, input), engine.apply(chain, 40, 22, input));
+  assert.ok(shared.memoryBytes > 0);
 });

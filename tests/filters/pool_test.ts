@@ -182,3 +182,36 @@ Deno.test("pool: create checks its size", async () => {
     await pool.close();
   }
 });
+
+Deno.test("pool: transfer moves a whole buffer to the thread and back, without a copy", async () => {
+  const pool = await FilterPool.create({ size: 2 });
+  try {
+    const w = 48;
+    const h = 30;
+    const original = randomBytes(frameSize(w, h), 11);
+    const expected = engine.apply(parseChain("boxblur=3:1,invert"), w, h, original);
+    const data = original.slice();
+    const result = await pool.run("boxblur=3:1,invert", w, h, data, { transfer: true });
+    assert.equal(data.length, 0, "the caller's view is detached: its memory went to the thread");
+    assert.deepEqual(result.data, expected);
+    assert.equal(result.data.buffer.byteLength, frameSize(w, h), "the same-size buffer back");
+    // The result can go round again (a buffer cycling between decoder, pool and encoder).
+    const again = await pool.run("invert", w, h, result.data, { transfer: true });
+    assert.deepEqual(again.data, engine.apply(parseChain("invert"), w, h, expected));
+
+    // A view into a larger buffer, or shared memory, is copied as without the option.
+    const big = new Uint8Array(frameSize(w, h) + 16);
+    big.set(original, 16);
+    const view = big.subarray(16);
+    const fromView = await pool.run("boxblur=3:1,invert", w, h, view, { transfer: true });
+    assert.deepEqual(fromView.data, expected);
+    assert.deepEqual(view, original, "the caller keeps a view it could not give away");
+    const shared = new Uint8Array(new SharedArrayBuffer(frameSize(w, h)));
+    shared.set(original);
+    const fromShared = await pool.run("boxblur=3:1,invert", w, h, shared, { transfer: true });
+    assert.deepEqual(fromShared.data, expected);
+    assert.deepEqual(shared, original);
+  } finally {
+    await pool.close();
+  }
+});

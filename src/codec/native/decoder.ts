@@ -1,32 +1,32 @@
 /**
- * Decoding with a native `ffmpeg`: it writes YUV4MPEG2 to a pipe; a pump reads the pipe only
- * while fewer than `maxBuffered` frames wait, so ffmpeg blocks on the full pipe when the
- * consumer is behind (back-pressure through the OS pipe).
+ * Decoding with a native `ffmpeg`: it writes YUV4MPEG2 to a frame channel (a Unix socket, else
+ * its stdout pipe: channel.ts); a pump reads the channel straight into frame buffers (reused
+ * ones when the consumer gives them back, see FrameRecycler) only while fewer than `maxBuffered`
+ * frames wait, so ffmpeg blocks on the full channel when the consumer is behind (back-pressure
+ * through the OS).
  */
 import { decodeArgs } from "../args.ts";
 import { CodecError } from "../errors.ts";
 import { failureFromStderr } from "../failure.ts";
 import { FrameBuffer } from "../frame_buffer.ts";
+import { FrameRecycler } from "../frame_recycler.ts";
 import type { DecodeSource, RawDecoder, RawDecoderOptions } from "../raw_codec.ts";
-// @ts-types="../y4m.d.ts"
-import { type Y4mHeader, Y4mParser } from "../y4m.js";
-import { kill, spawn } from "./process.ts";
+import type { Y4mHeader } from "../y4m.d.ts";
+import { Y4mReader } from "../y4m_reader.ts";
+import { type ReadingProcess, spawnReading } from "./channel.ts";
+import { kill } from "./process.ts";
+
+/**
+ * Decoder threads: half the logical cores, at least 1. ffmpeg's own choice (cores + 1 frame
+ * threads) spends CPU on thread hand-offs and holds a frame context per thread, while the encoder
+ * and the filter threads need the other cores; one thread decodes 1080p H.264 at ~150 fps here.
+ */
+const DECODE_THREADS = Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / 2));
 
 /** Starts `ffmpeg` decoding `source`. */
 export function startNativeDecoder(source: DecodeSource, options: RawDecoderOptions): RawDecoder {
   const streamed = source.kind === "stream";
-  const args = [
-    "-nostdin",
-    ...decodeArgs({
-      input: streamed ? "pipe:0" : source.path,
-      output: "pipe:1",
-      // a pipe is never seeked; `-seekable` exists only for file inputs
-    }),
-  ];
-  const { child, stderr } = spawn("ffmpeg", args, {
-    stdin: streamed ? "piped" : "null",
-    stdout: "piped",
-  });
+  const recycler = options.recycler ?? new FrameRecycler(0);
   const buffer = new FrameBuffer(options.maxBuffered);
   let resolveHeader!: (header: Y4mHeader) => void;
   let rejectHeader!: (error: unknown) => void;
@@ -36,33 +36,59 @@ export function startNativeDecoder(source: DecodeSource, options: RawDecoderOpti
   });
   header.catch(() => {});
   let cancelled = false;
+  const stop = new AbortController();
+  let process: ReadingProcess | undefined;
+  let feeding: Promise<void> = Promise.resolve();
 
-  const feed = new AbortController();
-  const feeding = streamed
-    ? source.stream.pipeTo(child.stdin, { signal: feed.signal }).catch(() => {})
-    : Promise.resolve();
-
-  const reader = child.stdout.getReader();
   const pumping = (async () => {
-    const parser = new Y4mParser({ onHeader: resolveHeader });
-    let leftover: Uint8Array | null = null;
     try {
-      while (true) {
-        await buffer.waitForSpace();
-        if (buffer.closed) return;
-        let chunk: Uint8Array | null = leftover;
-        leftover = null;
-        if (!chunk) {
-          const result = await reader.read();
-          if (result.done) break;
-          chunk = result.value;
+      process = await spawnReading({
+        args: (url) => [
+          "-nostdin",
+          // a pipe is never seeked; `-seekable` exists only for file inputs
+          ...decodeArgs({
+            input: streamed ? "pipe:0" : source.path,
+            output: url,
+            threads: DECODE_THREADS,
+          }),
+        ],
+        stdin: streamed ? "piped" : "null",
+        replayable: !streamed,
+        signal: stop.signal,
+        onSpawn: (child) => {
+          if (streamed) {
+            feeding = source.stream.pipeTo(child.stdin, { signal: stop.signal }).catch(() => {});
+          }
+        },
+      });
+      const { child, reader } = process;
+      const y4m = new Y4mReader((into) => reader.read(into));
+      let gotHeader = false;
+      try {
+        const h = await y4m.header();
+        gotHeader = true;
+        recycler.frameBytes = y4m.frameBytes;
+        resolveHeader(h);
+        while (true) {
+          await buffer.waitForSpace();
+          if (buffer.closed) return;
+          const frame = recycler.take();
+          if (!await y4m.readFrame(frame)) {
+            recycler.give(frame);
+            break;
+          }
+          buffer.push(frame);
         }
-        const room = buffer.capacity - buffer.size;
-        const used = parser.push(chunk, (frame) => buffer.push(frame), room);
-        if (used < chunk.length) leftover = chunk.subarray(used);
+      } catch (error) {
+        // A format error after ffmpeg failed is a consequence: its exit status tells why.
+        if (cancelled) throw error;
+        const status = await child.status;
+        if (status.success && gotHeader) throw error;
+      } finally {
+        await reader.cancel();
       }
       const status = await child.status;
-      const tail = await stderr;
+      const tail = await process.stderr;
       if (!status.success) {
         throw failureFromStderr(tail, {
           backend: "native",
@@ -71,8 +97,7 @@ export function startNativeDecoder(source: DecodeSource, options: RawDecoderOpti
           exitCode: status.code,
         });
       }
-      parser.finish();
-      if (!parser.header) {
+      if (!gotHeader) {
         throw new CodecError(`ffmpeg decoded no frames from ${options.inputName}`, {
           backend: "native",
           stderr: tail,
@@ -96,11 +121,18 @@ export function startNativeDecoder(source: DecodeSource, options: RawDecoderOpti
       if (!cancelled) {
         cancelled = true;
         buffer.fail(new CodecError("decoder cancelled"));
-        feed.abort();
-        kill(child);
-        await reader.cancel().catch(() => {});
+        stop.abort(new CodecError("decoder cancelled"));
+        if (process) {
+          kill(process.child);
+          await process.reader.cancel();
+        }
       }
-      await Promise.allSettled([pumping, feeding, child.status, stderr]);
+      await pumping;
+      await Promise.allSettled([
+        feeding,
+        process?.child.status,
+        process?.stderr,
+      ]);
     },
   };
 }

@@ -1,53 +1,65 @@
 /**
- * Encoding with a native `ffmpeg` reading raw frames from its stdin; each write resolves when the
- * pipe took the bytes, so a slow encoder slows the writer (back-pressure).
+ * Encoding with a native `ffmpeg` reading raw frames from a frame channel (a Unix socket, else
+ * its stdin pipe: channel.ts). ffmpeg starts at once; the first write waits until it is
+ * connected. Each write hands the frame's bytes to the system straight from the caller's buffer
+ * (no copy) and resolves when all of them were taken, so a slow encoder slows the writer
+ * (back-pressure).
  */
 import { failureFromStderr } from "../failure.ts";
 import type { RawEncoder } from "../raw_codec.ts";
-import { kill, spawn } from "./process.ts";
+import { spawnWriting, type WritingProcess } from "./channel.ts";
+import { kill } from "./process.ts";
 
-/** Starts `ffmpeg` with `args` (from `encodeArgs`, input `pipe:0`). */
-export function startNativeEncoder(args: string[], inputName: string): RawEncoder {
-  const { child, stderr } = spawn("ffmpeg", ["-nostdin", ...args], {
-    stdin: "piped",
-    stdout: "null",
+/** Starts `ffmpeg` with `args(url)` (from `encodeArgs`, input `url`). */
+export function startNativeEncoder(args: (url: string) => string[], inputName: string): RawEncoder {
+  const stop = new AbortController();
+  const starting = spawnWriting({
+    args: (url) => ["-nostdin", ...args(url)],
+    signal: stop.signal,
   });
-  const writer = child.stdin.getWriter();
+  starting.catch(() => {});
+  let started: WritingProcess | undefined;
   let failed = false;
 
-  const failure = async () => {
-    const status = await child.status;
-    return failureFromStderr(await stderr, {
+  const failure = async (process: WritingProcess) => {
+    const status = await process.child.status;
+    return failureFromStderr(await process.stderr, {
       backend: "native",
       input: inputName,
       action: "encode",
       exitCode: status.code,
     });
   };
+  const running = async () => started ??= await starting;
 
   return {
     async write(data) {
+      const process = await running();
       try {
-        await writer.write(data);
+        await process.writer.write(data);
       } catch {
         failed = true;
-        throw await failure();
+        throw await failure(process);
       }
     },
     async finish() {
+      const process = await running();
       try {
-        await writer.close();
+        await process.writer.close();
       } catch {
         failed = true;
       }
-      const status = await child.status;
-      await stderr;
-      if (failed || !status.success) throw await failure();
+      const status = await process.child.status;
+      await process.stderr;
+      if (failed || !status.success) throw await failure(process);
     },
     async abort() {
-      kill(child);
-      await writer.abort().catch(() => {});
-      await Promise.allSettled([child.status, stderr]);
+      stop.abort();
+      const process = started ?? await starting.catch(() => undefined);
+      if (!process) return;
+      kill(process.child);
+      await process.writer.abort();
+      await Promise.allSettled([process.child.status, process.stderr]);
     },
   };
 }

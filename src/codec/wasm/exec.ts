@@ -5,13 +5,15 @@
  */
 import { CodecError } from "../errors.ts";
 import { stderrTail } from "../failure.ts";
-import { runWasmJob } from "./host.ts";
+import { runWasmJob, type WasmWorker } from "./host.ts";
 import type { HostFileMount } from "./protocol.ts";
 
 /** Options for {@link execWasm}. */
 export interface ExecWasmOptions {
   /** Host files to mount (`path` inside wasm ↔ `host`). */
   files?: HostFileMount[];
+  /** Run on this idle worker, its core already loaded (default: a new worker, ended after). */
+  worker?: WasmWorker;
 }
 
 /**
@@ -20,7 +22,8 @@ export interface ExecWasmOptions {
  * @throws CodecError when ffmpeg exits non-zero.
  */
 export async function execWasm(args: string[], options: ExecWasmOptions = {}): Promise<string> {
-  const result = await runWasmJob({ tool: "ffmpeg", args, files: options.files ?? [] });
+  const job = { tool: "ffmpeg" as const, args, files: options.files ?? [] };
+  const result = await (options.worker ? options.worker.run(job) : runWasmJob(job));
   const tail = stderrTail(result.stderr);
   if (result.exitCode !== 0 || result.error) {
     throw new CodecError(
