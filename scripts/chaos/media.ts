@@ -1,3 +1,4 @@
+import { makeBlack8k as makeBlack8kVideo } from "../../tests/helpers/video.ts";
 /**
  * The suite's inputs and checks on outputs, with the native `ffmpeg`: small test videos, the 8K
  * "memory bomb", and per-frame MD5s of a file's video stream (`-f framemd5`), which count its
@@ -55,29 +56,9 @@ export async function makeVideo(
   return { path, frames: Math.round(fps * o.seconds) };
 }
 
-/**
- * Ten black 7680×4320 frames (1 s at 10 fps), H.264: about 100 KB that decode to ~475 MiB.
- * The command of the issue: `ffmpeg -f lavfi -i color=black:s=7680x4320:r=10 -t 1 -c:v libx264
- * -preset ultrafast`.
- */
+/** The 8K memory bomb (tests/helpers/video.ts): ten black 7680×4320 frames, about 100 KB. */
 export async function makeBlack8k(path: string): Promise<{ path: string; frames: number }> {
-  await ffmpeg([
-    "-f",
-    "lavfi",
-    "-i",
-    "color=black:s=7680x4320:r=10",
-    "-t",
-    "1",
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-pix_fmt",
-    "yuv420p",
-    "-y",
-    path,
-  ]);
-  return { path, frames: 10 };
+  return { path: await makeBlack8kVideo(path), frames: 10 };
 }
 
 /** The MD5 of every decoded frame of the first video stream, in order. */

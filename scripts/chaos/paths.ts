@@ -7,4 +7,4 @@ export const DENO = `${ROOT}/node_modules/deno/deno`;
 /** `vframe` entry point: `deno run -A src/cli.ts server|client|worker …`. */
 export const CLI = `${ROOT}/src/cli.ts`;
 /** The RST burst helper, run as its own process. */
-export const RST_BURST = new URL("./rst_burst.ts", import.meta.url).pathname;
+export const RST_BURST = new URL("../../tests/server/rst_connect.ts", import.meta.url).pathname;

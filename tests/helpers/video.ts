@@ -168,3 +168,24 @@ export function setMp4Rotation(data: Uint8Array, degrees: number): Uint8Array {
   }
   throw new Error("no video track");
 }
+
+/**
+ * The memory bomb of the reliability issue, with native ffmpeg: ten black 7680×4320 frames (1 s at
+ * 10 fps), H.264 — about 100 KB that decode to ~475 MiB. Used by the server's memory tests and the
+ * chaos suite. Resolves to `path`.
+ * @throws Error with ffmpeg's message when it fails.
+ */
+export async function makeBlack8k(path: string): Promise<string> {
+  const out = await new Deno.Command("ffmpeg", {
+    args: [
+      ...["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "color=black:s=7680x4320:r=10"],
+      ...["-t", "1", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-y", path],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`ffmpeg could not make ${path}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return path;
+}

@@ -4,6 +4,7 @@
  * limit, the job is refused with its estimate; under it, the job runs with its frames in flight
  * capped, and the server's memory stays bounded and comes back after the job.
  */
+import { makeBlack8k } from "../helpers/video.ts";
 import assert from "node:assert/strict";
 import { runJob } from "../../src/client/client.ts";
 import { planeLayout } from "../../src/codec/frame.ts";
@@ -30,30 +31,8 @@ function hasFfmpeg(): boolean {
 }
 
 /** Ten black 8K frames, H.264: about 100 KB. */
-async function black8k(dir: string): Promise<string> {
-  const path = `${dir}/black8k.mp4`;
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-nostdin",
-      "-loglevel",
-      "error",
-      "-f",
-      "lavfi",
-      "-i",
-      "color=black:s=7680x4320:r=10",
-      "-t",
-      "1",
-      "-c:v",
-      "libx264",
-      "-preset",
-      "ultrafast",
-      "-pix_fmt",
-      "yuv420p",
-      path,
-    ],
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return path;
+function black8k(dir: string): Promise<string> {
+  return makeBlack8k(`${dir}/black8k.mp4`);
 }
 
 /** The server process, its port, and its memory as /proc sees it. */

@@ -5,7 +5,8 @@
  *
  * Run from a test with `outputSync()`, it makes the resets happen while the test's event loop —
  * and so the server's accept loop — is blocked: the connections are reset before they are
- * accepted, the way a client that gives up early does it on a busy server.
+ * accepted, the way a client that gives up early does it on a busy server. The chaos suite's
+ * rst-burst fault (scripts/chaos/faults/rst_burst.ts) runs it too.
  *
  *     deno run -A tests/server/rst_connect.ts 127.0.0.1 9090 50
  */
