@@ -8,6 +8,7 @@ import type { JobResult } from "../../src/protocol/result.ts";
 import { sha256Hex } from "../../src/protocol/checksum.ts";
 import { MessageConnection } from "../../src/protocol/connection.ts";
 import { PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
+import { resultFor } from "./fake_server.ts";
 
 type Script = (c: MessageConnection) => Promise<void>;
 
@@ -39,32 +40,8 @@ async function withScriptedServer(script: Script, fn: (port: number) => Promise<
   }
 }
 
-const done: JobResult = {
-  version: 1,
-  jobId: "job-x",
-  state: "done",
-  input: {
-    fileName: "in.mp4",
-    bytes: 5,
-    width: 2,
-    height: 2,
-    fps: 1,
-    fpsRational: "1/1",
-    frames: 1,
-    duration: 1,
-    audio: false,
-  },
-  filter: "invert",
-  frames: { total: 1, processed: 1, fallback: 0, retried: 0 },
-  fallbackFrames: [],
-  timings: { upload: 1, decode: 1, process: 1, encode: 1, total: 4 },
-  throughputFps: 1,
-  latencyMs: { p50: 1, p95: 1, p99: 1 },
-  framesPerWorker: { w: 1 },
-  backend: { queue: "embedded", codec: "wasm" },
-  outputBytes: 4,
-  startedAt: new Date(0).toISOString(),
-};
+// The job of these tests: 4 output bytes, job id job-x.
+const done: JobResult = resultFor(new Uint8Array(4), "job-x");
 
 async function inputFile(dir: string): Promise<string> {
   await Deno.writeFile(`${dir}/in.mp4`, new Uint8Array([1, 2, 3, 4, 5]));
