@@ -72,7 +72,20 @@ export interface PoolThreadStats {
   busy: boolean;
   /** Times this thread was terminated and replaced (timeouts, aborts, crashes). */
   restarts: number;
+  /** Times it was replaced by a fresh thread to give back wasm memory grown by big frames. */
+  recycled: number;
+  /** Its wasm memory after its last frame, bytes. */
+  memoryBytes: number;
 }
+
+/**
+ * A thread whose wasm memory grew past this (frames of about 4K and up) is replaced by a fresh
+ * one once the pool has been idle for {@link RECYCLE_IDLE_MS}: WebAssembly memory never shrinks,
+ * so without it one 8K job would keep ~100 MiB per thread for the life of the process.
+ */
+export const RECYCLE_BYTES = 64 * 1024 * 1024;
+/** How long the pool must be idle before oversized threads are replaced, ms. */
+export const RECYCLE_IDLE_MS = 1_000;
 
 interface Job {
   id: number;
@@ -99,6 +112,8 @@ interface Thread {
   job?: Job;
   processed: number;
   restarts: number;
+  recycled: number;
+  memoryBytes: number;
 }
 
 const WORKER_URL = new URL("./pool_worker.ts", import.meta.url).href;
@@ -121,6 +136,7 @@ export class FilterPool {
   readonly #queue: Job[] = [];
   #nextId = 1;
   #closed = false;
+  #recycleTimer?: ReturnType<typeof setTimeout>;
 
   private constructor(size: number) {
     this.size = size;
@@ -204,6 +220,8 @@ export class FilterPool {
       processed: t.processed,
       busy: t.job !== undefined,
       restarts: t.restarts,
+      recycled: t.recycled,
+      memoryBytes: t.memoryBytes,
     }));
   }
 
@@ -211,6 +229,7 @@ export class FilterPool {
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      clearTimeout(this.#recycleTimer);
       const error = new FilterPoolClosedError("filter pool closed before the frame was filtered");
       for (const job of this.#queue.splice(0)) this.#settle(job, error);
       for (const t of this.#threads) {
@@ -221,8 +240,11 @@ export class FilterPool {
     return Promise.resolve();
   }
 
-  /** Starts (or restarts) thread `index`; resolves when it is ready. */
-  #start(index: number): Promise<void> {
+  /**
+   * Starts (or restarts) thread `index`; resolves when it is ready. `recycle`: a planned
+   * replacement (memory), not counted as a restart.
+   */
+  #start(index: number, recycle = false): Promise<void> {
     const previous = this.#threads[index];
     const worker = new Worker(WORKER_URL, { type: "module", name: `vframe-filter-${index}` });
     const thread: Thread = {
@@ -230,7 +252,9 @@ export class FilterPool {
       worker,
       state: "starting",
       processed: previous?.processed ?? 0,
-      restarts: previous ? previous.restarts + 1 : 0,
+      restarts: previous ? previous.restarts + (recycle ? 0 : 1) : 0,
+      recycled: (previous?.recycled ?? 0) + (recycle ? 1 : 0),
+      memoryBytes: 0,
     };
     this.#threads[index] = thread;
     return new Promise<void>((resolve, reject) => {
@@ -295,6 +319,7 @@ export class FilterPool {
     thread.job = undefined;
     if (msg.type === "done") {
       thread.processed++;
+      thread.memoryBytes = msg.memoryBytes;
       this.#settle(job, undefined, { data: msg.data, thread: thread.index, ms: msg.ms });
     } else {
       const error = msg.name === "FilterChainError"
@@ -303,6 +328,24 @@ export class FilterPool {
       this.#settle(job, error);
     }
     this.#pump();
+    if (thread.memoryBytes > RECYCLE_BYTES) this.#scheduleRecycle();
+  }
+
+  /** Replaces oversized threads once every thread has been idle for RECYCLE_IDLE_MS. */
+  #scheduleRecycle(): void {
+    clearTimeout(this.#recycleTimer);
+    this.#recycleTimer = setTimeout(() => {
+      this.#recycleTimer = undefined;
+      if (this.#closed || this.#queue.length > 0) return;
+      if (this.#threads.some((t) => t.job)) return this.#scheduleRecycle();
+      for (const t of this.#threads) {
+        if (t.state === "ready" && t.memoryBytes > RECYCLE_BYTES) {
+          t.worker.terminate();
+          t.state = "dead";
+          this.#start(t.index, true).catch(() => {});
+        }
+      }
+    }, RECYCLE_IDLE_MS);
   }
 
   /** Hands queued jobs to idle, ready threads. */

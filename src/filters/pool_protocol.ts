@@ -27,5 +27,6 @@ export interface RunMessage {
 export type ThreadMessage =
   | { type: "ready" }
   | { type: "fatal"; message: string }
-  | { type: "done"; id: number; data: Uint8Array<ArrayBuffer>; ms: number }
+  /** `memoryBytes`: the thread's wasm memory after the run (it grows with the largest frame). */
+  | { type: "done"; id: number; data: Uint8Array<ArrayBuffer>; ms: number; memoryBytes: number }
   | { type: "error"; id: number; name: string; message: string; position?: number };

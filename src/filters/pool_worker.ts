@@ -30,7 +30,10 @@ function run(engine: FilterEngine, msg: RunMessage): void {
     // decodeChain remembers recent chains: a job's chain is parsed once per thread.
     engine.apply(decodeChain(msg.chain), msg.width, msg.height, msg.data, msg.data);
     const ms = performance.now() - start;
-    send({ type: "done", id: msg.id, data: msg.data, ms }, [msg.data.buffer]);
+    send(
+      { type: "done", id: msg.id, data: msg.data, ms, memoryBytes: engine.memoryBytes },
+      [msg.data.buffer],
+    );
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     send({

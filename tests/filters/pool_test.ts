@@ -8,7 +8,7 @@ import {
   FilterTimeoutError,
 } from "../../src/filters/errors.ts";
 import { parseChain } from "../../src/filters/parse.ts";
-import { FilterPool } from "../../src/filters/pool.ts";
+import { FilterPool, RECYCLE_BYTES, RECYCLE_IDLE_MS } from "../../src/filters/pool.ts";
 import { randomBytes } from "./helpers.ts";
 
 const engine = await FilterEngine.create();
@@ -211,6 +211,33 @@ Deno.test("pool: transfer moves a whole buffer to the thread and back, without a
     const fromShared = await pool.run("boxblur=3:1,invert", w, h, shared, { transfer: true });
     assert.deepEqual(fromShared.data, expected);
     assert.deepEqual(shared, original);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("FilterPool: a thread grown by a big frame is replaced once the pool is idle", async () => {
+  const pool = await FilterPool.create({ size: 1 });
+  try {
+    const w = 5000, h = 5000; // 37.5 MB a frame: the thread's wasm memory passes RECYCLE_BYTES
+    const big = new Uint8Array(w * h * 3 / 2).fill(7);
+    const out = await pool.run("invert", w, h, big);
+    assert.equal(out.data[0], 248);
+    const grown = pool.stats()[0];
+    assert.ok(grown.memoryBytes > RECYCLE_BYTES, `memory ${grown.memoryBytes}`);
+    assert.equal(grown.recycled, 0);
+    const end = Date.now() + RECYCLE_IDLE_MS + 10_000;
+    while (Date.now() < end && pool.stats()[0].recycled === 0) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const fresh = pool.stats()[0];
+    assert.equal(fresh.recycled, 1, "replaced to give its memory back");
+    assert.equal(fresh.restarts, 0, "a planned replacement is not a restart");
+    assert.equal(fresh.processed, 1);
+    // The fresh thread works, and small frames do not trigger another replacement.
+    const small = await pool.run("invert", 4, 4, new Uint8Array(24).fill(1));
+    assert.equal(small.data[0], 254);
+    assert.ok(pool.stats()[0].memoryBytes < RECYCLE_BYTES);
   } finally {
     await pool.close();
   }
