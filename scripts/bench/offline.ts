@@ -1,7 +1,7 @@
 /**
  * `deno task bench offline [--backend native|wasm|both] [--sizes 720p,1080p] [--rounds 2]
  * [--seconds 10] [--memory] [--memory-seconds 60] [--filter CHAIN] [--ffmpeg-filter VF]
- * [--command task|new|both] [--preset P] [--clips DIR]`
+ * [--preset P] [--clips DIR]`
  *
  * What a user waits for: the WHOLE `deno task filter IN OUT --filter CHAIN --codec B` process
  * (start-up, probing, thread start, decode, filter, encode, audio copy) next to
@@ -12,18 +12,13 @@
  *   YUV4MPEG2 pipe read by an `ffmpeg` encoding it (audio copied), or one ffmpeg.wasm `exec`
  *   without `-vf`.
  *
- * and, beside `deno task filter`, the same job written on the codec and pool APIs that avoid
- * per-frame copies (scripts/bench/zero_copy_filter.ts: what the offline pipeline gets once it
- * adopts them).
- *
- * Every command runs as its own process tree; the four alternate, round after round, and the
+ * Every command runs as its own process tree; the three alternate, round after round, and the
  * table shows the best wall time and the best CPU time (user + sys of the whole tree, children
  * included) of `--rounds` runs each, and the highest peak RSS (and PSS) of the tree (see
  * process_stats.ts). The filter kernels' own CPU time (the engine on one thread, no copies) is
  * measured in-process.
  *
- * With `--memory`, only peak RSS: the vframe commands (`--command`, default both) on a 1080p
- * clip of `--seconds` and of `--memory-seconds` (default 60), to show memory stays flat with
+ * With `--memory`, only peak RSS: `deno task filter` on a 1080p clip of `--seconds` and of `--memory-seconds` (default 60), to show memory stays flat with
  * the length; one run each.
  *
  * Clips are made once with native ffmpeg the way the issue made them (`testsrc2` + `sine`, x264
@@ -55,8 +50,6 @@ export interface OfflineFlags {
   seconds: number;
   memory: boolean;
   memorySeconds: number;
-  /** With --memory: which vframe command(s) to run. */
-  commands: ("task" | "new")[];
   filter: string;
   ffmpegFilter: string;
   preset: string;
@@ -72,7 +65,6 @@ export function parseFlags(args: string[]): OfflineFlags {
     seconds: 10,
     memory: false,
     memorySeconds: 60,
-    commands: ["task", "new"],
     // The same work on both sides: one box pass of radius 5 per direction on every plane.
     filter: "boxblur=radius=5:passes=1",
     ffmpegFilter: "boxblur=5:1",
@@ -114,12 +106,7 @@ export function parseFlags(args: string[]): OfflineFlags {
     } else if (arg === "--rounds") flags.rounds = positive(v, arg);
     else if (arg === "--seconds") flags.seconds = positive(v, arg);
     else if (arg === "--memory-seconds") flags.memorySeconds = positive(v, arg);
-    else if (arg === "--command") {
-      if (v !== "task" && v !== "new" && v !== "both") {
-        throw new Error(`--command must be task, new or both, got '${v}'`);
-      }
-      flags.commands = v === "both" ? ["task", "new"] : [v];
-    } else if (arg === "--filter") flags.filter = v;
+    else if (arg === "--filter") flags.filter = v;
     else if (arg === "--ffmpeg-filter") flags.ffmpegFilter = v;
     else if (arg === "--preset") flags.preset = v;
     else if (arg === "--clips") flags.clips = v;
@@ -167,18 +154,6 @@ function vframeJob(input: string, output: string, backend: Backend, flags: Offli
     args: [
       ...["task", "--quiet", "filter", input, output, "--filter", flags.filter],
       ...["--codec", backend, "--preset", flags.preset, "--crf", String(CRF), "--no-progress"],
-    ],
-  };
-}
-
-function zeroCopyJob(input: string, output: string, backend: Backend, flags: OfflineFlags): Job {
-  return {
-    name: `new APIs: \`zero_copy_filter.ts\` (${backend})`,
-    program: DENO,
-    args: [
-      ...["run", "-A", `${ROOT}scripts/bench/zero_copy_filter.ts`, input, output],
-      ...["--filter", flags.filter, "--codec", backend, "--preset", flags.preset],
-      ...["--crf", String(CRF)],
     ],
   };
 }
@@ -317,7 +292,7 @@ function targetLines(
   ];
 }
 
-/** One clip × backend: the four commands interleaved; returns the rows and the target lines. */
+/** One clip × backend: the three commands interleaved; returns the rows and the target lines. */
 async function compare(
   input: string,
   size: string,
@@ -328,7 +303,6 @@ async function compare(
 ): Promise<{ rows: string[]; targets: string[] }> {
   const jobs = [
     vframeJob(input, `${dir}/vframe-${backend}.mp4`, backend, flags),
-    zeroCopyJob(input, `${dir}/zero-copy-${backend}.mp4`, backend, flags),
     peerJob(input, `${dir}/peer-${backend}.mp4`, backend, flags),
     floorJob(input, `${dir}/floor-${backend}.mp4`, backend, flags),
   ];
@@ -340,7 +314,7 @@ async function compare(
     }
   }
   const results = runs.map(best);
-  const [vf, zeroCopy, peer, floor] = results;
+  const [vf, peer, floor] = results;
   const [w, h] = SIZES[size];
   const kernelS = (await kernelMsPerFrame(flags.filter, w, h)) * frames / 1000;
   const rows = jobs.map((job, i) => {
@@ -358,7 +332,6 @@ async function compare(
     rows,
     targets: [
       ...targetLines("`deno task filter`", size, backend, vf, peer, floor, kernelS),
-      ...targetLines("new APIs", size, backend, zeroCopy, peer, floor, kernelS),
     ],
   };
 }
@@ -402,9 +375,8 @@ export async function main(args: string[]): Promise<void> {
         const input = await clip(flags.clips, "1080p", seconds);
         const frames = await countFrames(input);
         for (const backend of flags.backends) {
-          const makers = flags.commands.map((c) => (c === "task" ? vframeJob : zeroCopyJob));
-          for (const make of makers) {
-            const job = make(input, `${dir}/mem-${backend}.mp4`, backend, flags);
+          {
+            const job = vframeJob(input, `${dir}/mem-${backend}.mp4`, backend, flags);
             console.error(`  1080p ${seconds} s ${job.name}`);
             const r = await measureCommand(job.program, job.args, { cwd: ROOT });
             const entry = peaks.get(job.name) ?? { backend, rss: [] };

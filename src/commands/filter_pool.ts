@@ -1,6 +1,12 @@
 /**
  * The filter command's frame processor: frames through the local SIMD WebAssembly FilterPool, on
  * the shared frame pipeline (src/pipeline/), written back in order.
+ *
+ * No per-frame copies or allocations on the way: each frame's buffer is handed to its filter
+ * thread (`transfer: true`) and comes back filtered in the same memory, and once the sink has
+ * written it the buffer goes back to the decoder (`recycle`) to receive a later frame. So nothing
+ * may read `frame.data` of the decoded frame after it was submitted (the callbacks get its index
+ * and size only), nor the filtered bytes after the sink's write resolved.
  */
 import type { Frame } from "../codec/frame.ts";
 import { FilterPool } from "../filters/pool.ts";
@@ -14,7 +20,7 @@ export interface FramePool {
     width: number,
     height: number,
     data: Uint8Array,
-    options?: { timeoutMs?: number; signal?: AbortSignal },
+    options?: { timeoutMs?: number; signal?: AbortSignal; transfer?: boolean },
   ): Promise<{ data: Uint8Array }>;
   close(): Promise<void>;
 }
@@ -46,18 +52,34 @@ export interface FilterInOrderOptions {
   timeoutMs: number;
   /** Aborting it cancels the run (the sink is aborted). */
   signal?: AbortSignal;
-  /** Called after each frame is written. */
+  /**
+   * Called after each frame is written; `frame.data` is not to be read (the decoded buffer was
+   * handed to the pool, the filtered one to `recycle`).
+   */
   onWritten?: (frame: Frame) => void;
+  /**
+   * Takes back a filtered frame's buffer once the sink's write resolved (e.g.
+   * `DecodedFrames.recycle`, so the decoder reads a later frame into it).
+   */
+  recycle?: (data: Uint8Array) => void;
 }
 
-/** A processor running `chain` on `pool`: resolves to the filtered bytes, rejects on failure. */
+/**
+ * A processor running `chain` on `pool`: resolves to the filtered bytes, rejects on failure.
+ * The frame's buffer is transferred to the pool (`frame.data` is detached afterwards) and the
+ * filtered bytes come back in the same memory.
+ */
 export function poolProcessor(
   pool: FramePool,
   chain: FilterChain,
   timeoutMs: number,
 ): FrameProcessor<Uint8Array> {
   return async (frame, signal) =>
-    (await pool.run(chain, frame.width, frame.height, frame.data, { timeoutMs, signal })).data;
+    (await pool.run(chain, frame.width, frame.height, frame.data, {
+      timeoutMs,
+      signal,
+      transfer: true,
+    })).data;
 }
 
 /**
@@ -73,11 +95,17 @@ export async function filterInOrder(
   sink: FilteredSink,
 ): Promise<number> {
   const out = typeof sink === "function" ? { write: sink } : sink;
+  const { recycle } = options;
   const stats = await runPipeline<Uint8Array>({
     frames,
     process: poolProcessor(pool, chain, options.timeoutMs),
     sink: {
-      write: (frame, data) => out.write({ ...frame, data }),
+      write: recycle
+        ? async (frame, data) => {
+          await out.write({ ...frame, data });
+          recycle(data);
+        }
+        : (frame, data) => out.write({ ...frame, data }),
       close: () => out.close?.() ?? Promise.resolve(),
       abort: () => out.abort?.() ?? Promise.resolve(),
     },

@@ -1,7 +1,9 @@
 /**
  * `runRawFilter`: raw mode of `vframe filter` — raw yuv420p frames in and out, `-` for
  * stdin/stdout or a path (a named FIFO or a file), for shell pipelines with ffmpeg. Frames go
- * through the FilterPool on the shared frame pipeline, written back in order.
+ * through the FilterPool on the shared frame pipeline, written back in order; each frame's buffer
+ * moves to its filter thread and back without a copy (`transfer`, see filter_pool.ts). Frames are
+ * cut from the input stream into fresh buffers (FrameAssembler), so there is nothing to recycle.
  */
 import type { Frame } from "../codec/frame.ts";
 import { FrameAssembler } from "../codec/raw_frames.ts";

@@ -7,6 +7,7 @@
 import {
   type CodecBackendName,
   type CodecChoice,
+  type DecodedFrames,
   decodeFrames,
   encodedSize,
   type InputLimits,
@@ -27,6 +28,7 @@ import {
   DEFAULT_THREADS,
   defaultPool,
   filterInOrder,
+  type FramePool,
   type PoolFactory,
 } from "./filter_pool.ts";
 import type { ProgressSink } from "./filter_progress.ts";
@@ -98,8 +100,11 @@ export async function runFilter(
   }
   await checkOutput(output);
   const codec = await resolveBackend(options.codec ?? "auto");
-  const info = await probe(input, { backend: codec, limits: options.limits });
-  const pool = await createPool(threads);
+  // Independent start-up work at once: probing (ffprobe) and starting the filter threads.
+  const [info, pool] = await probeAndPool(
+    probe(input, { backend: codec, limits: options.limits }),
+    createPool(threads),
+  );
   let frames: number;
   try {
     const encoder = await openEncoder({
@@ -114,14 +119,17 @@ export async function runFilter(
       signal: options.signal,
     });
     options.progress?.start(info.frameCount);
+    let decoded: DecodedFrames | undefined;
     frames = await filterInOrder(
-      (signal) =>
-        decodeFrames(input, {
+      (signal) => {
+        decoded = decodeFrames(input, {
           backend: codec,
           limits: options.limits,
           signal,
           maxBuffered: 2 * threads,
-        }),
+        });
+        return decoded;
+      },
       pool,
       chain,
       {
@@ -129,6 +137,8 @@ export async function runFilter(
         timeoutMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
         signal: options.signal,
         onWritten: (frame) => options.progress?.update(frame.index + 1),
+        // Written to the encoder: the decoder reads a later frame into this buffer.
+        recycle: (data) => decoded?.recycle(data),
       },
       encoder,
     );
@@ -156,4 +166,18 @@ export async function runFilter(
     elapsedMs: Math.round(elapsedMs),
     throughputFps: Math.round((frames / (elapsedMs / 1000)) * 10) / 10,
   };
+}
+
+/**
+ * Waits for the probe and the pool started together. When either fails, the pool (if it started)
+ * is closed and the probe's error wins (a bad input is what the user needs to hear about).
+ */
+async function probeAndPool<I>(
+  probing: Promise<I>,
+  starting: Promise<FramePool>,
+): Promise<[I, FramePool]> {
+  const [info, pool] = await Promise.allSettled([probing, starting]);
+  if (info.status === "fulfilled" && pool.status === "fulfilled") return [info.value, pool.value];
+  if (pool.status === "fulfilled") await pool.value.close();
+  throw info.status === "rejected" ? info.reason : (pool as PromiseRejectedResult).reason;
 }

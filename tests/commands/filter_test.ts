@@ -412,3 +412,68 @@ Deno.test("runFilter: cancelling mid-run rejects with the reason and leaves no f
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("filterInOrder: frames go to the pool with transfer, and back to recycle after the write", async () => {
+  const transfer: (boolean | undefined)[] = [];
+  const pool: FramePool = {
+    run: (_c, _w, _h, data, options) => {
+      transfer.push(options?.transfer);
+      return Promise.resolve({ data: data.map((v) => 255 - v) });
+    },
+    close: () => Promise.resolve(),
+  };
+  async function* source(): AsyncGenerator<Frame> {
+    for (let index = 0; index < 10; index++) {
+      yield { index, pts: index / 30, width: 2, height: 2, data: new Uint8Array(6).fill(index) };
+    }
+  }
+  const events: string[] = [];
+  const written = new Set<Uint8Array>();
+  const count = await filterInOrder(source(), pool, parseChain("invert"), {
+    inFlight: 3,
+    timeoutMs: 1000,
+    recycle: (data) => {
+      assert.ok(written.has(data), "only buffers the sink wrote come back");
+      events.push(`recycle ${255 - data[0]}`);
+    },
+  }, async (f) => {
+    await new Promise((r) => setTimeout(r, 1));
+    written.add(f.data);
+    events.push(`write ${f.index}`);
+  });
+  assert.equal(count, 10);
+  assert.deepEqual(transfer, Array(10).fill(true));
+  assert.deepEqual(events, [...Array(10).keys()].flatMap((i) => [`write ${i}`, `recycle ${i}`]));
+});
+
+Deno.test("runFilter: frame buffers are transferred to the pool and recycled into the decoder", async () => {
+  const input = await makeSampleVideo({ width: 160, height: 120, seconds: 1 });
+  const dir = await tempDir();
+  try {
+    const transfer: (boolean | undefined)[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    // Gives each frame back in its own memory, as FilterPool.run(…, { transfer: true }) does.
+    const pool: FramePool = {
+      run: (_c, _w, _h, data, options) => {
+        transfer.push(options?.transfer);
+        buffers.add(data.buffer);
+        return Promise.resolve({ data });
+      },
+      close: () => Promise.resolve(),
+    };
+    const summary = await runFilter({
+      input,
+      output: `${dir}/out.mp4`,
+      filter: "invert",
+      codec: "native",
+      threads: 1,
+    }, () => Promise.resolve(pool));
+    assert.equal(summary.frames, 30);
+    assert.deepEqual(transfer, Array(30).fill(true), "every frame is run with transfer: true");
+    // Without recycle every frame is a fresh buffer (30); with it the native decoder reads later
+    // frames into buffers the encoder is done with.
+    assert.ok(buffers.size <= 12, `${buffers.size} distinct frame buffers for 30 frames`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
