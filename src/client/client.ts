@@ -5,7 +5,7 @@
  */
 import { VframeError } from "../util/errors.ts";
 import { basename, dirname, extname, join } from "node:path";
-import { formatServerAddress } from "../util/address.ts";
+import { formatServerAddress, isIpv6Literal } from "../util/address.ts";
 import type { EnvLookup } from "../util/config_dir.ts";
 import { authProof } from "../protocol/auth.ts";
 import { Sha256 } from "../protocol/checksum.ts";
@@ -45,7 +45,7 @@ export interface RunJobOptions {
   input: string;
   /** Filter chain in ffmpeg `-vf` syntax, e.g. `blur=sigma=3,grayscale`. */
   filter: string;
-  /** `HOST:PORT`, `[IPv6]:PORT`, or `HOST` (port 9090). Default `localhost:9090`. */
+  /** `HOST:PORT`, `[IPv6]:PORT`, `HOST` (port 9090) or `PORT` (on localhost). Default `localhost:9090`. */
   server?: string;
   /** Connect to this AF_UNIX socket instead of TCP. */
   unixPath?: string;
@@ -96,43 +96,77 @@ export function defaultOutputPath(input: string): string {
   return `${stem}.vframe.mp4`;
 }
 
-/** Thrown for a `--server` value that is not `HOST`, `HOST:PORT` or `[IPv6]:PORT`. */
+/** Thrown for a `--server` value that is not `HOST`, `HOST:PORT`, `[IPv6]:PORT` or `PORT`. */
 export class ServerAddressError extends VframeError {
   readonly code: string = "bad-address";
   override name = "ServerAddressError";
 }
 
+/** `--server` values that `parseServerAddress` understands, for error messages. */
+const ADDRESS_FORMS = "expected HOST:PORT, [IPv6]:PORT, HOST or PORT (e.g. localhost:9090)";
+
 /**
- * Parses `HOST:PORT`, `[IPv6]:PORT`, a bare `HOST` or bare `[IPv6]` (port `defaultPort`).
- * A bare IPv6 literal without brackets (e.g. `::1`) is accepted as a host.
- * @throws ServerAddressError naming the value when it cannot be parsed.
+ * Parses `HOST:PORT`, `[IPv6]:PORT`, a bare `HOST` or bare `[IPv6]` (port `defaultPort`), or a
+ * bare `PORT` (all digits: `localhost:PORT`). A bare IPv6 literal without brackets (e.g. `::1`)
+ * is accepted as a host; one followed by a port (`::1:37599`, not itself an IPv6 address) is
+ * refused with a hint to write brackets.
+ * @throws ServerAddressError naming the value and saying what to write instead.
  */
 export function parseServerAddress(
   text: string,
   defaultPort = 9090,
 ): { hostname: string; port: number } {
   const value = text.trim();
-  let hostname: string;
-  let portText: string | undefined;
-  const bracket = /^\[([0-9A-Fa-f:.%a-zA-Z]+)\](?::(\d+))?$/.exec(value);
-  if (bracket) {
-    hostname = bracket[1];
-    portText = bracket[2];
-  } else if (value.startsWith("[")) {
-    throw new ServerAddressError(`server address '${text}': expected [IPv6]:PORT`);
-  } else if ((value.match(/:/g) ?? []).length > 1) {
-    hostname = value; // bare IPv6 literal
-  } else {
-    const i = value.lastIndexOf(":");
-    hostname = i >= 0 ? value.slice(0, i) : value;
-    portText = i >= 0 ? value.slice(i + 1) : undefined;
+  const fail = (why: string) =>
+    new ServerAddressError(`server address '${text}'${why.startsWith(":") ? "" : " "}${why}`);
+  const checkPort = (portText: string | undefined, note = ADDRESS_FORMS): number => {
+    if (portText === undefined) return defaultPort;
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+      throw fail(`: port must be 1..65535, got '${portText}' (${note})`);
+    }
+    return port;
+  };
+  if (value === "") throw fail(`is empty (${ADDRESS_FORMS})`);
+  const url = /^[a-z][a-z0-9+.-]*:\/\/([^/]*)/i.exec(value);
+  if (url) {
+    throw fail(`: --server takes HOST:PORT, not a URL: write ${url[1] || "HOST:PORT"}`);
   }
-  if (!hostname) throw new ServerAddressError(`server address '${text}' has no host`);
-  const port = portText === undefined ? defaultPort : Number(portText);
-  if (!/^\d*$/.test(portText ?? "") || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ServerAddressError(
-      `server address '${text}': port must be 1..65535, got '${portText}'`,
-    );
+  if (value.startsWith("/") || value.startsWith("unix:")) {
+    const path = value.startsWith("unix:") ? value.slice("unix:".length) : value;
+    throw fail(`looks like a unix socket: pass --unix ${path} instead of --server`);
+  }
+  if (/^\d+$/.test(value)) {
+    return {
+      hostname: "localhost",
+      port: checkPort(value, "a bare number is a port on localhost"),
+    };
+  }
+  const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(value);
+  if (bracket) {
+    if (!isIpv6Literal(bracket[1])) {
+      throw fail(
+        `: '${bracket[1]}' is not an IPv6 address (brackets are for IPv6 only: write HOST:PORT)`,
+      );
+    }
+    return { hostname: bracket[1], port: checkPort(bracket[2]) };
+  }
+  if (value.startsWith("[")) throw fail(`: expected [IPv6]:PORT, e.g. [::1]:9090`);
+  if ((value.match(/:/g) ?? []).length > 1) {
+    if (isIpv6Literal(value)) return { hostname: value, port: defaultPort };
+    const i = value.lastIndexOf(":");
+    const [host, portText] = [value.slice(0, i), value.slice(i + 1)];
+    if (/^\d+$/.test(portText) && isIpv6Literal(host)) {
+      throw fail(`: write IPv6 addresses in brackets: [${host}]:${portText}`);
+    }
+    throw fail(`is not a valid IPv6 address nor HOST:PORT (${ADDRESS_FORMS})`);
+  }
+  const i = value.lastIndexOf(":");
+  const hostname = i >= 0 ? value.slice(0, i) : value;
+  const port = checkPort(i >= 0 ? value.slice(i + 1) : undefined);
+  if (!hostname) throw fail(`has no host (${ADDRESS_FORMS})`);
+  if (!/^[\p{L}\p{N}._-]+$/u.test(hostname)) {
+    throw fail(`: '${hostname}' is not a host name (${ADDRESS_FORMS})`);
   }
   return { hostname, port };
 }
@@ -166,6 +200,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   if (options.signal?.aborted) throw new JobCancelledError("cancelled before start");
 
   const conn = await connect(options);
+  const firstBytes = recordFirstBytes(conn);
   const c = new MessageConnection(conn, {
     from: "server",
     readTimeoutMs: options.readTimeoutMs ?? 120_000,
@@ -190,7 +225,7 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       options: options.options ?? {},
     };
     await c.send(hello);
-    const ack = await handshake(c, hello, options);
+    const ack = await handshake(c, hello, options, firstBytes);
     if (!ack.ok) throw refusal(ack);
     options.onAccepted?.(ack.jobId);
 
@@ -211,10 +246,10 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
         await upload;
         throw new ServerProtocolError(
           result
-            ? "the server closed the connection during the download"
+            ? `the server closed the connection during the download: ${RETRY_HINT}`
             : `the server closed the connection before the result${
               failedUpload ? ` (upload: ${(failedUpload as Error).message})` : ""
-            }`,
+            }: ${RETRY_HINT}`,
         );
       }
       if (msg.type === "progress") {
@@ -231,25 +266,29 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
         partFile = await Deno.open(part, { write: true, createNew: true });
         downloadStart = performance.now();
       } else if (msg.type === "output-chunk") {
-        if (!partFile) throw new ServerProtocolError("output-chunk before the result");
+        if (!partFile) {
+          throw new ServerProtocolError(`output-chunk before the result: ${SAME_RELEASE_HINT}`);
+        }
         sha.update(msg.data);
         received += msg.data.length;
         let at = 0;
         while (at < msg.data.length) at += await partFile.write(msg.data.subarray(at));
         options.onProgress?.({ phase: "download", received, total: result?.outputBytes });
       } else if (msg.type === "output-end") {
-        if (!partFile || !result) throw new ServerProtocolError("output-end before the result");
+        if (!partFile || !result) {
+          throw new ServerProtocolError(`output-end before the result: ${SAME_RELEASE_HINT}`);
+        }
         partFile.close();
         partFile = undefined;
         const digest = sha.digest();
         if (msg.size !== received) {
           throw new ChecksumMismatchError(
-            `output size mismatch: server sent ${received} bytes, announced ${msg.size}`,
+            `output size mismatch: server sent ${received} bytes, announced ${msg.size} (no output was written: ${RETRY_HINT})`,
           );
         }
         if (digest !== msg.sha256) {
           throw new ChecksumMismatchError(
-            `output SHA-256 mismatch: received ${digest}, server announced ${msg.sha256}`,
+            `output SHA-256 mismatch: received ${digest}, server announced ${msg.sha256} (no output was written: ${RETRY_HINT})`,
           );
         }
         await Deno.rename(part, output);
@@ -257,7 +296,9 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
         await upload;
         return result;
       } else {
-        throw new ServerProtocolError(`unexpected '${msg.type}' from the server`);
+        throw new ServerProtocolError(
+          `unexpected '${msg.type}' from the server: ${SAME_RELEASE_HINT}`,
+        );
       }
     }
   } catch (error) {
@@ -266,17 +307,23 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
     }
     if (error instanceof ProtocolError) {
       await c.fail(error.code, error.message);
-      throw new ServerProtocolError(`the server sent bad data: ${error.message}`, { cause: error });
+      if (isHttp(firstBytes())) throw notVframe(describeTarget(options), firstBytes(), error);
+      throw new ServerProtocolError(
+        `the server sent bad data: ${error.message} (${SAME_RELEASE_HINT})`,
+        { cause: error },
+      );
     }
     if (error instanceof ReadTimeoutError) {
-      throw new ServerProtocolError(`no message from the server within ${error.timeoutMs} ms`, {
-        cause: error,
-      });
+      throw new ServerProtocolError(
+        `no message from the server within ${error.timeoutMs} ms: the server or the network stalled; ${RETRY_HINT}`,
+        { cause: error },
+      );
     }
     if (error instanceof ConnectionClosedError) {
-      throw new ServerProtocolError(`the connection to the server broke: ${error.message}`, {
-        cause: error,
-      });
+      throw new ServerProtocolError(
+        `the connection to the server broke: ${error.message}: ${RETRY_HINT}`,
+        { cause: error },
+      );
     }
     throw error;
   } finally {
@@ -298,13 +345,14 @@ async function handshake(
   c: MessageConnection,
   hello: HelloMessage,
   options: RunJobOptions,
+  firstBytes: () => Uint8Array,
 ): Promise<AckMessage> {
   const timeoutMs = options.handshakeTimeoutMs ?? 30_000;
-  let msg = await handshakeMessage(c, timeoutMs, options, "hello");
+  let msg = await handshakeMessage(c, timeoutMs, options, "hello", firstBytes);
   if (msg.type === "challenge") {
     if (msg.version !== PROTOCOL_VERSION) {
       throw new ServerProtocolError(
-        `the server sent a challenge of protocol version ${msg.version}; this client speaks ${PROTOCOL_VERSION}`,
+        `the server sent a challenge of protocol version ${msg.version}; this client speaks ${PROTOCOL_VERSION}: ${SAME_RELEASE_HINT}`,
       );
     }
     const found = await findClientToken({ token: options.token, env: options.env });
@@ -316,7 +364,7 @@ async function handshake(
       );
     }
     await c.send({ type: "auth", proof: authProof(found.token, msg.nonce, hello) });
-    msg = await handshakeMessage(c, timeoutMs, options, "auth");
+    msg = await handshakeMessage(c, timeoutMs, options, "auth", firstBytes);
     if (msg.type === "ack" && !msg.ok && msg.code === "unauthorized") {
       throw new JobRefusedError(
         "unauthorized",
@@ -325,7 +373,9 @@ async function handshake(
     }
   }
   if (msg.type === "error") throw serverError(msg.code, msg.message);
-  if (msg.type !== "ack") throw new ServerProtocolError(`expected ack, got '${msg.type}'`);
+  if (msg.type !== "ack") {
+    throw new ServerProtocolError(`expected ack, got '${msg.type}': ${SAME_RELEASE_HINT}`);
+  }
   return msg;
 }
 
@@ -335,6 +385,7 @@ async function handshakeMessage(
   timeoutMs: number,
   options: RunJobOptions,
   after: "hello" | "auth",
+  firstBytes: () => Uint8Array,
 ): Promise<Message> {
   let msg: Message | null;
   try {
@@ -351,24 +402,91 @@ async function handshakeMessage(
     if (error instanceof ProtocolError && after === "hello") {
       await c.fail(error.code, error.message);
       // TLS records start with 0x14..0x17: a TLS server answers a plain hello with an alert.
-      const tls = /unknown message type 0x1[4-7]\b/.test(error.message) && !options.tls;
-      throw new ServerProtocolError(
-        `${describeTarget(options)} does not speak the vframe protocol (${error.message})${
-          tls ? "; it answered with TLS: pass --tls" : ""
-        }`,
-        { cause: error },
-      );
+      if (/unknown message type 0x1[4-7]\b/.test(error.message) && !options.tls) {
+        throw new ServerProtocolError(
+          `${
+            describeTarget(options)
+          } does not speak the vframe protocol (${error.message}); it answered with TLS: pass --tls`,
+          { cause: error },
+        );
+      }
+      throw notVframe(describeTarget(options), firstBytes(), error);
     }
     throw error;
   }
   if (msg === null) {
     throw new ServerProtocolError(
-      `the server closed the connection after ${after}${
-        options.tls || after === "auth" ? "" : " (if the server uses TLS, pass --tls)"
+      `the server closed the connection after ${after}: ${
+        after === "auth"
+          ? "the server's log says why"
+          : `is ${describeTarget(options)} a vframe server?${
+            options.tls ? "" : " If the server uses TLS, pass --tls"
+          }`
       }`,
     );
   }
   return msg;
+}
+
+/** What to do about a broken or cut-off job. */
+const RETRY_HINT = "try again; if it keeps happening, the server's log says why";
+
+/** What to do about a server that breaks the protocol. */
+const SAME_RELEASE_HINT = "use a client and a server of the same vframe release";
+
+/** Where the job port is. */
+const JOB_PORT_HINT =
+  "The job port is 9090 unless the server was started with --port: check --server";
+
+/**
+ * Keeps the first bytes read from `conn` (up to `limit`), to tell what a peer that is not a
+ * vframe server answered. Wraps `conn.read` in place; everything else is untouched.
+ */
+function recordFirstBytes(conn: Deno.Conn, limit = 256): () => Uint8Array {
+  let first = new Uint8Array(0);
+  const read = conn.read.bind(conn);
+  conn.read = async (p: Uint8Array): Promise<number | null> => {
+    const n = await read(p);
+    if (n !== null && first.length < limit) {
+      const more = p.subarray(0, Math.min(n, limit - first.length));
+      const joined = new Uint8Array(first.length + more.length);
+      joined.set(first);
+      joined.set(more, first.length);
+      first = joined;
+    }
+    return n;
+  };
+  return () => first;
+}
+
+/** Whether a peer's first bytes are an HTTP response. */
+function isHttp(first: Uint8Array): boolean {
+  return new TextDecoder().decode(first.subarray(0, 5)) === "HTTP/";
+}
+
+/** The first line of what a peer sent, when it is printable text (≤ 60 characters). */
+function printableFirstLine(first: Uint8Array): string | undefined {
+  const line = new TextDecoder().decode(first).split(/\r?\n/)[0].slice(0, 60);
+  return /^[\x20-\x7e]+$/.test(line) ? line : undefined;
+}
+
+/** The error for a peer at `where` that answered hello with something else than the protocol. */
+function notVframe(where: string, first: Uint8Array, error: ProtocolError): ServerProtocolError {
+  const said = printableFirstLine(first);
+  if (isHttp(first)) {
+    return new ServerProtocolError(
+      `${where} is an HTTP server, not a vframe job port (it answered '${
+        said ?? "HTTP/"
+      }') — the preview? ${JOB_PORT_HINT}`,
+      { cause: error },
+    );
+  }
+  return new ServerProtocolError(
+    `${where} does not speak the vframe protocol (${error.message}${
+      said ? `; it answered '${said}'` : ""
+    }): is it a vframe server? ${JOB_PORT_HINT}`,
+    { cause: error },
+  );
 }
 
 /** The error for a refusing ack; a version mismatch says which versions meet. */
@@ -391,7 +509,9 @@ async function connect(options: RunJobOptions): Promise<Deno.Conn> {
   let connecting: Promise<Deno.Conn>;
   if (options.unixPath) {
     if (options.tls) {
-      throw new ClientOptionError("TLS is for TCP connections; a unix socket needs none");
+      throw new ClientOptionError(
+        "TLS is for TCP connections; a unix socket needs none: drop --tls and --ca",
+      );
     }
     where = `unix:${options.unixPath}`;
     connecting = Deno.connect({ transport: "unix", path: options.unixPath });
@@ -407,27 +527,77 @@ async function connect(options: RunJobOptions): Promise<Deno.Conn> {
     }
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
   try {
     return await Promise.race([
       connecting,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new Error(`no answer within ${timeoutMs} ms`));
+        }, timeoutMs);
       }),
     ]);
   } catch (error) {
     connecting.then((c) => c.close(), () => {});
-    throw new ServerUnreachableError(
-      `cannot reach the vframe server at ${where}${options.tls ? " over TLS" : ""}: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
+    throw new ServerUnreachableError(unreachable(error, where, timedOut, options), {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Why `where` could not be reached, and what to do about it. */
+function unreachable(
+  error: unknown,
+  where: string,
+  timedOut: boolean,
+  options: RunJobOptions,
+): string {
+  const text = (error as Error).message;
+  const unix = options.unixPath;
+  if (
+    error instanceof Deno.errors.ConnectionRefused ||
+    (unix !== undefined && error instanceof Deno.errors.NotFound)
+  ) {
+    return unix !== undefined
+      ? `no vframe server listens on ${where}: start one with \`deno task server --unix ${unix}\`, or check --unix`
+      : `no vframe server listens on ${where}: start one with \`deno task server\`, or check --server${
+        bracketHint(options.server)
+      }`;
+  }
+  const head = `cannot reach the vframe server at ${where}${
+    options.tls ? " over TLS" : ""
+  }: ${text}`;
+  if (timedOut) {
+    return `${head}: is the host up, and does no firewall drop the connection? Check --server`;
+  }
+  if (unix !== undefined && error instanceof Deno.errors.PermissionDenied) {
+    return `${head}: run the client as a user allowed to open the socket (e.g. the server's user)`;
+  }
+  if (/lookup address|name or service not known|no address associated|nodename/i.test(text)) {
+    return `${head}: is the host name right? Check --server`;
+  }
+  if (text.startsWith("TLS handshake failed")) return head; // says what to do
+  return `${head}: is the server running, and is ${
+    unix !== undefined ? "--unix" : "--server"
+  } right?`;
+}
+
+/**
+ * For an unbracketed IPv6 literal whose last group could be a port (`::1:9090`, a valid address
+ * in itself): how to write the port.
+ */
+function bracketHint(server: string | undefined): string {
+  const value = server?.trim() ?? "";
+  const i = value.lastIndexOf(":");
+  if (value.startsWith("[") || !isIpv6Literal(value) || !/^\d+$/.test(value.slice(i + 1))) {
+    return "";
+  }
+  const host = value.slice(0, i);
+  if (!isIpv6Literal(host)) return "";
+  return ` (if ':${value.slice(i + 1)}' is the port, write [${host}]:${value.slice(i + 1)})`;
 }
 
 /** Connects and completes the TLS handshake, so that certificate problems show up here. */
@@ -450,7 +620,7 @@ async function connectTls(
         : ` (is the server's certificate signed by ${caFile}, and valid for '${hostname}'?)`
       : /corrupt message|InvalidContentType|unexpected eof|UnexpectedEof/i.test(text)
       ? " (does the server use TLS? it needs --tls-cert and --tls-key)"
-      : "";
+      : " (check --server, --tls and --ca)";
     throw new Error(`TLS handshake failed: ${text}${hint}`, { cause: error });
   }
 }

@@ -214,7 +214,8 @@ Deno.test("client: a peer that is not a vframe server is named as such", async (
         runJob({ input, filter: "invert", server: `127.0.0.1:${port}`, output: `${dir}/o.mp4` }),
         (e) =>
           e instanceof Error && e.name === "ServerProtocolError" &&
-          /does not speak the vframe protocol \(unknown message type 0x48\)/.test(e.message),
+          /is an HTTP server, not a vframe job port \(it answered .HTTP\/1\.1 400 Bad Request.\) — the preview\?/
+            .test(e.message),
       );
     });
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["in.mp4"]);
