@@ -1,6 +1,6 @@
 /**
  * vframe's single entry point: `vframe <command>` with the subcommands client, server, worker,
- * filter and demo. `deno task <command>` and the compiled binary both start here.
+ * filter, filters and demo. `deno task <command>` and the compiled binary both start here.
  *
  * Subcommands are loaded lazily: only the module of the command being run is imported (so
  * `vframe filter` does not load BullMQ, ioredis or the server). `--help` lists every command from
@@ -8,6 +8,7 @@
  * `deno compile` still bundles every command.
  */
 import { Command } from "commander";
+import { withExitCodes } from "./commands/exit_codes.ts";
 
 /** A subcommand: its name and description (for `--help`) and how to load the real command. */
 interface LazyCommand {
@@ -47,6 +48,13 @@ export const COMMANDS: readonly LazyCommand[] = [
       "encode an MP4 (audio kept); with --raw, filter raw yuv420p frames between pipes/FIFOs",
     load: async () => (await import("./commands/filter.ts")).filterCommand(),
   },
+  {
+    name: "filters",
+    description:
+      "List every filter with its parameters (default, range), the ffmpeg equivalent and how " +
+      "the result differs from it",
+    load: async () => (await import("./commands/filters.ts")).filtersCommand(),
+  },
 ];
 
 /**
@@ -69,10 +77,13 @@ export function commandsIn(args: readonly string[]): string[] {
 export async function program(
   load: readonly string[] = COMMANDS.map((c) => c.name),
 ): Promise<Command> {
-  const root = new Command("vframe")
-    .description("Distributed video filter engine: SIMD WebAssembly filters on a worker pool")
-    .version("0.1.0")
-    .showHelpAfterError("(run with --help for usage)");
+  // Usage errors (unknown command or flag, no command at all) exit 2, as in every subcommand.
+  const root = withExitCodes(
+    new Command("vframe")
+      .description("Distributed video filter engine: SIMD WebAssembly filters on a worker pool")
+      .version("0.1.0")
+      .showHelpAfterError("(run with --help for usage)"),
+  );
   for (const entry of COMMANDS) {
     if (load.includes(entry.name)) {
       root.addCommand(await entry.load());

@@ -152,7 +152,7 @@ function vframeJob(input: string, output: string, backend: Backend, flags: Offli
     name: `\`deno task filter\` (${backend})`,
     program: DENO,
     args: [
-      ...["task", "--quiet", "filter", input, output, "--filter", flags.filter],
+      ...["task", "--quiet", "filter", input, output, "-y", "--filter", flags.filter],
       ...["--codec", backend, "--preset", flags.preset, "--crf", String(CRF), "--no-progress"],
     ],
   };

@@ -198,6 +198,7 @@ export async function main(args: string[]): Promise<void> {
         "filter",
         input,
         `${dir}/f.mp4`,
+        "-y",
         "--filter",
         filter,
         "--codec",

@@ -350,6 +350,7 @@ export function startClient(
     "--json",
     json,
     "--quiet",
+    "-y", // a fault may run its good job again into the same folder
   ], { env }));
   const done = (async (): Promise<ClientRun> => {
     let status: ExitStatus | undefined = await proc.exitWithin(o.timeoutMs ?? 120_000);

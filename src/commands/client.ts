@@ -2,8 +2,12 @@
  * `vframe client VIDEO` (`deno task client VIDEO`): sends a video to a vframe server, shows
  * progress, writes the output MP4 (and optionally the result JSON) atomically.
  *
- * Exit codes: 0 done; 1 other failure (bad input file, …); 2 bad usage (also a bad `--ca` file or
- * token); 3 server unreachable (also a failed TLS handshake); 4 refused by the server (also
+ * An existing output (`--out`, `--json FILE`) is kept unless `-y/--overwrite` is given (`-n/--no-
+ * overwrite` never replaces one), checked before anything is sent, as ffmpeg does.
+ *
+ * Exit codes (the table of every command, exit_codes.ts): 0 done; 1 other failure (bad input
+ * file, …); 2 bad usage (also a bad `--ca` file or token, an existing output without `-y`); 3
+ * server unreachable (also a failed TLS handshake); 4 refused by the server (also
  * `unauthorized`: wrong or missing token); 5 job failed or cancelled (also: no live worker in
  * time, every frame fell back); 6 checksum/size mismatch; 7 the server broke the protocol or the
  * connection; 8 done, but more frames fell back to the original than `--max-fallback` allows (the
@@ -16,6 +20,8 @@ import { defaultOutputPath, runJob } from "../client/client.ts";
 import { checkFallbacks, DEFAULT_MAX_FALLBACK_PERCENT } from "../client/fallback.ts";
 import { ProgressView } from "../client/progress_view.ts";
 import { summarize, writeFileAtomic } from "./summary.ts";
+import { withExitCodes } from "./exit_codes.ts";
+import { checkOutput, samePath, UsageError } from "./filter_checks.ts";
 import { X264_PRESETS, type X264Preset } from "../protocol/messages.ts";
 
 interface ClientFlags {
@@ -32,26 +38,13 @@ interface ClientFlags {
   tls: boolean;
   ca?: string;
   maxFallback: number;
+  /** `-y` true, `-n` false, neither undefined (then an existing output is kept too). */
+  overwrite?: boolean;
 }
-
-/** The exit codes, for `--help`. */
-const EXIT_HELP = `
-Exit codes:
-  0  done
-  1  other failure (e.g. input not found)
-  2  bad usage (flags, filter chain, --ca file, token)
-  3  server unreachable (also a failed TLS handshake)
-  4  refused by the server (unknown filter, too large, busy, version, unauthorized)
-  5  job failed or cancelled (also: no live worker in time, every frame fell back)
-  6  output checksum or size mismatch
-  7  the server broke the protocol or the connection
-  ${
-  EXIT_CODES["too-many-fallbacks"]
-}  done, output written, but more frames fell back to the original than --max-fallback`;
 
 /** The `client` subcommand. */
 export function clientCommand(): Command {
-  return new Command("client")
+  return withExitCodes(new Command("client"))
     .description("Send a video to a vframe server and receive the filtered MP4")
     .argument("<video>", "input video file")
     .requiredOption("-f, --filter <chain>", "filter chain, ffmpeg -vf syntax (e.g. blur=sigma=3)")
@@ -82,14 +75,20 @@ export function clientCommand(): Command {
       percentArg,
       DEFAULT_MAX_FALLBACK_PERCENT,
     )
+    .option("-y, --overwrite", "replace an existing output (--out, --json FILE)")
+    .option("-n, --no-overwrite", "never replace an existing output: refuse, as without -y")
     .option("-q, --quiet", "no progress output", false)
-    .addHelpText("after", EXIT_HELP)
-    // A bad flag or value is bad usage: 2, as the table says (commander's own code is 1).
-    .exitOverride((error) => Deno.exit(error.exitCode === 0 ? 0 : 2))
+    .addHelpText(
+      "after",
+      "\nFilters and their parameters: vframe filters (deno task filters); --json for machines.",
+    )
     .action(async (video: string, flags: ClientFlags) => {
       const out = flags.out ?? defaultOutputPath(video);
       const view = new ProgressView({ quiet: flags.quiet });
       try {
+        // Before anything is sent: an output that exists (kept without -y) or cannot be written.
+        const outputs = [out, ...(flags.json && flags.json !== "-" ? [flags.json] : [])];
+        await checkOutputs(video, outputs, { overwrite: flags.overwrite === true });
         const result = await runJob({
           input: video,
           filter: flags.filter,
@@ -137,6 +136,24 @@ export function clientCommand(): Command {
         Deno.exit(exitCodeFor(error));
       }
     });
+}
+
+/**
+ * Checks the client's outputs before the job starts: none is the input, a directory or in a
+ * missing or read-only directory, and none exists unless `overwrite`.
+ * @throws UsageError, OutputExistsError (a UsageError) or OutputNotWritableError.
+ */
+export async function checkOutputs(
+  input: string,
+  outputs: readonly string[],
+  options: { overwrite: boolean },
+): Promise<void> {
+  for (const output of outputs) {
+    if (await samePath(input, output)) {
+      throw new UsageError(`the output ${output} is the input; choose another path`);
+    }
+    await checkOutput(output, { overwrite: options.overwrite });
+  }
 }
 
 export { exitCodeFor } from "../util/errors.ts";

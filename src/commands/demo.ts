@@ -2,7 +2,8 @@
  * `vframe demo` (`deno task demo`): the whole engine in one command, with no Redis and no native
  * ffmpeg needed. Makes a 4 s 640×360 sample video with audio, starts an embedded server on an
  * ephemeral port (with its preview), sends the video through it over TCP with the client, and
- * writes `out/demo.mp4` and `out/demo.json`.
+ * writes `out/demo.mp4` and `out/demo.json`, replacing those of an earlier run (by design: no `-y`
+ * needed, unlike `filter` and `client`).
  */
 import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
@@ -14,6 +15,8 @@ import { makeSampleVideo } from "../codec/sample_video.ts";
 import { startServerStack } from "./stack.ts";
 import { generateToken } from "../util/token_file.ts";
 import { summarize, writeFileAtomic } from "./summary.ts";
+import { withExitCodes } from "./exit_codes.ts";
+import { exitCodeFor } from "../util/errors.ts";
 
 interface DemoFlags {
   outDir: string;
@@ -33,11 +36,15 @@ export const DEMO_FILTER = "blur=sigma=2,eq=contrast=1.1";
 
 /** The `demo` subcommand. */
 export function demoCommand(): Command {
-  return new Command("demo")
+  return withExitCodes(new Command("demo"))
     .description(
       "Make a sample video, run it through an embedded server over TCP, write out/demo.*",
     )
-    .option("--out-dir <dir>", "where demo.mp4, demo.json and the sample input go", "out")
+    .option(
+      "--out-dir <dir>",
+      "where demo.mp4, demo.json and the sample input go (replaced on every run)",
+      "out",
+    )
     .option("-f, --filter <chain>", "filter chain", DEMO_FILTER)
     .option("--no-preview", "do not start the HTTP preview")
     .option("--preview-port <n>", "preview port (0 = any free port)", intArg(0, 65535), 0)
@@ -51,6 +58,12 @@ export function demoCommand(): Command {
     .option("--seconds <s>", "length of the sample video", positiveArg, 4)
     .option("--size <WxH>", "size of the sample video", "640x360")
     .option("-q, --quiet", "no progress output", false)
+    .addHelpText(
+      "after",
+      "\nThe demo overwrites demo-input.mp4, demo.mp4 and demo.json in --out-dir on every run, by " +
+        "design\n(filter and client keep an existing output unless -y).\n" +
+        "Filters and their parameters: vframe filters (deno task filters).",
+    )
     .action(async (flags: DemoFlags) => {
       const size = /^(\d+)x(\d+)$/.exec(flags.size);
       if (!size) {
@@ -79,7 +92,7 @@ export function demoCommand(): Command {
         threads: flags.threads,
       });
       const server = stack.server;
-      let failed = false;
+      let failed: number | undefined;
       try {
         say(
           `embedded server on [::]:${server.port} (queue ${server.queue.backend}, codec ${server.codec})`,
@@ -106,11 +119,11 @@ export function demoCommand(): Command {
           await untilSignal();
         }
       } catch (error) {
-        failed = true;
+        failed = exitCodeFor(error);
         console.error(`vframe demo: ${error instanceof Error ? error.message : error}`);
       } finally {
         await stack.close();
       }
-      if (failed) Deno.exit(1);
+      if (failed !== undefined) Deno.exit(failed);
     });
 }

@@ -14,9 +14,12 @@
  *   | ffmpeg -f rawvideo -pix_fmt yuv420p -s 1280x720 -i - out.mp4
  * ```
  *
- * Exit codes: 0 done, 1 failed (bad input, an output that cannot be written, codec or filter
- * failure, interrupted), 2 bad usage (unknown flag value, bad filter chain, an output that is a
- * directory).
+ * An existing output is kept unless `-y/--overwrite` is given (`-n/--no-overwrite` never
+ * replaces one; a FIFO or device in raw mode is written as it is), checked before any work.
+ *
+ * Exit codes (the table of every command, exit_codes.ts): 0 done, 1 failed (bad input, an output
+ * that cannot be written, codec or filter failure, interrupted), 2 bad usage (unknown flag value,
+ * bad filter chain, an output that is a directory, an existing output without `-y`).
  *
  * This module parses the command line and wires the parts: checks (filter_checks.ts), the runs
  * (filter_run.ts, filter_raw.ts) on the shared frame pipeline (src/pipeline/) with the FilterPool
@@ -25,13 +28,14 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type CodecChoice, DEFAULT_CRF, DEFAULT_PRESET, PRESETS } from "../codec/mod.ts";
 import { UsageError } from "./filter_checks.ts";
+import { withExitCodes } from "./exit_codes.ts";
 import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_THREADS } from "./filter_pool.ts";
 import { stderrProgress } from "./filter_progress.ts";
 import { type RawFilterSummary, runRawFilter } from "./filter_raw.ts";
 import { type FilterSummary, runFilter } from "./filter_run.ts";
 
 // The command's programmatic API (scripts/bench runs runFilter).
-export { OutputNotWritableError, UsageError } from "./filter_checks.ts";
+export { OutputExistsError, OutputNotWritableError, UsageError } from "./filter_checks.ts";
 export { type FilterRunOptions, type FilterSummary, runFilter } from "./filter_run.ts";
 export { type RawFilterOptions, type RawFilterSummary, runRawFilter } from "./filter_raw.ts";
 
@@ -69,6 +73,8 @@ interface FilterFlags {
   raw?: { width: number; height: number };
   json?: boolean;
   progress: boolean;
+  /** `-y` true, `-n` false, neither undefined (then an existing output is kept too). */
+  overwrite?: boolean;
 }
 
 function fail(error: unknown): void {
@@ -80,7 +86,7 @@ function fail(error: unknown): void {
 
 /** Builds the `filter` subcommand. */
 export function filterCommand(): Command {
-  return new Command("filter")
+  return withExitCodes(new Command("filter"))
     .description(
       "Filter a video on this machine: decode, run the WebAssembly filter chain on all cores, " +
         "encode an MP4 (audio kept); with --raw, filter raw yuv420p frames between pipes/FIFOs",
@@ -124,8 +130,12 @@ export function filterCommand(): Command {
     )
     .option("--json", "print a JSON summary (to stdout; to stderr when stdout carries frames)")
     .option("--no-progress", "no progress output")
-    // Commander's own errors (bad flag values, missing arguments) are usage errors: exit 2.
-    .exitOverride((error) => Deno.exit(error.exitCode === 0 ? 0 : 2))
+    .option("-y, --overwrite", "replace an existing output")
+    .option("-n, --no-overwrite", "never replace an existing output: refuse, as without -y")
+    .addHelpText(
+      "after",
+      "\nFilters and their parameters: vframe filters (deno task filters); --json for machines.",
+    )
     .action(async (input: string, output: string, flags: FilterFlags) => {
       const controller = new AbortController();
       const onSignal = () => controller.abort(new Error("interrupted"));
@@ -160,6 +170,7 @@ function run(
     threads: flags.threads,
     frameTimeoutMs: flags.frameTimeout,
     progress: flags.progress ? stderrProgress("vframe filter") : undefined,
+    overwrite: flags.overwrite === true,
     signal,
   };
   if (flags.raw) return runRawFilter({ ...common, ...flags.raw });

@@ -14,6 +14,11 @@ export class UsageError extends VframeError {
   override name = "UsageError";
 }
 
+/** The output exists and the command line did not say to replace it (`-y`): exit code 2. */
+export class OutputExistsError extends UsageError {
+  override name = "OutputExistsError";
+}
+
 /** The output cannot be written: a missing or read-only directory (exit code 1). */
 export class OutputNotWritableError extends VframeError {
   readonly code: string = "output-not-writable";
@@ -63,11 +68,18 @@ export interface CheckOutputOptions {
    * (raw mode), an existing output — a FIFO, a device, a file — is opened as it is. Default true.
    */
   createsFile?: boolean;
+  /**
+   * Replace an existing output (default true, for the programmatic API; the commands pass false
+   * unless `-y`). When false, an existing regular file is refused; with `createsFile: false` an
+   * existing FIFO or device is still opened as it is (it is not replaced).
+   */
+  overwrite?: boolean;
 }
 
 /**
  * Checks that `output` names a file that can be written, without leaving anything behind.
- * @throws UsageError when `output` is a directory (or ends with `/`); OutputNotWritableError
+ * @throws UsageError when `output` is a directory (or ends with `/`); OutputExistsError when it
+ *   exists and `overwrite` is false; OutputNotWritableError
  *   ("cannot write …", with what to do) when its directory is missing, not a directory, or not
  *   writable.
  */
@@ -77,6 +89,14 @@ export async function checkOutput(output: string, options: CheckOutputOptions = 
     const example = `${output.replace(/\/+$/, "")}/output.mp4`;
     throw new UsageError(
       `the output ${output} is a directory; give a file path, e.g. ${example}`,
+    );
+  }
+  if (
+    existing && options.overwrite === false && (existing.isFile || options.createsFile !== false)
+  ) {
+    throw new OutputExistsError(
+      `the output ${output} already exists; give -y (--overwrite) to replace it, or choose ` +
+        "another output path",
     );
   }
   if (existing && options.createsFile === false) return;

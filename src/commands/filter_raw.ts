@@ -31,6 +31,11 @@ export interface RawFilterOptions {
   threads?: number;
   /** Time limit per frame, ms (default 10 000). */
   frameTimeoutMs?: number;
+  /**
+   * Replace an existing regular file at `output` (default true; the command passes false unless
+   * `-y`). An existing FIFO or device is always opened as it is.
+   */
+  overwrite?: boolean;
   progress?: ProgressSink;
   signal?: AbortSignal;
 }
@@ -106,7 +111,9 @@ export async function runRawFilter(
   const started = performance.now();
   const chain = parseFilterOption(options.filter);
   const threads = checkThreads(options.threads ?? DEFAULT_THREADS);
-  if (options.output !== "-") await checkOutput(options.output, { createsFile: false });
+  if (options.output !== "-") {
+    await checkOutput(options.output, { createsFile: false, overwrite: options.overwrite });
+  }
   const pool = await createPool(threads);
   let frames: number;
   try {

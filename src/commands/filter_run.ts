@@ -50,6 +50,11 @@ export interface FilterRunOptions {
   /** Time limit per frame, ms (default 10 000). */
   frameTimeoutMs?: number;
   limits?: InputLimits;
+  /**
+   * Replace an existing output (default true; the command passes false unless `-y`, and then an
+   * existing output fails the run before any work with OutputExistsError).
+   */
+  overwrite?: boolean;
   progress?: ProgressSink;
   signal?: AbortSignal;
 }
@@ -98,7 +103,7 @@ export async function runFilter(
   if (await samePath(input, output)) {
     throw new UsageError(`the output ${output} is the input; choose another path`);
   }
-  await checkOutput(output);
+  await checkOutput(output, { overwrite: options.overwrite });
   const codec = await resolveBackend(options.codec ?? "auto");
   // Independent start-up work at once: probing (ffprobe) and starting the filter threads.
   const [info, pool] = await probeAndPool(

@@ -1,11 +1,14 @@
 /**
  * `vframe server` (`deno task server`): the TCP job server with its queue and preview, until
- * SIGINT/SIGTERM. Flags are documented in docs/result.md.
+ * SIGINT/SIGTERM. Flags are documented in docs/result.md. With `--redis`, frames go to the BullMQ
+ * queue `--queue` (default `vframe-frames`), which the workers must name too.
  */
 import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
 import { choiceArg, intArg, positiveArg } from "./cli_args.ts";
+import { withExitCodes } from "./exit_codes.ts";
+import { DEFAULT_QUEUE_NAME } from "../queue/bullmq/settings.ts";
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MEMORY_WAIT_MS } from "../server/server.ts";
 import { defaultMaxMemoryBytes } from "../server/memory.ts";
 import { DEFAULT_MIN_UPLOAD_RATE, DEFAULT_UPLOAD_RATE_WINDOW_MS } from "../server/upload_limits.ts";
@@ -23,6 +26,7 @@ interface ServerFlags {
   unix?: string;
   redis?: string;
   redisPasswordFile?: string;
+  queue?: string;
   threads?: number;
   attempts: number;
   backoff: number;
@@ -56,7 +60,7 @@ interface ServerFlags {
 
 /** The `server` subcommand. */
 export function serverCommand(): Command {
-  return new Command("server")
+  return withExitCodes(new Command("server"))
     .description("Run the vframe job server (TCP on [::], optional unix socket, HTTP preview)")
     .option("--host <addr>", "address to listen on ([::] accepts IPv4 too)", "::")
     .option("--port <n>", "TCP port (0 = any free port)", intArg(0, 65535), 9090)
@@ -71,6 +75,11 @@ export function serverCommand(): Command {
     .option(
       "--redis-password-file <file>",
       "read the Redis password from this file's first line (else REDIS_PASSWORD, else the URL's)",
+    )
+    .option(
+      "--queue <name>",
+      "BullMQ queue name, with --redis; workers (vframe worker --queue) must use the same one " +
+        `(default: ${DEFAULT_QUEUE_NAME})`,
     )
     .option(
       "--threads <n>",
@@ -172,6 +181,9 @@ export function serverCommand(): Command {
         .catch(fail);
       const tls = await loadServerTls({ certFile: flags.tlsCert, keyFile: flags.tlsKey })
         .catch(fail);
+      if (flags.queue !== undefined && !flags.redis) {
+        console.error("vframe server: WARNING: --queue has no effect without --redis");
+      }
       for (const line of describeServerAuth(auth)) console.error(`vframe server: ${line}`);
       console.error(`vframe server: ${describeServerTls(tls)}`);
       for (const warning of tls?.warnings ?? []) {
@@ -187,6 +199,7 @@ export function serverCommand(): Command {
           ? await resolveRedisUrl({ url: flags.redis, passwordFile: flags.redisPasswordFile })
             .catch(fail)
           : undefined,
+        queueName: flags.queue,
         threads: flags.threads,
         policy: {
           attempts: flags.attempts,

@@ -22,6 +22,8 @@ import { type ServerOptions, VframeServer } from "../server/server.ts";
 export interface StackOptions extends Omit<ServerOptions, "queue" | "metrics"> {
   /** Use BullMQ workers on this Redis (`redis://host:port`); default: the embedded pool. */
   redisUrl?: string;
+  /** The BullMQ queue name, with `redisUrl` (default `vframe-frames`); workers must use the same. */
+  queueName?: string;
   /** Filter threads of the embedded pool (default {@link defaultThreads}). */
   threads?: number;
   /** Frames per second started across the pool/workers (default: unlimited). */
@@ -49,6 +51,7 @@ export async function createQueue(options: StackOptions): Promise<FrameQueue> {
     const { BullmqQueue } = await import("../queue/bullmq/queue.ts");
     return await BullmqQueue.create({
       redisUrl: options.redisUrl,
+      queueName: options.queueName,
       policy,
       ratePerSecond: options.ratePerSecond,
     });

@@ -8,6 +8,7 @@
  */
 import { Command, Option } from "commander";
 import { intArg } from "./cli_args.ts";
+import { withExitCodes } from "./exit_codes.ts";
 import { listenForStop, SIGNAL_DEDUPE_MS } from "./signals.ts";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -35,7 +36,7 @@ export interface WorkerCommandOptions {
 
 /** Builds the `worker` subcommand. */
 export function workerCommand(): Command {
-  return new Command("worker")
+  return withExitCodes(new Command("worker"))
     .description(
       "Filter frames from the BullMQ queue on Redis (start one per machine; all join the same queue)",
     )
@@ -49,13 +50,16 @@ export function workerCommand(): Command {
       "--redis-password-file <file>",
       "read the Redis password from this file's first line (else REDIS_PASSWORD, else the URL's)",
     )
-    .option(
-      "--concurrency <n>",
-      "frames filtered at once (filter threads); default 2/3 of the logical cores",
-      intArg(1),
-      defaultThreads(),
+    .addOption(
+      new Option("--concurrency <n>", "frames filtered at once (filter threads)")
+        .argParser(intArg(1))
+        .default(defaultThreads(), `2/3 of the logical cores = ${defaultThreads()}`),
     )
-    .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE_NAME)
+    .option(
+      "--queue <name>",
+      "BullMQ queue name; servers (vframe server --queue) and workers must use the same one",
+      DEFAULT_QUEUE_NAME,
+    )
     .option(
       "--lock-duration <ms>",
       "lock of an active job; a dead worker's jobs return after about this plus 1-2 stalled intervals",

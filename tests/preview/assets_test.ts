@@ -92,7 +92,9 @@ Deno.test("readAssets: a file that cannot be read is a PreviewAssetError naming 
 
 Deno.test("assets: deno.json's compile task embeds every file the preview reads", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
-  const task: string = config.tasks.compile;
+  // A task is a command string or { description, command }.
+  const entry = config.tasks.compile;
+  const task: string = typeof entry === "string" ? entry : entry.command;
   const included = [...task.matchAll(/--include\s+(\S+)/g)].map((m) => m[1]);
   for (const url of Object.values(ASSET_URLS)) {
     assert.ok(url.href.startsWith(ROOT.href), url.href);
