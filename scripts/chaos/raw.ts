@@ -2,6 +2,7 @@
  * A hand-driven protocol client for the faults that a well-behaved client cannot produce: raw
  * bytes out, every server message collected in the background (docs/protocol.md).
  */
+import { concatBytes } from "../../tests/helpers/bytes.ts";
 import {
   authProof,
   encodeMessage,
@@ -26,14 +27,7 @@ export function hello(size: number, over: Partial<HelloMessage> = {}): HelloMess
 
 /** Encoded messages, back to back. */
 export function bytesOf(...messages: Message[]): Uint8Array {
-  const parts = messages.map((m) => encodeMessage(m));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(messages.map((m) => encodeMessage(m)));
 }
 
 /** A raw 5-byte header plus payload, for frames the encoder refuses to make. */
