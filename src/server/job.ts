@@ -17,6 +17,7 @@
  *   no live worker in time; the job fails with its reason).
  * - Error texts name the client's file, never the server's work directory.
  */
+import { freeBytes } from "../util/free_bytes.ts";
 import { errorCode } from "../util/errors.ts";
 import type { Frame } from "../codec/frame.ts";
 import { openEncoder, probe } from "../codec/mod.ts";
@@ -440,6 +441,10 @@ export class PipelineJob {
           });
         }
         await encoder.write({ ...frame, data });
+        // Written: neither the original nor the filtered frame is used again (samples are
+        // copies), so their memory goes back now, not at a garbage collection after the job.
+        freeBytes(frame.data);
+        if (outcome.ok) freeBytes(outcome.data);
       },
       close: async () => {
         if (!encoder) throw new JobFailedError("the input has no video frames");
