@@ -8,6 +8,7 @@
  * `deno compile` still bundles every command.
  */
 import { Command } from "commander";
+import { DESCRIPTIONS } from "./commands/descriptions.ts";
 import { withExitCodes } from "./commands/exit_codes.ts";
 
 /** A subcommand: its name and description (for `--help`) and how to load the real command. */
@@ -17,42 +18,36 @@ interface LazyCommand {
   load(): Promise<Command>;
 }
 
-/** Every subcommand, in `--help` order. Descriptions match each command's own. */
+/** Every subcommand, in `--help` order, with the description its own `--help` shows. */
 export const COMMANDS: readonly LazyCommand[] = [
   {
     name: "demo",
-    description:
-      "Make a sample video, run it through an embedded server over TCP, write out/demo.*",
+    description: DESCRIPTIONS.demo,
     load: async () => (await import("./commands/demo.ts")).demoCommand(),
   },
   {
     name: "client",
-    description: "Send a video to a vframe server and receive the filtered MP4",
+    description: DESCRIPTIONS.client,
     load: async () => (await import("./commands/client.ts")).clientCommand(),
   },
   {
     name: "server",
-    description: "Run the vframe job server (TCP on [::], optional unix socket, HTTP preview)",
+    description: DESCRIPTIONS.server,
     load: async () => (await import("./commands/server.ts")).serverCommand(),
   },
   {
     name: "worker",
-    description:
-      "Filter frames from the BullMQ queue on Redis (start one per machine; all join the same queue)",
+    description: DESCRIPTIONS.worker,
     load: async () => (await import("./commands/worker.ts")).workerCommand(),
   },
   {
     name: "filter",
-    description:
-      "Filter a video on this machine: decode, run the WebAssembly filter chain on all cores, " +
-      "encode an MP4 (audio kept); with --raw, filter raw yuv420p frames between pipes/FIFOs",
+    description: DESCRIPTIONS.filter,
     load: async () => (await import("./commands/filter.ts")).filterCommand(),
   },
   {
     name: "filters",
-    description:
-      "List every filter with its parameters (default, range), the ffmpeg equivalent and how " +
-      "the result differs from it",
+    description: DESCRIPTIONS.filters,
     load: async () => (await import("./commands/filters.ts")).filtersCommand(),
   },
 ];

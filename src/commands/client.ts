@@ -13,6 +13,7 @@
  * connection; 8 done, but more frames fell back to the original than `--max-fallback` allows (the
  * output is written). How many frames fell back is always printed on stderr, even with `--quiet`.
  */
+import { DESCRIPTIONS } from "./descriptions.ts";
 import { EXIT_CODES, exitCodeFor } from "../util/errors.ts";
 import { Command, Option } from "commander";
 import { intArg, percentArg } from "./cli_args.ts";
@@ -45,7 +46,7 @@ interface ClientFlags {
 /** The `client` subcommand. */
 export function clientCommand(): Command {
   return withExitCodes(new Command("client"))
-    .description("Send a video to a vframe server and receive the filtered MP4")
+    .description(DESCRIPTIONS.client)
     .argument("<video>", "input video file")
     .requiredOption("-f, --filter <chain>", "filter chain, ffmpeg -vf syntax (e.g. blur=sigma=3)")
     .option("-s, --server <host:port>", "server address; IPv6 as [::1]:9090", "localhost:9090")

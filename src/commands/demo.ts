@@ -5,6 +5,7 @@
  * writes `out/demo.mp4` and `out/demo.json`, replacing those of an earlier run (by design: no `-y`
  * needed, unlike `filter` and `client`).
  */
+import { DESCRIPTIONS } from "./descriptions.ts";
 import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
@@ -37,9 +38,7 @@ export const DEMO_FILTER = "blur=sigma=2,eq=contrast=1.1";
 /** The `demo` subcommand. */
 export function demoCommand(): Command {
   return withExitCodes(new Command("demo"))
-    .description(
-      "Make a sample video, run it through an embedded server over TCP, write out/demo.*",
-    )
+    .description(DESCRIPTIONS.demo)
     .option(
       "--out-dir <dir>",
       "where demo.mp4, demo.json and the sample input go (replaced on every run)",

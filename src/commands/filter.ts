@@ -25,6 +25,7 @@
  * (filter_run.ts, filter_raw.ts) on the shared frame pipeline (src/pipeline/) with the FilterPool
  * (filter_pool.ts), and the progress display (filter_progress.ts).
  */
+import { DESCRIPTIONS } from "./descriptions.ts";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type CodecChoice, DEFAULT_CRF, DEFAULT_PRESET, PRESETS } from "../codec/mod.ts";
 import { UsageError } from "./filter_checks.ts";
@@ -87,10 +88,7 @@ function fail(error: unknown): void {
 /** Builds the `filter` subcommand. */
 export function filterCommand(): Command {
   return withExitCodes(new Command("filter"))
-    .description(
-      "Filter a video on this machine: decode, run the WebAssembly filter chain on all cores, " +
-        "encode an MP4 (audio kept); with --raw, filter raw yuv420p frames between pipes/FIFOs",
-    )
+    .description(DESCRIPTIONS.filter)
     .argument("<input>", "input video file (with --raw: '-' for stdin, or a FIFO/file)")
     .argument("<output>", "output MP4 path (with --raw: '-' for stdout, or a FIFO/file)")
     .option(

@@ -5,6 +5,7 @@
  * the table of docs/filters.md (src/filters/docs.ts). Generated from the filter modules, so it
  * cannot drift from what the parser accepts.
  */
+import { DESCRIPTIONS } from "./descriptions.ts";
 import { Command } from "commander";
 import { filtersMarkdown } from "../filters/docs.ts";
 import { type AnyFilterModule, FILTERS, findFilter, formatRange } from "../filters/registry.ts";
@@ -91,10 +92,7 @@ interface FiltersFlags {
 export function filtersCommand(): Command {
   return withExitCodes(
     new Command("filters")
-      .description(
-        "List every filter with its parameters (default, range), the ffmpeg equivalent and how " +
-          "the result differs from it",
-      )
+      .description(DESCRIPTIONS.filters)
       .argument("[name...]", "only these filters (default: all)")
       .option("--json", "print JSON (an array of filters) instead of text")
       .option("--markdown", "print the Markdown table of docs/filters.md instead of text"),

@@ -3,6 +3,7 @@
  * SIGINT/SIGTERM. Flags are documented in docs/result.md. With `--redis`, frames go to the BullMQ
  * queue `--queue` (default `vframe-frames`), which the workers must name too.
  */
+import { DESCRIPTIONS } from "./descriptions.ts";
 import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
@@ -61,7 +62,7 @@ interface ServerFlags {
 /** The `server` subcommand. */
 export function serverCommand(): Command {
   return withExitCodes(new Command("server"))
-    .description("Run the vframe job server (TCP on [::], optional unix socket, HTTP preview)")
+    .description(DESCRIPTIONS.server)
     .option("--host <addr>", "address to listen on ([::] accepts IPv4 too)", "::")
     .option("--port <n>", "TCP port (0 = any free port)", intArg(0, 65535), 9090)
     .option("--unix <path>", "also listen on this AF_UNIX socket")

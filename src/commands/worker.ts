@@ -6,6 +6,7 @@
  * Signals within 300 ms of the first are the same request (one Ctrl-C on `deno task worker`
  * arrives twice); a signal after that exits at once.
  */
+import { DESCRIPTIONS } from "./descriptions.ts";
 import { Command, Option } from "commander";
 import { intArg } from "./cli_args.ts";
 import { withExitCodes } from "./exit_codes.ts";
@@ -37,9 +38,7 @@ export interface WorkerCommandOptions {
 /** Builds the `worker` subcommand. */
 export function workerCommand(): Command {
   return withExitCodes(new Command("worker"))
-    .description(
-      "Filter frames from the BullMQ queue on Redis (start one per machine; all join the same queue)",
-    )
+    .description(DESCRIPTIONS.worker)
     .addOption(
       new Option(
         "--redis <url>",
