@@ -148,6 +148,9 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
   const size = encodedSize(width, height);
   const temp = tempPathFor(options.output);
   const inputName = options.output;
+  // Aborted while probing the backend or the audio: start nothing (an abort listener added below
+  // would never fire for a signal that is already aborted).
+  options.signal?.throwIfAborted();
   let raw: RawEncoder;
   if (backend === "native") {
     raw = startNativeEncoder(
@@ -184,11 +187,15 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
   let written = 0;
   let state: "open" | "closing" | "closed" | "aborted" = "open";
 
-  const abort = async () => {
-    if (state === "closed" || state === "aborted") return;
+  // One abort, however many callers (the signal and the owner): each waits until it is done.
+  let aborting: Promise<void> | undefined;
+  const abort = (): Promise<void> => {
+    if (state === "closed") return Promise.resolve();
     state = "aborted";
-    await raw.abort();
-    await Deno.remove(temp).catch(() => {});
+    return aborting ??= (async () => {
+      await raw.abort();
+      await Deno.remove(temp).catch(() => {});
+    })();
   };
   const onAbort = () => void abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });

@@ -410,13 +410,14 @@ export class PipelineJob {
    * filtered frame or (fallback) the original, sampled for the preview.
    */
   #sink(output: string): FrameSink<FrameOutcome> {
-    let encoder: FrameEncoder | undefined;
+    // The encoder being opened, so that an abort during the opening still aborts (and awaits) it.
+    let opening: Promise<FrameEncoder> | undefined;
     return {
       write: async (frame, outcome, signal) => {
-        if (!encoder) {
+        opening ??= (async () => {
           const info = await raceAbort(this.#probe!, signal);
           this.#encodeStart = performance.now();
-          encoder = await openEncoder({
+          return await openEncoder({
             output,
             width: frame.width,
             height: frame.height,
@@ -428,7 +429,8 @@ export class PipelineJob {
             tempDir: this.#o.dir,
             signal,
           });
-        }
+        })();
+        const encoder = await opening;
         const data = outcome.ok ? outcome.data : frame.data;
         if (JobRegistry.shouldSample(frame.index, this.#info?.frameCount ?? 0)) {
           this.#o.registry.sample(this.id, {
@@ -447,13 +449,13 @@ export class PipelineJob {
         if (outcome.ok) freeBytes(outcome.data);
       },
       close: async () => {
-        if (!encoder) throw new JobFailedError("the input has no video frames");
-        await encoder.close();
+        if (!opening) throw new JobFailedError("the input has no video frames");
+        await (await opening).close();
         const ms = performance.now() - (this.#encodeStart ?? this.#t0);
         this.record.result.timings.encode = Math.round(ms);
         this.#o.metrics?.stage("encode", ms);
       },
-      abort: async () => await encoder?.abort(),
+      abort: async () => await (await opening?.catch(() => undefined))?.abort(),
     };
   }
 

@@ -300,3 +300,27 @@ Deno.test("[wasm] one encoder or many short segments: same frames, exact timing"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("openEncoder: aborted while opening, it starts nothing and leaves no work files", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vframe-enc-abort-" });
+  try {
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController();
+      const opening = openEncoder({
+        output: `${dir}/out${i}.mp4`,
+        width: 64,
+        height: 48,
+        fps: { num: 25, den: 1 },
+        backend: "wasm",
+        workers: 2, // the segmented encoder: makes a segment folder in tempDir when it starts
+        tempDir: dir,
+        signal: controller.signal,
+      });
+      controller.abort(new Error("cancelled while opening"));
+      await assert.rejects(opening, /cancelled while opening/);
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [], "nothing was started");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
