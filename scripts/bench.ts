@@ -1,18 +1,18 @@
 /**
  * `deno task bench <name>`: runs scripts/bench/<name>.ts. Names: filters, codec, offline, pipeline.
  * Each benchmark prints a Markdown table with vframe's figures beside the named peer's.
- * `deno task bench --help` (or `-h`) prints the usage.
+ * `deno task bench --help` (or `-h`) prints the usage; `deno task bench <name> --help` a
+ * benchmark's options (before any work). A bad option exits 2 with what was wrong.
  */
-const NAMES = ["filters", "codec", "offline", "pipeline"];
+import { BENCHMARKS, BenchUsageError } from "./bench/args.ts";
+
+const NAMES = Object.keys(BENCHMARKS);
 const USAGE = `usage: deno task bench <${NAMES.join("|")}> [options]
 
 Runs scripts/bench/<name>.ts and prints Markdown tables of vframe's figures beside a peer's:
-  filters   time per frame of every filter: SIMD WebAssembly kernels vs TypeScript references
-  codec     decode, encode and offline-filter fps per codec backend vs ffmpeg alone
-  offline   the whole 'deno task filter' process vs ffmpeg alone and the bare codec
-  pipeline  server + client end to end (embedded pool, BullMQ workers) vs offline and ffmpeg.wasm
+${NAMES.map((name) => `  ${name.padEnd(8)}  ${BENCHMARKS[name]}`).join("\n")}
 
-Each benchmark's options are described at the top of scripts/bench/<name>.ts.`;
+deno task bench <name> --help prints that benchmark's options.`;
 const [name, ...rest] = Deno.args;
 if (name === "--help" || name === "-h") {
   console.log(USAGE);
@@ -24,4 +24,10 @@ if (!name || !NAMES.includes(name)) {
   Deno.exit(2);
 }
 const mod = await import(`./bench/${name}.ts`);
-await mod.main(rest);
+try {
+  await mod.main(rest);
+} catch (error) {
+  if (!(error instanceof BenchUsageError)) throw error;
+  console.error(`deno task bench ${name}: ${error.message}`);
+  Deno.exit(2);
+}

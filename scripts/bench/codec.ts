@@ -1,5 +1,5 @@
 /**
- * `deno task bench codec [--preset P] [--memory] [--memory-only] [--keep]`
+ * `deno task bench codec [--preset P] [--rounds N] [--memory] [--memory-only] [--keep]`
  *
  * On one 720p, 300-frame clip with audio (made here), prints a Markdown table per codec backend:
  * decode fps, encode fps and the whole offline filter's fps (`vframe filter --filter
@@ -22,6 +22,15 @@ import {
 import type { CodecBackendName } from "../../src/codec/types.ts";
 import { execWasm } from "../../src/codec/wasm/exec.ts";
 import { runFilter } from "../../src/commands/filter.ts";
+import { PRESETS } from "../../src/codec/presets.ts";
+import {
+  type BenchOptions,
+  BenchUsageError,
+  parseBenchArgs,
+  positiveInt,
+  runDirectly,
+  stringValue,
+} from "./args.ts";
 
 const CHAIN = "boxblur=radius=2:passes=2";
 const FFMPEG_VF = "boxblur=luma_radius=2:luma_power=2";
@@ -35,26 +44,46 @@ interface Flags {
   keep: boolean;
 }
 
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = {
-    preset: "ultrafast",
-    rounds: 2,
-    memory: false,
-    memoryOnly: false,
-    keep: false,
-  };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--preset") flags.preset = args[++i];
-    else if (arg === "--rounds") flags.rounds = Math.max(1, Number(args[++i]) || 1);
-    else if (arg === "--memory") flags.memory = true;
-    else if (arg === "--memory-only") flags.memory = flags.memoryOnly = true;
-    else if (arg === "--keep") flags.keep = true;
-    else {throw new Error(
-        `unknown option '${arg}' (options: --preset P, --rounds N, --memory, --memory-only, --keep)`,
-      );}
+/** `deno task bench codec --help`. */
+export const USAGE = `usage: deno task bench codec [options]
+
+On one 720p, 300-frame clip with audio (made here), a Markdown table per codec backend: decode
+fps, encode fps and the whole offline filter's fps, next to the same job done by ffmpeg alone
+(ffmpeg.wasm in one exec for the wasm backend, native ffmpeg when installed).
+
+Options:
+  --preset P       x264 preset of both sides (default ultrafast)
+  --rounds N       runs of each side, alternating; the best is shown (default 2)
+  --memory         add peak RSS of the offline filter on a 20 s and a 2 min 1080p clip (slow)
+  --memory-only    only the memory measurement
+  --keep           keep the clips and outputs (the folder is printed)
+  -h, --help       this help`;
+
+/** The options of {@link main}. */
+export const OPTIONS: BenchOptions = {
+  preset: "string",
+  rounds: "string",
+  memory: "boolean",
+  "memory-only": "boolean",
+  keep: "boolean",
+};
+
+/** Parses the command line; undefined for `--help`. @throws BenchUsageError */
+function parseFlags(args: string[]): Flags | undefined {
+  const parsed = parseBenchArgs("codec", args, OPTIONS);
+  if (parsed.help) return undefined;
+  const preset = stringValue(parsed, "preset", "ultrafast");
+  if (!(PRESETS as readonly string[]).includes(preset)) {
+    throw new BenchUsageError(`--preset must be one of ${PRESETS.join(", ")}, got '${preset}'`);
   }
-  return flags;
+  const memoryOnly = parsed.values["memory-only"] === true;
+  return {
+    preset,
+    rounds: positiveInt(parsed, "rounds", 2),
+    memory: memoryOnly || parsed.values.memory === true,
+    memoryOnly,
+    keep: parsed.values.keep === true,
+  };
 }
 
 /** Makes a testsrc2 + sine clip, with native ffmpeg when present (faster), else ffmpeg.wasm. */
@@ -241,6 +270,7 @@ async function filterRss(clip: string, output: string, backend: CodecBackendName
 /** Runs the benchmark and prints Markdown. */
 export async function main(args: string[]): Promise<void> {
   const flags = parseFlags(args);
+  if (!flags) return console.log(USAGE);
   const dir = await Deno.makeTempDir({ prefix: "vframe-bench-codec-" });
   const backends: CodecBackendName[] = (await nativeAvailable()) ? ["wasm", "native"] : ["wasm"];
   const load = Deno.loadavg().map((l) => l.toFixed(2)).join(", ");
@@ -341,4 +371,4 @@ export async function main(args: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) await runDirectly(() => main(Deno.args));

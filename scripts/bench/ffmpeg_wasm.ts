@@ -5,6 +5,19 @@
  * same preset and CRF as vframe, copies the audio and writes OUT with `+faststart`.
  */
 import { execWasm } from "../../src/codec/wasm/exec.ts";
+import { BenchUsageError, runDirectly } from "./args.ts";
+
+/** `deno run -A scripts/bench/ffmpeg_wasm.ts --help`. */
+export const USAGE = `usage: deno run -A scripts/bench/ffmpeg_wasm.ts IN OUT [options]
+
+The ffmpeg.wasm peer of 'deno task bench offline', as a whole process: one ffmpeg.wasm exec that
+decodes IN, applies -vf, encodes H.264 (libx264), copies the audio and writes OUT (+faststart).
+
+Options:
+  --vf FILTER    ffmpeg -vf filter (default none: the wasm codec floor)
+  --preset P     x264 preset (default ultrafast)
+  --crf N        x264 CRF (default 23)
+  -h, --help     this help`;
 
 /** The ffmpeg arguments of one peer run (inside the wasm file system). */
 export function peerArgs(options: { vf?: string; preset: string; crf: number }): string[] {
@@ -30,18 +43,26 @@ export function peerArgs(options: { vf?: string; preset: string; crf: number }):
 
 /** Runs one exec from command-line arguments. */
 export async function main(args: string[]): Promise<void> {
+  if (args.includes("--help") || args.includes("-h")) return console.log(USAGE);
   const [input, output, ...rest] = args;
-  if (!input || !output) {
-    throw new Error("usage: ffmpeg_wasm.ts IN OUT [--vf FILTER] [--preset P] [--crf N]");
+  if (!input || !output || input.startsWith("-") || output.startsWith("-")) {
+    throw new BenchUsageError(`IN and OUT come first (--help for the usage)`);
   }
   const options = { vf: undefined as string | undefined, preset: "ultrafast", crf: 23 };
   for (let i = 0; i < rest.length; i += 2) {
     const [name, value] = [rest[i], rest[i + 1]];
-    if (value === undefined) throw new Error(`${name} needs a value`);
+    if (!["--vf", "--preset", "--crf"].includes(name)) {
+      throw new BenchUsageError(`unknown option '${name}' (--help lists the options)`);
+    }
+    if (value === undefined) throw new BenchUsageError(`${name} needs a value`);
     if (name === "--vf") options.vf = value;
     else if (name === "--preset") options.preset = value;
-    else if (name === "--crf") options.crf = Number(value);
-    else throw new Error(`unknown option '${name}'`);
+    else {
+      options.crf = Number(value);
+      if (!/^\d+$/.test(value) || options.crf > 51) {
+        throw new BenchUsageError(`--crf must be an integer in 0..51, got '${value}'`);
+      }
+    }
   }
   await execWasm(peerArgs(options), {
     files: [
@@ -51,4 +72,4 @@ export async function main(args: string[]): Promise<void> {
   });
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) await runDirectly(() => main(Deno.args));

@@ -16,11 +16,42 @@
  * prepareInPlace); "apply()" adds copying the frame in and out. Mpx/s counts luma pixels
  * (w × h) per second; each frame also carries w × h / 2 chroma samples.
  */
-import { parseArgs } from "node:util";
+import {
+  type BenchOptions,
+  BenchUsageError,
+  parseBenchArgs,
+  runDirectly,
+  stringValue,
+} from "./args.ts";
 import { frameSize } from "../../src/codec/frame.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
 import { compileChain } from "../../src/filters/compile.ts";
 import { referenceApply } from "../../tests/reference/chain.ts";
+
+/** `deno task bench filters --help`. */
+export const USAGE = `usage: deno task bench filters [options]
+
+Every filter's time per frame, the SIMD WebAssembly kernels beside the plain TypeScript
+references, as a Markdown table (one thread).
+
+Options:
+  --sizes LIST       frame sizes, comma-separated: 360p, 720p, 1080p, 2160p or WxH
+                     (default 720p,1080p)
+  --filters 'A;B'    filter chains to time, separated by ';' (default: every filter, blur at
+                     sigma 1/5/30 and boxblur at radius 2/20/100)
+  --min-ms MS        minimum time spent measuring each wasm case (default 300)
+  --ref-runs N       runs of each reference case, the median is shown (default 3)
+  --no-ref           skip the reference kernels
+  -h, --help         this help`;
+
+/** The options of {@link main}. */
+export const OPTIONS: BenchOptions = {
+  sizes: "string",
+  filters: "string",
+  "min-ms": "string",
+  "ref-runs": "string",
+  "no-ref": "boolean",
+};
 
 /** The chains timed by default. */
 export const DEFAULT_CHAINS = [
@@ -68,7 +99,7 @@ function parseSize(text: string): [string, number, number] {
   if (named) return [text, ...named];
   const m = /^(\d+)x(\d+)$/.exec(text);
   if (!m) {
-    throw new RangeError(
+    throw new BenchUsageError(
       `size must be one of ${Object.keys(NAMED_SIZES).join(", ")} or WxH, got '${text}'`,
     );
   }
@@ -175,29 +206,32 @@ export function targets(rows: BenchRow[]): string[] {
   return out;
 }
 
-/** Runs the benchmark and prints the report. */
+/**
+ * Runs the benchmark and prints the report (with `--help`, the usage only, and no rows).
+ * @throws BenchUsageError for a bad option; a filter chain error for a bad `--filters` chain.
+ */
 export async function main(args: string[]): Promise<BenchRow[]> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      sizes: { type: "string", default: "720p,1080p" },
-      filters: { type: "string" },
-      "min-ms": { type: "string", default: "300" },
-      "ref-runs": { type: "string", default: "3" },
-      "no-ref": { type: "boolean", default: false },
-    },
-    strict: true,
-  });
-  const sizes = values.sizes.split(",").map((s) => parseSize(s.trim()));
-  const chains = values.filters ? values.filters.split(";").map((s) => s.trim()) : DEFAULT_CHAINS;
-  const minMs = Number(values["min-ms"]);
-  const refRuns = Number(values["ref-runs"]);
-  if (!(minMs >= 0)) {
-    throw new RangeError(`--min-ms must be a number >= 0, got ${values["min-ms"]}`);
+  const parsedArgs = parseBenchArgs("filters", args, OPTIONS);
+  if (parsedArgs.help) {
+    console.log(USAGE);
+    return [];
   }
-  if (!Number.isInteger(refRuns) || refRuns < 1) {
-    throw new RangeError(`--ref-runs must be an integer >= 1, got ${values["ref-runs"]}`);
+  const sizes = stringValue(parsedArgs, "sizes", "720p,1080p").split(",").map((s) =>
+    parseSize(s.trim())
+  );
+  const filters = stringValue(parsedArgs, "filters", "");
+  const chains = filters ? filters.split(";").map((s) => s.trim()) : DEFAULT_CHAINS;
+  const minMsText = stringValue(parsedArgs, "min-ms", "300");
+  const minMs = Number(minMsText);
+  if (minMsText.trim() === "" || !(minMs >= 0)) {
+    throw new BenchUsageError(`--min-ms must be a number >= 0, got ${minMsText}`);
   }
+  const refRunsText = stringValue(parsedArgs, "ref-runs", "3");
+  const refRuns = Number(refRunsText);
+  if (!/^\d+$/.test(refRunsText) || refRuns < 1) {
+    throw new BenchUsageError(`--ref-runs must be an integer >= 1, got ${refRunsText}`);
+  }
+  const noRef = parsedArgs.values["no-ref"] === true;
   const parsed = chains.map((c) => [c, compileChain(c)] as const);
 
   const engine = await FilterEngine.create();
@@ -215,7 +249,7 @@ export async function main(args: string[]): Promise<BenchRow[]> {
       const run = engine.prepareInPlace(chain, w, h, input);
       const wasmMs = time(run, minMs, 10);
       const applyMs = time(() => engine.apply(chain, w, h, input, output), minMs / 3, 5, 1);
-      const refMs = values["no-ref"]
+      const refMs = noRef
         ? undefined
         : time(() => referenceApply(chain, w, h, input), 0, refRuns, 1);
       rows.push({ chain: text, size: label, width: w, height: h, wasmMs, applyMs, refMs });
@@ -227,4 +261,4 @@ export async function main(args: string[]): Promise<BenchRow[]> {
   return rows;
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) await runDirectly(() => main(Deno.args));

@@ -29,6 +29,16 @@ import { planeLayout } from "../../src/codec/frame.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
 import { compileChain } from "../../src/filters/compile.ts";
 import { measureCommand, type ProcessStats } from "./process_stats.ts";
+import { type ServerStack, STACK_KINDS, type StackKind, startStack } from "./server_rows.ts";
+import {
+  type BenchOptions,
+  BenchUsageError,
+  parseBenchArgs,
+  positiveInt,
+  runDirectly,
+  stringValue,
+  wantsHelp,
+} from "./args.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -54,65 +64,100 @@ export interface OfflineFlags {
   ffmpegFilter: string;
   preset: string;
   clips: string;
+  /** Server + client stacks measured beside the offline command (server_rows.ts). */
+  servers: StackKind[];
 }
 
-/** Parses the command line. @throws Error naming a bad option and the value seen. */
+/** `deno task bench offline --help`. */
+export const USAGE = `usage: deno task bench offline [options]
+
+The whole 'deno task filter IN OUT --filter CHAIN --codec B' process next to the peer doing the
+same job alone (native ffmpeg -vf, or ffmpeg.wasm in one exec) and the bare codec (decode and
+encode, no filter): best wall and CPU time of interleaved rounds, peak RSS (PSS) of the tree.
+Needs native ffmpeg.
+
+Options:
+  --backend B          native, wasm or both (default both)
+  --sizes LIST         clip sizes, comma-separated: 360p, 720p, 1080p (default 720p,1080p)
+  --rounds N           interleaved runs of each command; the best is shown (default 2)
+  --seconds S          clip length (default 10)
+  --memory             only peak RSS of 'deno task filter' on a 1080p clip of --seconds and
+                       of --memory-seconds, one run each
+  --memory-seconds S   the long clip of --memory (default 60)
+  --filter CHAIN       vframe's chain (default boxblur=radius=5:passes=1)
+  --ffmpeg-filter VF   the peer's -vf (default boxblur=5:1: the same work)
+  --preset P           x264 preset of every side (default ultrafast)
+  --clips DIR          where the clips are made once and kept
+                       (default $TMPDIR/vframe-bench-clips)
+  --server LIST        also send the same job with 'deno task client' to a running
+                       'vframe server': embedded (its own pool), bullmq (a local Redis and
+                       one 'vframe worker'), comma-separated, or none
+                       (default embedded,bullmq)
+  -h, --help           this help`;
+
+/** The options of {@link main}. */
+export const OPTIONS: BenchOptions = {
+  backend: "string",
+  sizes: "string",
+  rounds: "string",
+  seconds: "string",
+  memory: "boolean",
+  "memory-seconds": "string",
+  filter: "string",
+  "ffmpeg-filter": "string",
+  preset: "string",
+  clips: "string",
+  server: "string",
+};
+
+/**
+ * Parses the command line (`--help` is {@link main}'s).
+ * @throws BenchUsageError naming a bad option and the value seen.
+ */
 export function parseFlags(args: string[]): OfflineFlags {
-  const flags: OfflineFlags = {
-    backends: ["native", "wasm"],
-    sizes: ["720p", "1080p"],
-    rounds: 2,
-    seconds: 10,
-    memory: false,
-    memorySeconds: 60,
-    // The same work on both sides: one box pass of radius 5 per direction on every plane.
-    filter: "boxblur=radius=5:passes=1",
-    ffmpegFilter: "boxblur=5:1",
-    preset: "ultrafast",
-    clips: `${Deno.env.get("TMPDIR") ?? "/tmp"}/vframe-bench-clips`,
-  };
-  const value = (i: number, name: string): string => {
-    const v = args[i + 1];
-    if (v === undefined) throw new Error(`${name} needs a value`);
-    return v;
-  };
-  const positive = (text: string, name: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`${name} must be an integer >= 1, got '${text}'`);
-    }
-    return n;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--memory") {
-      flags.memory = true;
-      continue;
-    }
-    const v = value(i, arg);
-    i++;
-    if (arg === "--backend") {
-      if (v !== "native" && v !== "wasm" && v !== "both") {
-        throw new Error(`--backend must be native, wasm or both, got '${v}'`);
-      }
-      flags.backends = v === "both" ? ["native", "wasm"] : [v];
-    } else if (arg === "--sizes") {
-      flags.sizes = v.split(",");
-      for (const s of flags.sizes) {
-        if (!SIZES[s]) {
-          throw new Error(`--sizes takes ${Object.keys(SIZES).join(", ")}, got '${s}'`);
-        }
-      }
-    } else if (arg === "--rounds") flags.rounds = positive(v, arg);
-    else if (arg === "--seconds") flags.seconds = positive(v, arg);
-    else if (arg === "--memory-seconds") flags.memorySeconds = positive(v, arg);
-    else if (arg === "--filter") flags.filter = v;
-    else if (arg === "--ffmpeg-filter") flags.ffmpegFilter = v;
-    else if (arg === "--preset") flags.preset = v;
-    else if (arg === "--clips") flags.clips = v;
-    else throw new Error(`unknown option '${arg}'`);
+  const parsed = parseBenchArgs(
+    "offline",
+    args.filter((a) => a !== "--help" && a !== "-h"),
+    OPTIONS,
+  );
+  const backend = stringValue(parsed, "backend", "both");
+  if (backend !== "native" && backend !== "wasm" && backend !== "both") {
+    throw new BenchUsageError(`--backend must be native, wasm or both, got '${backend}'`);
   }
-  return flags;
+  const sizes = stringValue(parsed, "sizes", "720p,1080p").split(",");
+  for (const s of sizes) {
+    if (!SIZES[s]) {
+      throw new BenchUsageError(`--sizes takes ${Object.keys(SIZES).join(", ")}, got '${s}'`);
+    }
+  }
+  return {
+    backends: backend === "both" ? ["native", "wasm"] : [backend],
+    sizes,
+    rounds: positiveInt(parsed, "rounds", 2),
+    seconds: positiveInt(parsed, "seconds", 10),
+    memory: parsed.values.memory === true,
+    memorySeconds: positiveInt(parsed, "memory-seconds", 60),
+    // The same work on both sides: one box pass of radius 5 per direction on every plane.
+    filter: stringValue(parsed, "filter", "boxblur=radius=5:passes=1"),
+    ffmpegFilter: stringValue(parsed, "ffmpeg-filter", "boxblur=5:1"),
+    preset: stringValue(parsed, "preset", "ultrafast"),
+    clips: stringValue(parsed, "clips", `${Deno.env.get("TMPDIR") ?? "/tmp"}/vframe-bench-clips`),
+    servers: serverKinds(stringValue(parsed, "server", "embedded,bullmq")),
+  };
+}
+
+/** `--server`'s list. @throws BenchUsageError for an unknown kind. */
+function serverKinds(text: string): StackKind[] {
+  if (text === "none") return [];
+  const kinds = text.split(",");
+  for (const k of kinds) {
+    if (!(STACK_KINDS as readonly string[]).includes(k)) {
+      throw new BenchUsageError(
+        `--server takes none or ${STACK_KINDS.join(", ")} (comma-separated), got '${k}'`,
+      );
+    }
+  }
+  return kinds as StackKind[];
 }
 
 /** Makes (once) the issue's clip: testsrc2 + sine, x264 at its default preset, AAC. */
@@ -301,39 +346,83 @@ async function compare(
   flags: OfflineFlags,
   dir: string,
 ): Promise<{ rows: string[]; targets: string[] }> {
-  const jobs = [
+  const commands = [
     vframeJob(input, `${dir}/vframe-${backend}.mp4`, backend, flags),
     peerJob(input, `${dir}/peer-${backend}.mp4`, backend, flags),
     floorJob(input, `${dir}/floor-${backend}.mp4`, backend, flags),
   ];
-  const runs: ProcessStats[][] = jobs.map(() => []);
-  for (let round = 0; round < flags.rounds; round++) {
-    for (const [i, job] of jobs.entries()) {
-      console.error(`  ${size} ${backend} round ${round + 1}/${flags.rounds}: ${job.name}`);
-      runs[i].push(await measureCommand(job.program, job.args, { cwd: ROOT }));
+  const jobs: { name: string; run: () => Promise<ProcessStats> }[] = commands.map((job) => ({
+    name: job.name,
+    run: () => measureCommand(job.program, job.args, { cwd: ROOT }),
+  }));
+  const stacks: ServerStack[] = [];
+  try {
+    for (const kind of flags.servers) {
+      console.error(`  ${size} ${backend}: starting the ${kind} server stack`);
+      const stack = await startStack(kind, {
+        filter: flags.filter,
+        preset: flags.preset,
+        crf: CRF,
+        backend,
+      });
+      stacks.push(stack);
+      const output = `${dir}/server-${kind}-${backend}.mp4`;
+      jobs.push({ name: stack.name, run: () => stack.measure(input, output) });
     }
+    const runs: ProcessStats[][] = jobs.map(() => []);
+    for (let round = 0; round < flags.rounds; round++) {
+      for (const [i, job] of jobs.entries()) {
+        console.error(`  ${size} ${backend} round ${round + 1}/${flags.rounds}: ${job.name}`);
+        runs[i].push(await job.run());
+      }
+    }
+    return await report(runs.map(best));
+  } finally {
+    for (const stack of stacks) await stack.close();
   }
-  const results = runs.map(best);
-  const [vf, peer, floor] = results;
-  const [w, h] = SIZES[size];
-  const kernelS = (await kernelMsPerFrame(flags.filter, w, h)) * frames / 1000;
-  const rows = jobs.map((job, i) => {
-    const b = results[i];
-    return `| ${size} | ${backend} | ${job.name} | ${f2(b.wall)} | ${f2(b.cpu)} (${f2(b.user)} + ` +
-      `${f2(b.sys)}) | ${(b.cpu / frames * 1000).toFixed(1)} | ${mib(b)} |`;
-  });
-  rows.push(
-    `| ${size} | ${backend} | filter kernels alone (one thread, in-process) | – | ${
-      f2(kernelS)
-    } | ` +
-      `${(kernelS / frames * 1000).toFixed(1)} | – |`,
-  );
-  return {
-    rows,
-    targets: [
-      ...targetLines("`deno task filter`", size, backend, vf, peer, floor, kernelS),
-    ],
-  };
+
+  async function report(results: Best[]): Promise<{ rows: string[]; targets: string[] }> {
+    const [vf, peer, floor] = results;
+    const [w, h] = SIZES[size];
+    const kernelS = (await kernelMsPerFrame(flags.filter, w, h)) * frames / 1000;
+    const rows = jobs.map((job, i) => {
+      const b = results[i];
+      return `| ${size} | ${backend} | ${job.name} | ${f2(b.wall)} | ${f2(b.cpu)} (${
+        f2(b.user)
+      } + ` +
+        `${f2(b.sys)}) | ${(b.cpu / frames * 1000).toFixed(1)} | ${mib(b)} |`;
+    });
+    rows.push(
+      `| ${size} | ${backend} | filter kernels alone (one thread, in-process) | – | ${
+        f2(kernelS)
+      } | ` +
+        `${(kernelS / frames * 1000).toFixed(1)} | – |`,
+    );
+    const serverTargets = stacks.map((stack, i) => {
+      const b = results[3 + i];
+      const limit = stack.kind === "embedded" ? 0.15 : 0.40;
+      const within = (a: number, ref: number) => a <= ref * (1 + limit);
+      const pct = (a: number, ref: number) =>
+        `${a >= ref ? "+" : ""}${((a / ref - 1) * 100).toFixed(0)} %`;
+      return `- ${size} ${backend}, ${stack.name}: within ${
+        limit * 100
+      } % of \`deno task filter\`, ` +
+        `wall: ${within(b.wall, vf.wall) ? "met" : "NOT met"} (${f2(b.wall)} vs ${
+          f2(vf.wall)
+        } s, ` +
+        `${pct(b.wall, vf.wall)}); CPU: ${within(b.cpu, vf.cpu) ? "met" : "NOT met"} (${
+          f2(b.cpu)
+        } ` +
+        `vs ${f2(vf.cpu)} s, ${pct(b.cpu, vf.cpu)})`;
+    });
+    return {
+      rows,
+      targets: [
+        ...targetLines("`deno task filter`", size, backend, vf, peer, floor, kernelS),
+        ...serverTargets,
+      ],
+    };
+  }
 }
 
 async function countFrames(input: string): Promise<number> {
@@ -349,6 +438,7 @@ async function countFrames(input: string): Promise<number> {
 
 /** Runs the benchmark and prints Markdown. */
 export async function main(args: string[]): Promise<void> {
+  if (wantsHelp(args)) return console.log(USAGE);
   const flags = parseFlags(args);
   if (!(await nativeAvailable())) {
     throw new Error("the offline benchmark needs native ffmpeg (apt-get install -y ffmpeg)");
@@ -424,4 +514,4 @@ export async function main(args: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) await runDirectly(() => main(Deno.args));

@@ -1,7 +1,8 @@
 /**
- * `deno task bench pipeline [--seconds 10] [--codec wasm|native|auto] [--filter boxblur=radius=2:passes=2]
- * [--size 1280x720]`: end-to-end fps of the whole distributed pipeline on one 720p clip with
- * audio, in one run:
+ * `deno task bench pipeline [--seconds 10] [--codec wasm|native|auto]
+ * [--filter boxblur=radius=2:passes=2] [--ffmpeg-filter VF] [--size 1280x720]`: end-to-end fps
+ * of the whole distributed pipeline on one 720p clip with audio, in one run (`--help`: the
+ * options):
  *
  * - vframe server (a subprocess) + client over TCP, with the embedded pool, and with BullMQ on a
  *   redis-server started here with 1 and with 2 worker processes;
@@ -17,6 +18,15 @@ import type { CodecChoice } from "../../src/codec/types.ts";
 import { runJob } from "../../src/client/client.ts";
 import { makeSampleVideo } from "../../src/codec/sample_video.ts";
 import { startRedis } from "../../tests/helpers/redis.ts";
+import {
+  type BenchArgs,
+  type BenchOptions,
+  BenchUsageError,
+  parseBenchArgs,
+  positiveInt,
+  runDirectly,
+  stringValue,
+} from "./args.ts";
 
 const DENO = new URL("../../node_modules/.bin/deno", import.meta.url).pathname;
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
@@ -30,9 +40,48 @@ interface Row {
   note?: string;
 }
 
-function flag(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+/** `deno task bench pipeline --help`. */
+export const USAGE = `usage: deno task bench pipeline [options]
+
+End-to-end fps of the whole distributed pipeline on one clip with audio: a vframe server (a
+subprocess) and the client over TCP with the embedded pool, and with BullMQ on a redis-server
+started here with 1 and 2 worker processes; the offline filter command; ffmpeg.wasm alone.
+Needs redis-server.
+
+Options:
+  --seconds S          clip length (default 10)
+  --codec C            codec backend: wasm, native or auto (default wasm)
+  --filter CHAIN       vframe's chain (default boxblur=radius=2:passes=2)
+  --ffmpeg-filter VF   ffmpeg.wasm's -vf (default boxblur=luma_radius=2:luma_power=2)
+  --size WxH           clip size (default 1280x720)
+  -h, --help           this help`;
+
+/** The options of {@link main}. */
+export const OPTIONS: BenchOptions = {
+  seconds: "string",
+  codec: "string",
+  filter: "string",
+  "ffmpeg-filter": "string",
+  size: "string",
+};
+
+/** `--codec`'s value. @throws BenchUsageError */
+function codecOption(parsed: BenchArgs): CodecChoice {
+  const codec = stringValue(parsed, "codec", "wasm");
+  if (codec !== "wasm" && codec !== "native" && codec !== "auto") {
+    throw new BenchUsageError(`--codec must be wasm, native or auto, got '${codec}'`);
+  }
+  return codec;
+}
+
+/** `--size`'s value. @throws BenchUsageError */
+function sizeOption(parsed: BenchArgs): [number, number] {
+  const text = stringValue(parsed, "size", "1280x720");
+  const m = /^(\d+)x(\d+)$/.exec(text);
+  if (!m || Number(m[1]) < 2 || Number(m[2]) < 2) {
+    throw new BenchUsageError(`--size must be WxH (at least 2x2), e.g. 1280x720, got '${text}'`);
+  }
+  return [Number(m[1]), Number(m[2])];
 }
 
 /** A subprocess whose output is collected; resolves `ready` when `pattern` appears. */
@@ -119,11 +168,13 @@ async function serverRun(
 
 /** Runs the benchmark and prints the table. */
 export async function main(args: string[]): Promise<void> {
-  const seconds = Number(flag(args, "seconds", "10"));
-  const codec = flag(args, "codec", "wasm") as CodecChoice;
-  const filter = flag(args, "filter", "boxblur=radius=2:passes=2");
-  const ffmpegFilter = flag(args, "ffmpeg-filter", "boxblur=luma_radius=2:luma_power=2");
-  const [w, h] = flag(args, "size", "1280x720").split("x").map(Number);
+  const parsed = parseBenchArgs("pipeline", args, OPTIONS);
+  if (parsed.help) return console.log(USAGE);
+  const seconds = positiveInt(parsed, "seconds", 10);
+  const codec = codecOption(parsed);
+  const filter = stringValue(parsed, "filter", "boxblur=radius=2:passes=2");
+  const ffmpegFilter = stringValue(parsed, "ffmpeg-filter", "boxblur=luma_radius=2:luma_power=2");
+  const [w, h] = sizeOption(parsed);
   const dir = await Deno.makeTempDir({ prefix: "vframe-bench-pipeline-" });
   const rows: Row[] = [];
   try {
@@ -281,3 +332,5 @@ export async function main(args: string[]): Promise<void> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
+
+if (import.meta.main) await runDirectly(() => main(Deno.args));

@@ -1,6 +1,7 @@
 /** Named errors of the client. (A job's own failure or cancellation: `protocol/errors.ts`.) */
 import { VframeError } from "../util/errors.ts";
 import type { RefusalCode } from "../protocol/messages.ts";
+import { JobCancelledError, JobFailedError } from "../protocol/errors.ts";
 
 /** The client could not connect to the server at all. */
 export class ServerUnreachableError extends VframeError {
@@ -52,4 +53,19 @@ export class TooManyFallbacksError extends VframeError {
   override name = "TooManyFallbacksError";
 }
 
-export { JobCancelledError, JobFailedError } from "../protocol/errors.ts";
+/**
+ * The error for an `error` message the server sent once the job was accepted: `too-large` (the
+ * job's frames need more memory than the server allows, found when it saw the first frame) is a
+ * refusal like the ack's ({@link JobRefusedError}, exit 4); `cancelled` a cancelled job; a
+ * checksum or size code a {@link ChecksumMismatchError}; any other code a failed job.
+ */
+export function errorFromServer(code: string, message: string): Error {
+  if (code === "too-large") return new JobRefusedError("too-large", message);
+  if (code === "cancelled") return new JobCancelledError(`server: ${message}`);
+  if (code === "bad-checksum" || code === "file-checksum" || code === "size-mismatch") {
+    return new ChecksumMismatchError(`server reported ${code}: ${message}`);
+  }
+  return new JobFailedError(`server error (${code}): ${message}`);
+}
+
+export { JobCancelledError, JobFailedError };

@@ -31,7 +31,15 @@ import { type CodecChoice, DEFAULT_CRF, DEFAULT_PRESET, PRESETS } from "../codec
 import { UsageError } from "./filter_checks.ts";
 import { withExitCodes } from "./exit_codes.ts";
 import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_THREADS } from "./filter_pool.ts";
-import { stderrProgress } from "./filter_progress.ts";
+import {
+  countingProgress,
+  openProgressOutput,
+  stderrProgress,
+  teeProgress,
+} from "./filter_progress.ts";
+import { type ProgressFlags, progressOptions } from "./cli_args.ts";
+import type { ProgressSample } from "../util/progress_format.ts";
+import type { ProgressWriter } from "../util/progress_writer.ts";
 import { type RawFilterSummary, runRawFilter } from "./filter_raw.ts";
 import { type FilterSummary, runFilter } from "./filter_run.ts";
 
@@ -61,8 +69,11 @@ function intOption(min: number, max: number): (value: string) => number {
   };
 }
 
+/** Raw frames carry no time: `--progress` times them at this nominal rate (as their pts are). */
+const RAW_FRAME_RATE = { num: 30, den: 1 };
+
 /** Parsed flags of `vframe filter`. */
-interface FilterFlags {
+interface FilterFlags extends ProgressFlags {
   filter?: string;
   codec: CodecChoice;
   crf: number;
@@ -73,7 +84,8 @@ interface FilterFlags {
   maxFrames?: number;
   raw?: { width: number; height: number };
   json?: boolean;
-  progress: boolean;
+  /** The display on stderr: false with `--no-progress`. */
+  progress?: boolean;
   /** `-y` true, `-n` false, neither undefined (then an existing output is kept too). */
   overwrite?: boolean;
 }
@@ -87,7 +99,7 @@ function fail(error: unknown): void {
 
 /** Builds the `filter` subcommand. */
 export function filterCommand(): Command {
-  return withExitCodes(new Command("filter"))
+  const command = withExitCodes(new Command("filter"))
     .description(DESCRIPTIONS.filter)
     .argument("<input>", "input video file (with --raw: '-' for stdin, or a FIFO/file)")
     .argument("<output>", "output MP4 path (with --raw: '-' for stdout, or a FIFO/file)")
@@ -126,33 +138,63 @@ export function filterCommand(): Command {
       "raw yuv420p frames in and out instead of video files",
       parseSize,
     )
-    .option("--json", "print a JSON summary (to stdout; to stderr when stdout carries frames)")
-    .option("--no-progress", "no progress output")
+    .option(
+      "--json",
+      "print a JSON summary (to stdout; to stderr when stdout carries frames or --progress -)",
+    )
+    .option("--no-progress", "no progress display on stderr")
     .option("-y, --overwrite", "replace an existing output")
-    .option("-n, --no-overwrite", "never replace an existing output: refuse, as without -y")
+    .option("-n, --no-overwrite", "never replace an existing output: refuse, as without -y");
+  for (const option of progressOptions()) command.addOption(option);
+  return command
     .addHelpText(
       "after",
-      "\nFilters and their parameters: vframe filters (deno task filters); --json for machines.",
+      "\nFilters and their parameters: vframe filters (deno task filters); --json for machines." +
+        "\n--progress format: docs/progress.md.",
     )
     .action(async (input: string, output: string, flags: FilterFlags) => {
+      // In raw mode, `-` as the output means stdout carries the frames.
+      const framesOnStdout = flags.raw !== undefined && output === "-";
+      const sample: ProgressSample = {
+        frame: 0,
+        ...(flags.raw ? { frameRate: RAW_FRAME_RATE } : {}),
+      };
+      let progress: ProgressWriter | undefined;
+      try {
+        // Opened first (a FIFO's open waits for its reader, and Ctrl-C still ends that wait):
+        // every failure from here on ends the progress with a last block.
+        progress = await openProgressOutput(flags, {
+          label: "vframe filter",
+          sample: () => ({ ...sample }),
+          paths: [input, output],
+          stdoutTakenBy: framesOnStdout ? "the raw output -" : undefined,
+        });
+      } catch (error) {
+        return fail(error);
+      }
       const controller = new AbortController();
       const onSignal = () => controller.abort(new Error("interrupted"));
-      Deno.addSignalListener("SIGINT", onSignal);
+      for (const name of SIGNALS) Deno.addSignalListener(name, onSignal);
       try {
-        const summary = await run(input, output, flags, controller.signal);
+        const summary = await run(input, output, flags, controller.signal, sample);
+        await progress?.end("done");
         if (flags.json) {
           const text = JSON.stringify(summary, null, 2);
-          // In raw mode, `-` as the output means stdout carries the frames.
-          if (flags.raw && output === "-") console.error(text);
+          // Stdout carries the frames or the progress: the summary goes to stderr.
+          if (framesOnStdout || flags.progressFile === "-") console.error(text);
           else console.log(text);
         }
       } catch (error) {
+        await progress?.end(controller.signal.aborted ? "cancelled" : "failed");
         fail(error);
       } finally {
-        Deno.removeSignalListener("SIGINT", onSignal);
+        for (const name of SIGNALS) Deno.removeSignalListener(name, onSignal);
       }
     });
 }
+
+/** Signals that stop a run cleanly (the output is not written; `--progress` ends `cancelled`). */
+const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /** Runs the offline filter (or raw mode, with `--raw`) for the parsed flags. */
 function run(
@@ -160,6 +202,7 @@ function run(
   output: string,
   flags: FilterFlags,
   signal: AbortSignal,
+  sample: ProgressSample,
 ): Promise<FilterSummary | RawFilterSummary> {
   const common = {
     input,
@@ -167,7 +210,10 @@ function run(
     filter: flags.filter ?? "",
     threads: flags.threads,
     frameTimeoutMs: flags.frameTimeout,
-    progress: flags.progress ? stderrProgress("vframe filter") : undefined,
+    progress: teeProgress(
+      flags.progress !== false ? stderrProgress("vframe filter") : undefined,
+      flags.progressFile !== undefined ? countingProgress(sample) : undefined,
+    ),
     overwrite: flags.overwrite === true,
     signal,
   };
@@ -178,5 +224,7 @@ function run(
     crf: flags.crf,
     preset: flags.preset,
     limits: { maxDimension: flags.maxDimension, maxFrames: flags.maxFrames },
+    // Never silent: what the conversion loses (e.g. 10-bit made 8-bit), also in --json.
+    onWarning: (text) => console.error(`vframe filter: warning: ${text}`),
   });
 }

@@ -2,14 +2,98 @@
  * Progress of `vframe filter` on stderr: a `cli-progress` bar on a terminal, plain lines (at most
  * one a second, and a last one at the end) otherwise. (The client's ProgressView shows upload,
  * processing and download phases of a server job; this command has frames only.)
+ *
+ * And the machine-readable `--progress FILE|-` of both the filter and the client commands:
+ * {@link openProgressOutput} checks the target against the command's other paths and opens the
+ * writer (src/util/progress_writer.ts); {@link countingProgress} keeps the filter's counters.
  */
+import { resolve } from "node:path";
 import cliProgress from "cli-progress";
+import type { ProgressFlags } from "./cli_args.ts";
+import { samePath, UsageError } from "./filter_checks.ts";
+import type { FrameRate, ProgressSample } from "../util/progress_format.ts";
+import { ProgressWriter } from "../util/progress_writer.ts";
 
-/** Receives progress: `start` once, `update` with frames done so far, `stop` once. */
+/**
+ * Receives progress: `start` once (the frame total and frame rate when known), `update` with
+ * frames done so far, `stop` once.
+ */
 export interface ProgressSink {
-  start(total: number | undefined): void;
+  start(total: number | undefined, frameRate?: FrameRate): void;
   update(frames: number): void;
   stop(): void;
+}
+
+/** A sink that keeps the counters in `sample` (read by the `--progress` writer). */
+export function countingProgress(sample: ProgressSample): ProgressSink {
+  return {
+    start(total, frameRate) {
+      if (total !== undefined) sample.totalFrames = total;
+      if (frameRate) sample.frameRate = frameRate;
+    },
+    update(frames) {
+      sample.frame = frames;
+    },
+    stop() {},
+  };
+}
+
+/** A sink that passes every call to each of `sinks`; undefined when there is none. */
+export function teeProgress(...sinks: (ProgressSink | undefined)[]): ProgressSink | undefined {
+  const all = sinks.filter((s): s is ProgressSink => s !== undefined);
+  if (all.length <= 1) return all[0];
+  return {
+    start: (total, frameRate) => all.forEach((s) => s.start(total, frameRate)),
+    update: (frames) => all.forEach((s) => s.update(frames)),
+    stop: () => all.forEach((s) => s.stop()),
+  };
+}
+
+/** Options of {@link openProgressOutput}. */
+export interface ProgressOutputOptions {
+  /** The command, e.g. `vframe filter`: the prefix of the writer's one warning. */
+  label: string;
+  /** The run's counters now; read at each block. */
+  sample: () => ProgressSample;
+  /** The command's input and outputs, which the progress file must not be. */
+  paths: readonly string[];
+  /** What else writes on stdout (e.g. `--json -`), when something does: then `--progress -` is refused. */
+  stdoutTakenBy?: string;
+}
+
+/**
+ * Opens `--progress` when given (undefined otherwise), after checking it: `-` only when nothing
+ * else writes on stdout, a path that is none of the command's input and outputs.
+ * @throws UsageError for such a clash; ProgressOutputError when the file cannot be opened.
+ */
+export async function openProgressOutput(
+  flags: ProgressFlags,
+  options: ProgressOutputOptions,
+): Promise<ProgressWriter | undefined> {
+  const target = flags.progressFile;
+  if (target === undefined) return undefined;
+  if (target === "-" && options.stdoutTakenBy) {
+    throw new UsageError(
+      `--progress - and ${options.stdoutTakenBy} both want stdout: give --progress a file ` +
+        "(a FIFO works)",
+    );
+  }
+  if (target !== "-") {
+    for (const path of options.paths) {
+      if (path !== "-" && (resolve(path) === resolve(target) || await samePath(path, target))) {
+        throw new UsageError(
+          `--progress ${target} is also the command's input or output ${path}; choose another path`,
+        );
+      }
+    }
+  }
+  return await ProgressWriter.open({
+    target,
+    format: flags.progressFormat,
+    periodMs: Math.round(flags.statsPeriod * 1000),
+    sample: options.sample,
+    warn: (message) => console.error(`${options.label}: ${message}`),
+  });
 }
 
 /** Progress on stderr, each line or bar prefixed with `label`. */

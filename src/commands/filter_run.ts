@@ -7,6 +7,7 @@
 import {
   type CodecBackendName,
   type CodecChoice,
+  conversionWarnings,
   type DecodedFrames,
   decodeFrames,
   encodedSize,
@@ -56,6 +57,8 @@ export interface FilterRunOptions {
    */
   overwrite?: boolean;
   progress?: ProgressSink;
+  /** Told each warning (what the conversion to 8-bit 4:2:0 loses) before frames are decoded. */
+  onWarning?: (text: string) => void;
   signal?: AbortSignal;
 }
 
@@ -77,6 +80,10 @@ export interface FilterSummary {
   fps: string;
   duration: number;
   audioStreams: number;
+  /** The input's frames are unevenly spaced; the output keeps each frame's time. */
+  variableFrameRate: boolean;
+  /** What the conversion lost (high bit depth, chroma, alpha); empty when nothing. */
+  warnings: string[];
   outputBytes: number;
   elapsedMs: number;
   /** Frames per second through the whole run (decode, filter, encode). */
@@ -110,6 +117,8 @@ export async function runFilter(
     probe(input, { backend: codec, limits: options.limits }),
     createPool(threads),
   );
+  const warnings = conversionWarnings(info);
+  for (const warning of warnings) options.onWarning?.(warning);
   let frames: number;
   try {
     const encoder = await openEncoder({
@@ -118,12 +127,14 @@ export async function runFilter(
       height: info.height,
       fps: info.fps,
       audioFrom: input,
+      // A variable frame rate is kept: each frame shown at its time in the input.
+      timesFrom: input,
       crf: options.crf,
       preset: options.preset,
       backend: codec,
       signal: options.signal,
     });
-    options.progress?.start(info.frameCount);
+    options.progress?.start(info.frameCount, info.fps);
     let decoded: DecodedFrames | undefined;
     frames = await filterInOrder(
       (signal) => {
@@ -167,6 +178,8 @@ export async function runFilter(
     fps: `${info.fps.num}/${info.fps.den}`,
     duration: info.duration,
     audioStreams: info.audio.length,
+    variableFrameRate: info.variableFrameRate,
+    warnings,
     outputBytes: (await Deno.stat(output)).size,
     elapsedMs: Math.round(elapsedMs),
     throughputFps: Math.round((frames / (elapsedMs / 1000)) * 10) / 10,
