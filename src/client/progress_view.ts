@@ -1,8 +1,14 @@
 /**
  * Shows a client job's progress: three bars (upload, processing, download) with `cli-progress`
  * when stderr is a terminal, plain throttled lines otherwise (logs, CI), nothing when quiet.
+ *
+ * The processing bar counts frames encoded; its text says what the job is doing in the words the
+ * preview's dashboard uses for the same job (`stageLabel`, e.g. `filtering 582/600`) and the
+ * server's speed figure (`progress.fps`, also the dashboard's): `process: 97% filtering 590/600,
+ * 50.2 fps`.
  */
 import cliProgress from "cli-progress";
+import { stageLabel } from "../protocol/stage_label.ts";
 import type { ClientProgress } from "./client.ts";
 
 /** Options of {@link ProgressView}. */
@@ -29,6 +35,8 @@ export class ProgressView {
   #multi?: any;
   #bars = new Map<string, Bar>();
   #lastLine = new Map<string, number>();
+  /** Size of the upload, from the upload events (for the label while no frame is decoded). */
+  #uploadBytes?: number;
 
   constructor(options: ProgressViewOptions = {}) {
     this.#tty = options.tty ?? Deno.stderr.isTerminal();
@@ -41,13 +49,15 @@ export class ProgressView {
   update(p: ClientProgress): void {
     if (this.#quiet) return;
     if (p.phase === "upload") {
+      this.#uploadBytes = p.total;
       this.#show("upload", p.sent, p.total, `${mib(p.sent)}/${mib(p.total)} MiB`);
     } else if (p.phase === "process") {
       const m = p.progress;
       const total = m.framesTotal ?? Math.max(m.framesDecoded, 1);
-      const extra = `${m.fps.toFixed(1)} fps, stage ${m.stage}` +
+      const label = stageLabel(m, { bytesTotal: this.#uploadBytes });
+      const text = `${label}, ${m.fps.toFixed(1)} fps` +
         (m.fallbackFrames ? `, ${m.fallbackFrames} fallback` : "");
-      this.#show("process", m.framesEncoded, total, `${m.framesEncoded}/${total} frames, ${extra}`);
+      this.#show("process", m.framesEncoded, total, text);
     } else {
       const total = p.total ?? p.received;
       this.#show("download", p.received, total, `${mib(p.received)}/${mib(total)} MiB`);

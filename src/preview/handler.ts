@@ -2,8 +2,10 @@
  * The preview's request handler: `(Request) → Response`, with no socket of its own, so tests
  * drive it in-process and {@link startPreview} hands it to `Deno.serve`.
  */
+import type { ServerAuth } from "../server/auth.ts";
 import { JobRegistry } from "../server/registry.ts";
 import { loadAssets } from "./assets/mod.ts";
+import { checkCancelRequest } from "./cancel_guard.ts";
 import { HttpError, PreviewOptionsError } from "./errors.ts";
 import { eventStream } from "./events.ts";
 import { FrameJpegCache } from "./jpeg.ts";
@@ -36,6 +38,12 @@ export interface PreviewHandlerOptions {
   eventThrottleMs?: number;
   /** Gap between periodic events on /api/events, ms (default 1000). */
   eventPeriodMs?: number;
+  /**
+   * The server's access control, for `POST /api/jobs/:id/cancel` (cancel_guard.ts): with a token,
+   * the request must carry it (`Authorization: Bearer …`); `{ mode: "none" }` needs none.
+   * Default: none given, and cancel is off (403).
+   */
+  auth?: ServerAuth;
 }
 
 /** A request handler plus a way to end its open event streams. */
@@ -76,11 +84,13 @@ function positiveMs(name: string, value: number | undefined, fallback: number): 
 }
 
 /**
- * Builds the preview's handler. Routes (GET and HEAD only): `/` (dashboard), `/assets/*`,
+ * Builds the preview's handler. Routes (GET and HEAD): `/` (dashboard), `/assets/*`,
  * `/api/jobs`, `/api/jobs/:id` (the result JSON), `/api/jobs/:id/live`,
  * `/api/jobs/:id/frames/:index?variant=original|processed` (JPEG),
  * `/api/jobs/:id/output.mp4[?download=1]` (range requests), `/api/status`, `/api/events` (SSE),
- * `/metrics` (Prometheus). Errors are JSON `{ "error": message }` with a 4xx status.
+ * `/metrics` (Prometheus); and (POST) `/api/jobs/:id/cancel` (same origin and the server's
+ * token, see cancel_guard.ts; 202 when the job was asked to stop, 409 when it already ended).
+ * Errors are JSON `{ "error": message }` with a 4xx status.
  * The page and its files are read from src/preview/assets/ on the first call (see loadAssets)
  * and served from memory.
  * @throws PreviewOptionsError when registry or metrics is missing or a number is out of range;
@@ -117,6 +127,7 @@ export function createPreviewHandler(options: PreviewHandlerOptions): PreviewHan
   const status = queue ? new QueueStatusCache(queue) : undefined;
   const queueStatus = status ? () => status.get() : undefined;
   const streams = new AbortController();
+  const auth = options.auth;
 
   async function route(request: Request, r: Route): Promise<Response> {
     switch (r.kind) {
@@ -132,6 +143,21 @@ export function createPreviewHandler(options: PreviewHandlerOptions): PreviewHan
         return json(job(r.id).result);
       case "live":
         return json(jobLive(job(r.id)));
+      case "cancel": {
+        checkCancelRequest(request, new URL(request.url), auth);
+        job(r.id);
+        const answer = registry.cancel(
+          r.id,
+          `cancelled through the preview (POST /api/jobs/${r.id}/cancel)`,
+        );
+        if (answer === "finished") {
+          throw new HttpError(409, `job ${r.id} already ended (${job(r.id).result.state})`);
+        }
+        if (answer !== "cancelling") {
+          throw new HttpError(409, `job ${r.id} is not running on this server; nothing to cancel`);
+        }
+        return json({ jobId: r.id, state: "cancelling" }, 202);
+      }
       case "status":
         return json({ queue: queueStatus ? await queueStatus() : null });
       case "metrics":
@@ -246,8 +272,9 @@ function errorResponse(err: unknown): Response {
   });
 }
 
-function json(value: unknown): Response {
+function json(value: unknown, status = 200): Response {
   return new Response(JSON.stringify(value), {
+    status,
     headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
   });
 }

@@ -25,6 +25,7 @@ export type Route =
   | { kind: "live"; id: string }
   | { kind: "frame"; id: string; index: number; variant: FrameVariant }
   | { kind: "output"; id: string; download: boolean }
+  | { kind: "cancel"; id: string }
   | { kind: "status" }
   | { kind: "events" }
   | { kind: "metrics" };
@@ -35,20 +36,29 @@ export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const INDEX_PATTERN = /^(0|[1-9][0-9]{0,9})$/;
 const MAX_INDEX = 2 ** 31 - 1;
 
-const JOB_PATH = /^\/api\/jobs\/([^/]+)(?:\/(live|output\.mp4|frames\/([^/]*)))?$/;
+const JOB_PATH = /^\/api\/jobs\/([^/]+)(?:\/(live|cancel|output\.mp4|frames\/([^/]*)))?$/;
+/** The one route that changes something: `POST /api/jobs/:id/cancel`. */
+const CANCEL_PATH = /^\/api\/jobs\/[^/]+\/cancel$/;
 
 /**
- * Maps a request to a {@link Route}.
- * @throws HttpError 405 for methods other than GET/HEAD (with `Allow`), 404 for unknown paths,
- *   400 for a bad job id, frame index, variant, or any query parameter the route does not take.
+ * Maps a request to a {@link Route}. Every route answers GET and HEAD, except
+ * `/api/jobs/:id/cancel`, which answers POST only.
+ * @throws HttpError 405 for another method (with `Allow`), 404 for unknown paths, 400 for a bad
+ *   job id, frame index, variant, or any query parameter the route does not take.
  */
 export function matchRoute(method: string, url: URL): Route {
-  if (method !== "GET" && method !== "HEAD") {
+  const path = url.pathname;
+  if (CANCEL_PATH.test(path)) {
+    if (method !== "POST") {
+      throw new HttpError(405, `method ${method} is not allowed here; use POST`, {
+        allow: "POST",
+      });
+    }
+  } else if (method !== "GET" && method !== "HEAD") {
     throw new HttpError(405, `method ${method} is not allowed; use GET or HEAD`, {
       allow: "GET, HEAD",
     });
   }
-  const path = url.pathname;
   switch (path) {
     case "/":
     case "/index.html":
@@ -89,6 +99,10 @@ export function matchRoute(method: string, url: URL): Route {
   if (sub === "live") {
     onlyParams(url, []);
     return { kind: "live", id };
+  }
+  if (sub === "cancel") {
+    onlyParams(url, []);
+    return { kind: "cancel", id };
   }
   if (sub === "output.mp4") {
     onlyParams(url, ["download"]);

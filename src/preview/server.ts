@@ -1,4 +1,5 @@
 /** `startPreview`: the preview's HTTP server (`Deno.serve`), started by the vframe server. */
+import type { ServerAuth } from "../server/auth.ts";
 import type { JobRegistry } from "../server/registry.ts";
 import { PreviewListenError, PreviewOptionsError } from "./errors.ts";
 import { createPreviewHandler, type PreviewHandlerOptions } from "./handler.ts";
@@ -31,6 +32,11 @@ export interface PreviewOptions {
   eventThrottleMs?: number;
   /** Gap between periodic events on /api/events, ms (default 1000). */
   eventPeriodMs?: number;
+  /**
+   * The server's access control, for the cancel API (`POST /api/jobs/:id/cancel`): with a token,
+   * a cancel must carry it; `{ mode: "none" }` needs none. Default: cancel is off (403).
+   */
+  auth?: ServerAuth;
 }
 
 /** A running preview. */
@@ -103,6 +109,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     jpegQuality: options.jpegQuality,
     eventThrottleMs: options.eventThrottleMs,
     eventPeriodMs: options.eventPeriodMs,
+    auth: options.auth,
   };
   const handler = createPreviewHandler(handlerOptions);
 

@@ -1,5 +1,6 @@
 /** The queue as the dashboard shows it: backend, depth and workers, fetched at most once a second. */
 import type { WorkerInfo, WorkersOptions } from "../queue/types.ts";
+import { WorkerRates } from "./worker_rates.ts";
 
 /**
  * What the preview reads from a queue: every FrameQueue is one. The backend's name is whatever
@@ -18,6 +19,15 @@ export interface PreviewQueue {
   workers(options?: WorkersOptions): Promise<WorkerInfo[]>;
 }
 
+/** A worker as the dashboard shows it: what the queue says, plus its speed. */
+export interface WorkerStatus extends WorkerInfo {
+  /**
+   * Frames per second it finished over the last 3 s (from the preview's successive readings of
+   * `processed`; 0 for an offline worker); null until the preview has read it twice.
+   */
+  fps: number | null;
+}
+
 /** The queue's state at one moment. */
 export interface QueueStatus {
   /** The queue's `backend` name (any string). */
@@ -27,12 +37,12 @@ export interface QueueStatus {
   /** Frames waiting to run. */
   depth: number;
   /** Live workers (for the embedded pool: its threads). */
-  workers: WorkerInfo[];
+  workers: WorkerStatus[];
   /**
    * Workers that stopped heartbeating recently (killed, hung, cut off from Redis), newest first;
    * listed for about a minute, then forgotten.
    */
-  offline: WorkerInfo[];
+  offline: WorkerStatus[];
 }
 
 /** Options for {@link QueueStatusCache}. */
@@ -52,6 +62,7 @@ export class QueueStatusCache {
   readonly #queue: PreviewQueue;
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
+  readonly #rates = new WorkerRates();
   #last?: { at: number; status: QueueStatus };
   #pending?: Promise<QueueStatus>;
 
@@ -72,7 +83,7 @@ export class QueueStatusCache {
   }
 
   async #fetch(): Promise<QueueStatus> {
-    const status = await readQueueStatus(this.#queue, this.#timeoutMs);
+    const status = await readQueueStatus(this.#queue, this.#timeoutMs, this.#rates);
     this.#last = { at: Date.now(), status };
     return status;
   }
@@ -81,11 +92,13 @@ export class QueueStatusCache {
 /**
  * Asks `queue` for its depth and workers (live ones in `workers`, recently offline ones in
  * `offline`), giving up after `timeoutMs`. Never rejects: a queue that fails or answers too late
- * reports `up: false` with no depth and no workers.
+ * reports `up: false` with no depth and no workers. Each worker's `fps` comes from `rates`
+ * (which this reading updates); without it, null.
  */
 export async function readQueueStatus(
   queue: PreviewQueue,
   timeoutMs: number,
+  rates?: WorkerRates,
 ): Promise<QueueStatus> {
   const backend = queue.backend;
   try {
@@ -93,8 +106,13 @@ export async function readQueueStatus(
       Promise.all([queue.depth(), queue.workers({ includeOffline: true })]),
       timeoutMs,
     );
-    const workers = all.filter((w) => w.alive !== false);
-    const offline = all.filter((w) => w.alive === false)
+    const now = performance.now();
+    const withFps = all.map((w): WorkerStatus => ({
+      ...w,
+      fps: w.alive === false ? 0 : rates ? rates.rate(w.id, w.processed, now) : null,
+    }));
+    const workers = withFps.filter((w) => w.alive !== false);
+    const offline = withFps.filter((w) => w.alive === false)
       .sort((a, b) => a.lastSeenMs - b.lastSeenMs);
     return { backend, up: true, depth, workers, offline };
   } catch {

@@ -1,6 +1,9 @@
 /** What the preview's JSON API and event stream say about jobs: pure views of JobRecords. */
-import type { JobRecord, TimelineEvent } from "../server/registry.ts";
+import { jobFps, type JobRecord, type TimelineEvent } from "../server/registry.ts";
 import type { JobResult } from "../protocol/result.ts";
+import { stageLabel } from "../protocol/stage_label.ts";
+
+export { FPS_WINDOW_MS, jobFps } from "../server/registry.ts";
 
 /** One line of the job list: progress, speed and ETA. */
 export interface JobSummary {
@@ -16,7 +19,15 @@ export interface JobSummary {
   done: number;
   /** `done / total` in 0..1; null while the total is unknown. */
   progress: number | null;
-  /** Recent frames per second while running; the job's throughput once finished. */
+  /**
+   * What the job is doing, e.g. `filtering 582/600` (protocol/stage_label.ts): the words its
+   * client shows, from the same counters.
+   */
+  stageLabel: string;
+  /**
+   * Frames per second (`jobFps`): while running, frames finished in the last 3 s — the figure its
+   * client shows; the job's throughput once finished.
+   */
   fps: number;
   /** Seconds left at the current speed; null when unknown or not running. */
   etaSeconds: number | null;
@@ -52,46 +63,12 @@ export interface JobLive {
   latestSample: number | null;
 }
 
-/** Window over which the running speed is measured, ms. */
-export const FPS_WINDOW_MS = 3000;
-
-const FINISHED = new Set<JobResult["state"]>(["done", "failed", "cancelled"]);
-
-/**
- * Frames per second of a job: for a running job, frames finished during the last
- * {@link FPS_WINDOW_MS} (measured to `now`, so a stalled job slows down to 0); for a finished
- * job, its `throughputFps`, or frames over wall time when that is not set.
- */
-export function jobFps(record: JobRecord, now: number = Date.now()): number {
-  const { result, series, done } = record;
-  const started = Date.parse(result.startedAt);
-  if (FINISHED.has(result.state)) {
-    if (result.throughputFps > 0) return result.throughputFps;
-    const end = result.finishedAt ? Date.parse(result.finishedAt) : now;
-    const secs = (end - started) / 1000;
-    return secs > 0 ? done / secs : 0;
-  }
-  if (result.state !== "running" || done === 0) return 0;
-  const t = now - started;
-  const from = t - FPS_WINDOW_MS;
-  // The newest point at or before the window start, or the job's start (0 frames at t=0).
-  let base: [number, number] = [0, 0];
-  for (let i = series.length - 1; i >= 0; i--) {
-    if (series[i][0] <= from) {
-      base = series[i];
-      break;
-    }
-  }
-  const dt = (t - base[0]) / 1000;
-  return dt > 0 ? Math.max(0, done - base[1]) / dt : 0;
-}
-
 /** The list view of one job at time `now` (ms since the epoch). */
 export function summarizeJob(record: JobRecord, now: number = Date.now()): JobSummary {
   const { result } = record;
   const total = result.frames.total;
   const done = Math.min(record.done, total > 0 ? total : record.done);
-  const fps = round(jobFps(record, now), 2);
+  const fps = jobFps(record, now);
   const running = result.state === "running";
   const left = total - done;
   const summary: JobSummary = {
@@ -104,6 +81,7 @@ export function summarizeJob(record: JobRecord, now: number = Date.now()): JobSu
     total,
     done,
     progress: total > 0 ? round(done / total, 4) : null,
+    stageLabel: labelOf(record),
     fps,
     etaSeconds: running && total > 0 && fps > 0 ? round(left / fps, 1) : null,
     fallback: result.frames.fallback,
@@ -115,6 +93,28 @@ export function summarizeJob(record: JobRecord, now: number = Date.now()): JobSu
   if (result.finishedAt) summary.finishedAt = result.finishedAt;
   if (result.error) summary.error = result.error;
   return summary;
+}
+
+/**
+ * The stage label of a job: from its running job's counters (what its client's next `progress`
+ * message says), else from its state and the record's own counts.
+ */
+export function labelOf(record: JobRecord): string {
+  const { result } = record;
+  const state = result.state;
+  const bytesTotal = result.input.bytes;
+  const counters = state === "running" || state === "queued"
+    ? record.control?.progress()
+    : undefined;
+  if (counters) return stageLabel(counters, { state, bytesTotal });
+  return stageLabel({
+    stage: "process",
+    bytesReceived: bytesTotal,
+    framesTotal: result.frames.total || null,
+    framesDecoded: Math.max(record.done, result.frames.total),
+    framesProcessed: record.done,
+    framesEncoded: 0,
+  }, { state, bytesTotal });
 }
 
 /** The dashboard's view of one job at time `now`. */

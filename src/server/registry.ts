@@ -1,3 +1,4 @@
+import type { ProgressMessage } from "../protocol/messages.ts";
 import type { JobResult } from "../protocol/result.ts";
 
 /** A frame kept for the preview: the original and (once done) the processed version. */
@@ -20,6 +21,20 @@ export interface TimelineEvent {
   reason?: string;
 }
 
+/** Live counters of a job: the fields of a `progress` message. */
+export type JobCounters = Omit<ProgressMessage, "type">;
+
+/**
+ * What the job running a record lets others do with it (the pipeline job installs it; the
+ * preview's live figures and its cancel API use it).
+ */
+export interface JobControl {
+  /** The job's counters now: what its client's next `progress` message will say. */
+  progress(): JobCounters;
+  /** Asks the job to stop; it ends `cancelled` shortly after, its frames cancelled everywhere. */
+  cancel(reason: string): void;
+}
+
 /** Everything the server knows about one job, live while it runs. */
 export interface JobRecord {
   id: string;
@@ -36,6 +51,76 @@ export interface JobRecord {
   latestSample?: number;
   /** Path of the finished MP4 while the server keeps it. */
   outputPath?: string;
+  /** The running job's handle, while there is one (hand-fed records have none). */
+  control?: JobControl;
+}
+
+/** What {@link JobRegistry.cancel} did. */
+export type CancelAnswer =
+  /** The job was asked to stop. */
+  | "cancelling"
+  /** No such job (never was, or pruned). */
+  | "unknown"
+  /** The job already ended (done, failed or cancelled). */
+  | "finished"
+  /** The record has no running job to ask (e.g. a hand-fed record). */
+  | "uncontrolled";
+
+/** Window over which a running job's speed is measured, ms. */
+export const FPS_WINDOW_MS = 3000;
+
+const FINISHED = new Set<JobResult["state"]>(["done", "failed", "cancelled"]);
+
+/** Whether a job in `state` has ended. */
+export function isFinished(state: JobResult["state"]): boolean {
+  return FINISHED.has(state);
+}
+
+/**
+ * Items finished per second over the `windowMs` before `now`: from the newest point of
+ * `points` (`[ms, count]`, oldest first) at or before `now[0] - windowMs`, or from `origin`
+ * when there is none, to `now`. So a run younger than the window gives its average since
+ * `origin`, and one that stalls slows down to 0 as the window slides past its last item.
+ * 0 when no time has passed. Pure.
+ */
+export function windowRate(
+  points: readonly (readonly [number, number])[],
+  now: readonly [number, number],
+  origin: readonly [number, number] = [0, 0],
+  windowMs: number = FPS_WINDOW_MS,
+): number {
+  const from = now[0] - windowMs;
+  let base = origin;
+  for (let i = points.length - 1; i >= 0; i--) {
+    if (points[i][0] <= from) {
+      if (points[i][0] >= origin[0]) base = points[i];
+      break;
+    }
+  }
+  const dt = (now[0] - base[0]) / 1000;
+  return dt > 0 ? Math.max(0, now[1] - base[1]) / dt : 0;
+}
+
+/**
+ * A job's speed in frames per second, rounded to 2 decimals: the one figure both its client
+ * (`progress.fps`) and the preview (`JobSummary.fps`) show. For a running job, frames finished
+ * (filtered or fallen back) during the last {@link FPS_WINDOW_MS} measured to `now` (see
+ * {@link windowRate}; its average since the start while younger than that); for a finished job,
+ * its `throughputFps`, or frames over wall time when that is not set; 0 for a queued one.
+ */
+export function jobFps(record: JobRecord, now: number = Date.now()): number {
+  const { result, series, done } = record;
+  const started = Date.parse(result.startedAt);
+  let value = 0;
+  if (isFinished(result.state)) {
+    if (result.throughputFps > 0) return result.throughputFps;
+    const end = result.finishedAt ? Date.parse(result.finishedAt) : now;
+    const secs = (end - started) / 1000;
+    value = secs > 0 ? done / secs : 0;
+  } else if (result.state === "running" && done > 0) {
+    value = windowRate(series, [now - started, done]);
+  }
+  return Math.round(value * 100) / 100;
 }
 
 /** Frames kept per job for the preview. */
@@ -77,6 +162,19 @@ export class JobRegistry extends EventTarget {
   /** Jobs, newest first. */
   list(): JobRecord[] {
     return [...this.#jobs.values()].reverse();
+  }
+
+  /**
+   * Asks job `id` to stop (through its {@link JobControl}) with `reason`, which its result's
+   * `error` and its client will show. Returns at once; the job ends `cancelled` shortly after.
+   */
+  cancel(id: string, reason: string): CancelAnswer {
+    const job = this.#jobs.get(id);
+    if (!job) return "unknown";
+    if (isFinished(job.result.state)) return "finished";
+    if (!job.control) return "uncontrolled";
+    job.control.cancel(reason);
+    return "cancelling";
   }
 
   /** Tells listeners that job `id` changed. */
@@ -129,9 +227,7 @@ export class JobRegistry extends EventTarget {
   }
 
   #prune(): void {
-    const finished = [...this.#jobs.values()].filter((j) =>
-      j.result.state === "done" || j.result.state === "failed" || j.result.state === "cancelled"
-    );
+    const finished = [...this.#jobs.values()].filter((j) => isFinished(j.result.state));
     for (const job of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED_JOBS))) {
       this.#jobs.delete(job.id);
     }

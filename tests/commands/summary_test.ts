@@ -81,7 +81,7 @@ Deno.test("ProgressView: plain lines are throttled, final lines always printed",
   assert.deepEqual(lines, [
     "upload: 0% 0.0/0.0 MiB",
     "upload: 100% 0.0/0.0 MiB",
-    "process: 100% 10/10 frames, 12.5 fps, stage process, 1 fallback",
+    "process: 100% finishing output, 12.5 fps, 1 fallback",
   ]);
   const quiet: string[] = [];
   new ProgressView({ quiet: true, write: (l) => quiet.push(l) }).update({

@@ -143,7 +143,8 @@ Deno.test("GET /api/status reports the queue's workers", async () => {
     backend: "embedded",
     up: true,
     depth: 5,
-    workers: [{ id: "thread-1", processed: 12, busy: 1, alive: true, lastSeenMs: 0 }],
+    // fps: null at the preview's first reading of a worker (no rate yet).
+    workers: [{ id: "thread-1", processed: 12, busy: 1, alive: true, lastSeenMs: 0, fps: null }],
     offline: [],
   });
   const bare = createPreviewHandler({ registry: makeRegistry(), metrics: new VframeMetrics() });
@@ -198,7 +199,7 @@ Deno.test("a queue backend the preview has never heard of is passed on by name",
     backend: "sqs",
     up: true,
     depth: 7,
-    workers: [{ id: "lambda-1", processed: 3, busy: 1, alive: true, lastSeenMs: 0 }],
+    workers: [{ id: "lambda-1", processed: 3, busy: 1, alive: true, lastSeenMs: 0, fps: null }],
     offline: [],
   });
   const v = parseMetrics(await (await get(handler, "/metrics")).text());

@@ -173,8 +173,9 @@ Deno.test({
         `${dir}/conformance.ts`,
         [
           `import type * as B from ${JSON.stringify(types)};`,
-          `export const globals: B.BrowserGlobals = { document, history, location };`,
+          `export const globals: B.BrowserGlobals = { document, history, location, sessionStorage };`,
           `export const button: B.HTMLButtonElement = document.createElement("button");`,
+          `export const input: B.HTMLInputElement = document.createElement("input");`,
           `export const img: B.HTMLImageElement = document.createElement("img");`,
           `export const video: B.HTMLVideoElement = document.createElement("video");`,
           `export const link: B.HTMLAnchorElement = document.createElement("a");`,

@@ -70,7 +70,11 @@ const RECORDER = `(() => {
  * page.evaluate goes through the debugging protocol, which the policy does not block.)
  * @throws Error after `timeoutMs`.
  */
-async function waitUntil(page: Page, expression: string, timeoutMs: number): Promise<void> {
+export async function waitUntil(
+  page: Page,
+  expression: string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await page.evaluate(expression))) {
     if (Date.now() > deadline) {

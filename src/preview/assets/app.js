@@ -1,9 +1,12 @@
 // @ts-check
 /**
  * The dashboard's script (served as /assets/app.js): listens to /api/events (Server-Sent Events),
- * lists jobs with progress, speed and ETA, and for the selected job fetches /api/jobs/:id/live to
- * show the latest original and processed frames, a throughput chart (inline SVG) with retries
- * and fallbacks on a timeline strip, frames per worker, and the output video once done.
+ * lists jobs with what they are doing, progress, speed and ETA, and the workers with their own
+ * speed; for the selected job fetches /api/jobs/:id/live to show the latest (or a picked) original
+ * and processed frame, the grid of sampled frames, a throughput chart (inline SVG) with retries
+ * and fallbacks on a timeline strip, latency and frames per worker (live while it runs), and the
+ * output video once done. A running job can be cancelled (POST /api/jobs/:id/cancel); the
+ * server's token, when it asks for one, is typed once and kept in this tab's sessionStorage.
  *
  * Plain ES2020 in a classic script, no dependencies, no build step: the browser runs this file
  * as it is. Values from the server are put into the page with textContent and DOM properties only.
@@ -24,10 +27,14 @@
   /** @typedef {import("./browser.d.ts").HTMLImageElement} HTMLImageElement */
   /** @typedef {import("./browser.d.ts").HTMLVideoElement} HTMLVideoElement */
   /** @typedef {import("./browser.d.ts").HTMLAnchorElement} HTMLAnchorElement */
+  /** @typedef {import("./browser.d.ts").HTMLInputElement} HTMLInputElement */
   /** @typedef {import("./browser.d.ts").SVGElement} SVGElement */
 
-  const { document, history, location } =
+  const { document, history, location, sessionStorage } =
     /** @type {import("./browser.d.ts").BrowserGlobals} */ (/** @type {unknown} */ (globalThis));
+
+  /** Where this tab keeps the server's token once the server accepted it (sessionStorage). */
+  const TOKEN_KEY = "vframe-preview-token";
 
   const SVG = "http://www.w3.org/2000/svg";
 
@@ -50,7 +57,10 @@
    *   loading: boolean;
    *   again: boolean;
    *   shownSample: number | null;
+   *   pickedSample: number | null;
    *   shownVideo: string | null;
+   *   cancelFor: string | null;
+   *   cancelling: boolean;
    * }}
    */
   const state = {
@@ -62,7 +72,10 @@
     loading: false,
     again: false,
     shownSample: null,
+    pickedSample: null,
     shownVideo: null,
+    cancelFor: null,
+    cancelling: false,
   };
 
   /**
@@ -157,6 +170,7 @@
   function metaLine(j) {
     const parts = [pct(j), j.done + "/" + (j.total || "?") + " frames"];
     if (j.state === "running") {
+      parts.push(j.stageLabel);
       parts.push(fmtNum(j.fps, 1) + " fps");
       parts.push("ETA " + fmtSeconds(j.etaSeconds));
     } else if (j.state === "done") {
@@ -220,17 +234,25 @@
     line.dataset.live = String(q.workers.length);
     line.dataset.offline = String(offline.length);
     q.workers.forEach(function (w) {
-      const li = el("li");
+      const li = el("li", "online");
       li.dataset.state = "online";
+      li.dataset.worker = w.id;
+      li.dataset.fps = w.fps === null ? "" : String(w.fps);
       li.append(
         el("span", "", w.id),
-        el("span", "muted", w.processed + " done · " + w.busy + " busy"),
+        el(
+          "span",
+          "muted",
+          "online · " + fmtNum(w.fps, 1) + " fps · " + w.processed + " done · " + w.busy + " busy",
+        ),
       );
       list.append(li);
     });
     offline.forEach(function (w) {
       const li = el("li", "offline");
       li.dataset.state = "offline";
+      li.dataset.worker = w.id;
+      li.dataset.fps = "0";
       li.append(
         el("span", "", w.id),
         el(
@@ -255,6 +277,8 @@
     state.selected = id;
     state.live = null;
     state.shownSample = null;
+    state.pickedSample = null;
+    closeCancel();
     if (id && history.replaceState) {
       history.replaceState(null, "", "#job=" + encodeURIComponent(id));
     }
@@ -336,6 +360,9 @@
     const badge = $("d-state");
     badge.className = "badge state-" + s.state;
     badge.textContent = s.state;
+    const cancellable = s.state === "running" || s.state === "queued";
+    $("d-cancel").hidden = !cancellable;
+    if (!cancellable && state.cancelFor === s.id) closeCancel();
     $("d-sub").textContent = s.filter + " · " + s.width + "×" + s.height + " · " +
       fmtNum(r.input.fps, 2) + " fps input · " + r.backend.queue + " queue · " + r.backend.codec +
       " codec · job " + s.id;
@@ -353,6 +380,7 @@
     const dl = $("d-stats");
     dl.replaceChildren();
     stat(dl, "progress", pct(s));
+    stat(dl, "stage", s.stageLabel);
     stat(dl, "frames", s.done + " / " + (s.total || "?"));
     stat(dl, s.state === "running" ? "speed" : "throughput", fmtNum(s.fps, 1) + " fps");
     stat(dl, "ETA", s.state === "running" ? fmtSeconds(s.etaSeconds) : "–");
@@ -367,6 +395,7 @@
     }
 
     renderFrames(s, live);
+    renderSamples(live);
     renderChart(live);
     renderPerWorker(r.framesPerWorker || {});
     renderOutput(s, r);
@@ -400,7 +429,12 @@
    * @param {JobLive} live
    */
   function renderFrames(s, live) {
-    const idx = live.latestSample;
+    const picked = state.pickedSample;
+    const keptPicked = live.samples.some(function (x) {
+      return x.index === picked && x.processed;
+    });
+    if (picked !== null && !keptPicked) state.pickedSample = null;
+    const idx = state.pickedSample !== null ? state.pickedSample : live.latestSample;
     $("no-frames").hidden = idx !== null;
     if (idx === null || idx === state.shownSample) return;
     state.shownSample = idx;
@@ -421,6 +455,130 @@
         cap.className = "muted";
       }
     });
+  }
+
+  /**
+   * The grid of sampled frames: one cell per kept frame, filtered (or fallen back) or still
+   * waiting; clicking a ready one shows it above, clicking it again follows the newest again.
+   * @param {JobLive} live
+   */
+  function renderSamples(live) {
+    const grid = $("d-samples");
+    grid.replaceChildren();
+    $("d-no-samples").hidden = live.samples.length > 0;
+    grid.dataset.count = String(live.samples.length);
+    live.samples.forEach(function (x) {
+      const li = el("li");
+      const kind = !x.processed ? "waiting" : x.fallback ? "fallback" : "filtered";
+      li.dataset.index = String(x.index);
+      li.dataset.state = kind;
+      const b = /** @type {HTMLButtonElement} */ (el("button", "sample " + kind, x.index));
+      b.type = "button";
+      b.title = "frame " + x.index + ": " + (kind === "waiting" ? "not filtered yet" : kind);
+      b.disabled = !x.processed;
+      b.setAttribute("aria-pressed", state.pickedSample === x.index ? "true" : "false");
+      b.addEventListener("click", function () {
+        state.pickedSample = state.pickedSample === x.index ? null : x.index;
+        if (state.live) renderDetail(state.live);
+      });
+      li.append(b);
+      grid.append(li);
+    });
+  }
+
+  // ---- cancel ---------------------------------------------------------------------------------
+  /** The token this tab keeps, if any (sessionStorage can be unavailable: then none). */
+  function storedToken() {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY);
+    } catch {
+      return null;
+    }
+  }
+
+  /** @param {string | null} token */
+  function keepToken(token) {
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch {
+      // Not kept: the page asks again next time.
+    }
+  }
+
+  /**
+   * @param {string} kind
+   * @param {string} text
+   */
+  function cancelMessage(kind, text) {
+    const m = $("cancel-msg");
+    m.dataset.state = kind;
+    m.className = kind === "error" || kind === "token" ? "error" : "muted";
+    m.textContent = text;
+  }
+
+  function openCancel() {
+    const id = state.selected;
+    if (!id) return;
+    state.cancelFor = id;
+    $("cancel-form").hidden = false;
+    $("cancel-question").textContent = "Stop this job? Its frames are dropped everywhere, its " +
+      "client gets “cancelled” and no output is kept.";
+    $("cancel-token-row").hidden = true;
+    cancelMessage("", "");
+  }
+
+  function closeCancel() {
+    state.cancelFor = null;
+    $("cancel-form").hidden = true;
+    /** @type {HTMLInputElement} */ ($("cancel-token")).value = "";
+  }
+
+  /** Sends the cancel: with the kept token, or the one typed; asks for one on 401. */
+  function sendCancel() {
+    const id = state.cancelFor;
+    if (!id || state.cancelling) return;
+    const input = /** @type {HTMLInputElement} */ ($("cancel-token"));
+    const typed = input.value.trim();
+    const token = typed || storedToken();
+    /** @type {Record<string, string>} */
+    const headers = {};
+    if (token) headers.authorization = "Bearer " + token;
+    state.cancelling = true;
+    /** @type {HTMLButtonElement} */ ($("cancel-confirm")).disabled = true;
+    cancelMessage("sending", "Cancelling…");
+    fetch(jobUrl(id) + "/cancel", { method: "POST", headers: headers, cache: "no-store" })
+      .then(function (r) {
+        return r.json().catch(function () {
+          return {};
+        }).then(/** @param {{ error?: string }} body */ function (body) {
+          if (r.status === 202) {
+            if (typed) keepToken(typed);
+            input.value = "";
+            $("cancel-token-row").hidden = true;
+            cancelMessage("sent", "Cancel sent: the job stops in a moment.");
+          } else if (r.status === 401) {
+            keepToken(null);
+            $("cancel-token-row").hidden = false;
+            cancelMessage(
+              "token",
+              (typed ? "The server refused this token. " : "This server needs its token. ") +
+                "Paste the server's token (its --token, VFRAME_TOKEN or " +
+                "~/.config/vframe/token); this tab keeps it until you close it.",
+            );
+            input.focus();
+          } else {
+            cancelMessage("error", body.error || "The preview answered HTTP " + r.status + ".");
+          }
+        });
+      })
+      .catch(function () {
+        cancelMessage("error", "The preview did not answer; try again.");
+      })
+      .finally(function () {
+        state.cancelling = false;
+        /** @type {HTMLButtonElement} */ ($("cancel-confirm")).disabled = false;
+      });
   }
 
   /**
@@ -594,6 +752,12 @@
   }
 
   function connect() {
+    $("d-cancel").addEventListener("click", openCancel);
+    $("cancel-dismiss").addEventListener("click", closeCancel);
+    $("cancel-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      sendCancel();
+    });
     const m = /^#job=(.+)$/.exec(location.hash);
     if (m) {
       state.selected = decodeURIComponent(m[1]);

@@ -19,6 +19,15 @@ export interface BrowserGlobals {
   readonly document: Document;
   readonly history: History;
   readonly location: Location;
+  /** Where the dashboard keeps the server's token for this tab only. */
+  readonly sessionStorage: Storage;
+}
+
+/** `sessionStorage`. */
+export interface Storage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
 }
 
 /** `document`. */
@@ -78,13 +87,21 @@ export interface CSSStyleDeclaration {
 export interface HTMLElement extends Element {
   /** `true`/`false`, or `"until-found"` (lib.dom types it `string | boolean`). */
   hidden: boolean | string;
+  title: string;
   readonly dataset: DOMStringMap;
   readonly style: CSSStyleDeclaration;
+  focus(): void;
 }
 
 /** `<button>`. */
 export interface HTMLButtonElement extends HTMLElement {
   type: string;
+  disabled: boolean;
+}
+
+/** `<input>`. */
+export interface HTMLInputElement extends HTMLElement {
+  value: string;
 }
 
 /** `<img>`. */
