@@ -102,8 +102,19 @@ export function decodeArgs(options: DecodeArgsOptions): string[] {
 
 /** Options for {@link encodeArgs}. */
 export interface EncodeArgsOptions {
-  /** Raw yuv420p frames, back to back. */
+  /**
+   * Raw yuv420p frames, back to back (timed at `fps`); with `timed`, a Matroska stream of them
+   * (mkv_writer.ts), each frame at its own time.
+   */
   input: string;
+  /** The input is Matroska with a time per frame: the output keeps the times (default false). */
+  timed?: boolean;
+  /**
+   * With `timed`: how long the last frame is shown, seconds (given to ffmpeg as the output's
+   * nominal rate, `-r 1/duration`, which sets each packet's duration: the MP4's edit list ends one
+   * such duration after the last frame; the frames keep their own times).
+   */
+  lastFrameDuration?: number;
   output: string;
   /** Encoded frame size (even). */
   width: number;
@@ -124,14 +135,20 @@ export interface EncodeArgsOptions {
   inputQueue?: number;
 }
 
+/** `-r 1000000/<µs>`: the last frame's duration as the output's nominal rate (timed input). */
+function lastFrameArgs(options: EncodeArgsOptions): string[] {
+  const d = options.lastFrameDuration;
+  if (d === undefined || !(d > 0)) return [];
+  return ["-r", `1000000/${Math.max(1, Math.round(d * 1e6))}`];
+}
+
 /**
  * Encode raw frames to H.264 (libx264, yuv420p) in an MP4 with `+faststart`, frames timed at a
- * constant `fps`; audio streams of `audio.input` copied (or AAC where MP4 cannot hold them).
+ * constant `fps` (or, `timed`, at their own times); audio streams of `audio.input` copied (or AAC where MP4 cannot hold them).
  */
 export function encodeArgs(options: EncodeArgsOptions): string[] {
   const { audio } = options;
-  const args = [
-    ...QUIET,
+  const input = options.timed ? ["-f", "matroska"] : [
     "-f",
     "rawvideo",
     "-pix_fmt",
@@ -140,6 +157,10 @@ export function encodeArgs(options: EncodeArgsOptions): string[] {
     `${options.width}x${options.height}`,
     "-framerate",
     `${options.fps.num}/${options.fps.den}`,
+  ];
+  const args = [
+    ...QUIET,
+    ...input,
     ...(options.inputQueue ? ["-thread_queue_size", String(options.inputQueue)] : []),
     ...videoOffsetArgs(audio),
     "-i",
@@ -157,6 +178,9 @@ export function encodeArgs(options: EncodeArgsOptions): string[] {
     // to fill a start offset (video starting after the audio).
     "-fps_mode",
     "passthrough",
+    // Timed input: the encoder counts in the input's time base (1 µs) instead of 1/frame rate,
+    // which would round each frame's time to a multiple of a frame at the rate ffmpeg guesses.
+    ...(options.timed ? ["-enc_time_base:v", "-1", ...lastFrameArgs(options)] : []),
     ...(options.threads ? ["-threads", String(options.threads)] : []),
     ...audioCodecArgs(audio),
   ];
@@ -173,6 +197,12 @@ export interface ConcatArgsOptions {
   /** Video track timescale (use the segments' one). */
   timescale: number;
   audio?: AudioPlan;
+  /**
+   * Segments of timed frames: every packet's duration is set to this (seconds), as a timed
+   * encoder sets it (`-r`; see {@link EncodeArgsOptions.lastFrameDuration}), so the result ends
+   * this long after its last frame (a copied packet's duration is its decode-time step).
+   */
+  lastFrameDuration?: number;
 }
 
 /**
@@ -193,6 +223,12 @@ export function concatArgs(options: ConcatArgsOptions): string[] {
     ...inputMapArgs(audio),
     "-c:v",
     "copy",
+    ...(options.lastFrameDuration && options.lastFrameDuration > 0
+      ? [
+        "-bsf:v",
+        `setts=pts=PTS:dts=DTS:duration=round(${options.lastFrameDuration.toFixed(9)}/TB)`,
+      ]
+      : []),
     ...audioCodecArgs(audio),
     "-video_track_timescale",
     String(options.timescale),

@@ -7,8 +7,11 @@
  * - Rotation: frames are rotated upright by ffmpeg (its autorotate), so `width`/`height` are the
  *   display size and the output needs no rotation metadata (`probe` reports the source's
  *   `rotation` for information).
- * - Timing: frame `index` counts from 0; `pts` = index / fps (constant frame rate at the
- *   stream's average rate; a variable-rate input keeps its frame count and duration).
+ * - Timing: frame `index` counts from 0; `pts` is the frame's time in seconds from the first
+ *   frame: index / fps for a constant frame rate, the frame's own time for a file with a variable
+ *   frame rate (`VideoInfo.variableFrameRate`; read from its packets by the probe). A byte stream
+ *   is not probed: its frames get index / fps (an encoder's `timesFrom` the complete file fixes
+ *   that).
  * - Each frame owns its `data`. Breaking out of the loop stops ffmpeg and frees everything.
  * - Reuse: a consumer that is done with a frame's bytes (written to the encoder, say) may give
  *   the buffer back with {@link DecodedFrames.recycle}; the native decoder then reads later
@@ -18,6 +21,7 @@ import { resolveBackend } from "./backend.ts";
 import { CodecError, InvalidInputError } from "./errors.ts";
 import { type Frame, frameSize } from "./frame.ts";
 import { FrameRecycler } from "./frame_recycler.ts";
+import { frameTime } from "./frame_times.ts";
 import { checkDimensions, resolveLimits } from "./limits.ts";
 import { startNativeDecoder } from "./native/decoder.ts";
 import { probeDetailed } from "./probe.ts";
@@ -138,6 +142,8 @@ async function* generate(
     const { width, height } = header;
     options.recycler.frameBytes = frameSize(width, height);
     const frameDuration = header.fps.den / header.fps.num;
+    // A variable-rate file: each frame's own time (from its probe), else i / fps.
+    const times = expected?.times;
     let index = 0;
     while (true) {
       const data = await decoder.next();
@@ -149,7 +155,8 @@ async function* generate(
           `has more than ${limits.maxFrames} frames; cut it shorter or raise limits.maxFrames`,
         );
       }
-      yield { index, pts: index * frameDuration, width, height, data };
+      const pts = times ? frameTime(times, index, header.fps) : index * frameDuration;
+      yield { index, pts, width, height, data };
       index++;
     }
     if (expected) checkComplete(expected, index, name);

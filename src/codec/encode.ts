@@ -1,7 +1,9 @@
 /**
  * `openEncoder(options)`: frames in, an MP4 out — H.264 (libx264), yuv420p, `+faststart` so it
  * plays while downloading. Frames are timed at the constant `fps`, so the output has exactly the
- * frames written and their duration. The audio streams of `audioFrom` are copied unchanged
+ * frames written and their duration — or, with `timing: "pts"` (or `timesFrom` a variable-rate
+ * file), each at its own time: the frames then go to ffmpeg as Matroska (mkv_writer.ts) instead of
+ * raw frames, which costs nothing noticeable but is only done when asked for. The audio streams of `audioFrom` are copied unchanged
  * (re-encoded to AAC only when MP4 cannot hold them), with the video's start offset kept so
  * audio stays in sync. The MP4 is written to a temporary file beside `output` and renamed on
  * success: there is never a half-written `output`.
@@ -16,7 +18,9 @@ import type { Frame } from "./frame.ts";
 import { frameSize } from "./frame.ts";
 import { startNativeEncoder } from "./native/encoder.ts";
 import { padToEven } from "./pad.ts";
-import { runProbe } from "./probe.ts";
+import { readFrameTimes, runProbe } from "./probe.ts";
+import { frameTime, lastFrameDuration, timescaleOf } from "./frame_times.ts";
+import { timedFrames } from "./timed_frames.ts";
 import type { RawEncoder } from "./raw_codec.ts";
 import type { CodecBackendName, EncodeOptions, FrameEncoder } from "./types.ts";
 import { startWasmEncoder } from "./wasm/encoder.ts";
@@ -36,6 +40,9 @@ export const DEFAULT_WASM_WORKERS = Math.max(1, Math.min(4, navigator.hardwareCo
  * frame is 3 MiB.
  */
 const NATIVE_INPUT_QUEUE = 2;
+
+/** MP4 timescale of timed frames when neither the options nor the times give one. */
+const TIMED_TIMESCALE = 90000;
 
 /** The size an encoded `width`×`height` video has: each rounded up to even. */
 export function encodedSize(width: number, height: number): { width: number; height: number } {
@@ -76,7 +83,66 @@ function checkOptions(
   if (segment !== undefined && (!Number.isInteger(segment) || segment < 1)) {
     throw new RangeError(`segmentFrames must be an integer >= 1, got ${segment}`);
   }
+  checkTimingOptions(options);
   return { crf, preset, workers };
+}
+
+function checkTimingOptions(options: EncodeOptions): void {
+  const { timing, lastFrameDuration, timescale, timesFrom } = options;
+  if (timing !== undefined && timing !== "constant" && timing !== "pts") {
+    throw new RangeError(`timing must be 'constant' or 'pts', got '${timing}'`);
+  }
+  if (
+    lastFrameDuration !== undefined &&
+    !(Number.isFinite(lastFrameDuration) && lastFrameDuration > 0)
+  ) {
+    throw new RangeError(`lastFrameDuration must be seconds > 0, got ${lastFrameDuration}`);
+  }
+  if (
+    timescale !== undefined &&
+    (!Number.isInteger(timescale) || timescale < 1 || timescale > 10_000_000)
+  ) {
+    throw new RangeError(`timescale must be an integer in 1..10000000, got ${timescale}`);
+  }
+  if (timesFrom !== undefined && (typeof timesFrom !== "string" || timesFrom.length === 0)) {
+    throw new TypeError(`timesFrom must be a non-empty path, got ${JSON.stringify(timesFrom)}`);
+  }
+}
+
+/** How the frames of one encoder are timed, resolved from the options. */
+interface Timing {
+  /** Frames go in as Matroska, each at its time. */
+  timed: boolean;
+  /** Frame's time, seconds (timed only). */
+  ptsOf: (frame: Frame) => number;
+  lastFrameDuration: number;
+  timescale?: number;
+}
+
+/** Resolves `timing`/`timesFrom` (reading the file's frame times, remembered from its probe). */
+async function resolveTiming(
+  options: EncodeOptions,
+  backend: CodecBackendName,
+): Promise<Timing> {
+  const frame = options.fps.den / options.fps.num;
+  const times = options.timesFrom
+    ? await readFrameTimes(options.timesFrom, { backend })
+    : undefined;
+  if (times) {
+    return {
+      timed: true,
+      ptsOf: (f) => frameTime(times, f.index, options.fps),
+      lastFrameDuration: options.lastFrameDuration ?? lastFrameDuration(times, options.fps),
+      timescale: options.timescale ?? timescaleOf(times) ?? TIMED_TIMESCALE,
+    };
+  }
+  const timed = options.timing === "pts";
+  return {
+    timed,
+    ptsOf: (f) => f.pts,
+    lastFrameDuration: options.lastFrameDuration ?? frame,
+    timescale: options.timescale ?? (timed ? TIMED_TIMESCALE : undefined),
+  };
 }
 
 /**
@@ -87,7 +153,7 @@ async function planAudio(
   backend: CodecBackendName,
   path: string,
 ): Promise<AudioPlan | undefined> {
-  const { stdout, stderr } = await runProbe(backend, path, false);
+  const { stdout, stderr } = await runProbe(backend, path, "streams");
   let json: {
     streams?: { codec_type?: string; codec_name?: string; start_time?: string }[];
     format?: { start_time?: string };
@@ -135,8 +201,11 @@ async function checkOutputDir(output: string): Promise<void> {
  * @param options.crf x264 CRF, 0..51 (default 23); `options.preset` x264 preset (default
  *   `veryfast`); `options.backend` `auto` (default), `wasm` or `native`; `options.audioFrom` a
  *   file whose audio streams are carried over; `options.signal` aborting it aborts the encoder;
- *   `options.workers` parallel segment encoders for ffmpeg.wasm (default: cores, at most 4).
- * @throws TypeError/RangeError for bad options, CodecError when the output directory is unusable.
+ *   `options.workers` parallel segment encoders for ffmpeg.wasm (default: cores, at most 4);
+ *   `options.timing` `constant` (default) or `pts` (each frame at its own `pts`),
+ *   `options.timesFrom` a file whose variable frame rate is kept (see {@link EncodeOptions}).
+ * @throws TypeError/RangeError for bad options, CodecError when the output directory is unusable;
+ *   `write` throws RangeError for a timed frame whose time is not after the previous one's.
  */
 export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder> {
   const { crf, preset, workers } = checkOptions(options);
@@ -144,10 +213,13 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
   const backend = await resolveBackend(options.backend);
   await checkOutputDir(options.output);
   const audio = options.audioFrom ? await planAudio(backend, options.audioFrom) : undefined;
+  const timing = await resolveTiming(options, backend);
+  const { timed, timescale } = timing;
   const { width, height, fps } = options;
   const size = encodedSize(width, height);
   const temp = tempPathFor(options.output);
   const inputName = options.output;
+  const framing = { ...size, lastFrameDuration: timing.lastFrameDuration };
   // Aborted while probing the backend or the audio: start nothing (an abort listener added below
   // would never fire for a signal that is already aborted).
   options.signal?.throwIfAborted();
@@ -163,10 +235,14 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
           crf,
           preset,
           audio,
+          timed,
+          lastFrameDuration: timing.lastFrameDuration,
+          timescale,
           inputQueue: NATIVE_INPUT_QUEUE,
         }),
       inputName,
     );
+    if (timed) raw = timedFrames(raw, framing);
   } else if (workers > 1) {
     raw = startSegmentedWasmEncoder({
       output: temp,
@@ -179,12 +255,27 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
       workers,
       segmentFrames: options.segmentFrames ?? defaultSegmentFrames(size.width, size.height, fps),
       tempDir: options.tempDir,
+      timed: timed ? { lastFrameDuration: timing.lastFrameDuration } : undefined,
+      timescale,
     });
   } else {
-    raw = startWasmEncoder({ output: temp, ...size, fps, crf, preset, audio, inputName });
+    raw = startWasmEncoder({
+      output: temp,
+      ...size,
+      fps,
+      crf,
+      preset,
+      audio,
+      inputName,
+      timed,
+      lastFrameDuration: timing.lastFrameDuration,
+      timescale,
+    });
+    if (timed) raw = timedFrames(raw, framing);
   }
   const expectedBytes = frameSize(width, height);
   let written = 0;
+  let lastPts = -Infinity;
   let state: "open" | "closing" | "closed" | "aborted" = "open";
 
   // One abort, however many callers (the signal and the owner): each waits until it is done.
@@ -219,8 +310,16 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
           `frames must come in order: expected index ${written}, got ${frame.index}`,
         );
       }
+      const pts = timed ? timing.ptsOf(frame) : undefined;
+      if (timed && !(Number.isFinite(pts) && pts! >= 0 && pts! > lastPts)) {
+        throw new RangeError(
+          `frame ${frame.index}'s time ${pts} s must be a number >= 0 after the previous ` +
+            `frame's (${lastPts} s)`,
+        );
+      }
       try {
-        await raw.write(padToEven(frame.data, width, height));
+        await raw.write(padToEven(frame.data, width, height), pts);
+        if (pts !== undefined) lastPts = pts;
         written++;
       } catch (error) {
         await abort();

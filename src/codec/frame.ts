@@ -10,7 +10,10 @@
 export interface Frame {
   /** 0-based position in the input stream (decode order = presentation order). */
   index: number;
-  /** Presentation time in seconds from the start of the stream. */
+  /**
+   * Presentation time in seconds from the first frame: the frame's own time in a variable-rate
+   * file, else index / fps (see `decodeFrames`). An encoder uses it with `timing: "pts"`.
+   */
   pts: number;
   /** Luma width in pixels, ≥ 1. */
   width: number;

@@ -7,6 +7,7 @@
  * source's display rotation, clockwise, in {0, 90, 180, 270}.
  */
 import { InvalidInputError } from "./errors.ts";
+import type { FrameTimes } from "./frame_times.ts";
 import type { AudioStreamInfo, Rational, VideoInfo } from "./types.ts";
 
 /** Formats ffmpeg uses for still images. */
@@ -15,10 +16,20 @@ const IMAGE_FORMATS = /^(image2|[a-z0-9]+_pipe)$/;
 /** Where {@link ProbeResult.info}'s frame count came from. */
 export type FrameCountSource = "container" | "counted" | "estimated";
 
+/**
+ * What the stream's header says about its rate: `constant` when it vouches for a constant rate
+ * (see {@link headerRate}), `unchecked` when only the frame times can tell.
+ */
+export type HeaderRate = "constant" | "unchecked";
+
 /** The info, plus what the codec layer needs internally. */
 export interface ProbeResult {
   info: VideoInfo;
   frameCountSource: FrameCountSource;
+  /** What the header says about the rate (probe.ts reads the frame times when `unchecked`). */
+  headerRate: HeaderRate;
+  /** A variable-rate stream's frame times (set by probe.ts when `info.variableFrameRate`). */
+  times?: FrameTimes;
 }
 
 interface ProbeStream {
@@ -186,6 +197,7 @@ export function parseProbeOutput(stdout: string, stderr: string, input: string):
     frameCount = Math.max(1, Math.round(duration * rate));
   }
   if (duration === 0) duration = frameCount / rate;
+  const headerRate = headerRateOf(stream, fps, frameCountSource, frameCount, duration);
   const audio: AudioStreamInfo[] = audioStreams.map((s) => ({
     index: s.index ?? 0,
     codec: s.codec_name ?? "unknown",
@@ -202,8 +214,34 @@ export function parseProbeOutput(stdout: string, stderr: string, input: string):
       rotation,
       pixelFormat: stream.pix_fmt ?? "unknown",
       videoCodec: stream.codec_name ?? "unknown",
+      variableFrameRate: false,
       audio,
     },
     frameCountSource,
+    headerRate,
   };
+}
+
+/**
+ * Whether the header alone vouches for a constant rate: the container lists the frame count (an
+ * index, as MP4's), the stream's nominal rate (`r_frame_rate`, the rate its first frames' times
+ * keep) equals its average rate (frames ÷ duration), and the duration is the frame count at that
+ * rate to half a frame. Otherwise (rates differ; no listed count, e.g. Matroska, whose average
+ * rate is guessed from the first seconds) only the frame times tell. Equal rates alone are not
+ * enough: a guessed average, or a listed duration that disagrees, says nothing of the middle.
+ */
+function headerRateOf(
+  stream: ProbeStream,
+  fps: Rational,
+  frameCountSource: FrameCountSource,
+  frameCount: number,
+  duration: number,
+): HeaderRate {
+  if (frameCountSource !== "container") return "unchecked";
+  const nominal = parseRational(stream.r_frame_rate);
+  const average = parseRational(stream.avg_frame_rate);
+  if (!nominal || !average) return "unchecked";
+  if (nominal.num * average.den !== average.num * nominal.den) return "unchecked";
+  const frame = fps.den / fps.num;
+  return Math.abs(frameCount * frame - duration) <= frame / 2 ? "constant" : "unchecked";
 }

@@ -40,8 +40,12 @@ export interface RawDecoder {
 
 /** A running encoder taking yuv420p frames as bytes. */
 export interface RawEncoder {
-  /** Resolves once the bytes are handed to ffmpeg (back-pressure); rejects when ffmpeg failed. */
-  write(data: Uint8Array): Promise<void>;
+  /**
+   * Resolves once the bytes are handed to ffmpeg (back-pressure); rejects when ffmpeg failed.
+   * `pts`: the frame's time in seconds, for an encoder of timed frames (timed_frames.ts); the
+   * constant-rate encoders ignore it.
+   */
+  write(data: Uint8Array, pts?: number): Promise<void>;
   /** Ends the input and waits for ffmpeg to finish the file; rejects when it failed. */
   finish(): Promise<void>;
   /** Stops ffmpeg now; safe to call more than once. */

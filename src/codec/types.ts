@@ -32,6 +32,13 @@ export interface VideoInfo {
   pixelFormat: string;
   /** Source video codec, e.g. `h264`. */
   videoCodec: string;
+  /**
+   * True when the frames are not evenly spaced (a variable frame rate: phone and screen
+   * recordings, edits of clips at different rates): timed at `fps` they would drift from their own
+   * times by more than 1 ms. The decoder then gives each frame its own `pts`, and an encoder with
+   * `timesFrom` keeps them.
+   */
+  variableFrameRate: boolean;
   /** Audio streams, empty when the input has none. */
   audio: AudioStreamInfo[];
 }
@@ -84,6 +91,30 @@ export interface EncodeOptions {
   segmentFrames?: number;
   /** Where segment files go while encoding (default: the system's temporary directory). */
   tempDir?: string;
+  /**
+   * How frames are timed. `constant` (the default): frame i is shown at i / fps and lasts one
+   * frame (each frame's `pts` is ignored) — raw frames at a constant rate, the fastest path.
+   * `pts`: each frame is shown at its own `pts` (seconds, ≥ 0, increasing; a variable frame rate
+   * kept to the µs, and to the tick of `timescale`; times count from the first frame written,
+   * which is at 0 in the output) — the frames go to ffmpeg in Matroska. A `timesFrom` file with a
+   * variable frame rate overrides both (its times are used, not the frames' `pts`).
+   */
+  timing?: "constant" | "pts";
+  /**
+   * Keep the frame times of this file (the input the frames were decoded from): when its frame
+   * rate is variable, frame i is shown when that file shows its frame i (`timing` `pts` with
+   * those times, the last frame lasting as long as there, on the file's timescale); when it is
+   * constant (frame i at i / fps to 1 ms) nothing changes. Found from the file's probe (remembered
+   * from an earlier `probe` of the same file), so a constant-rate file costs nothing.
+   */
+  timesFrom?: string;
+  /** With timing `pts`: how long the last frame is shown, seconds (default one frame at `fps`). */
+  lastFrameDuration?: number;
+  /**
+   * MP4 video timescale, ticks per second (default: ffmpeg's choice; with timing `pts` 90000).
+   * Give the input's (e.g. 90000, 12288) so that frame times stay on its ticks.
+   */
+  timescale?: number;
 }
 
 /** Consumes frames in index order and writes an MP4. */

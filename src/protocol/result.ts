@@ -22,6 +22,13 @@ export interface JobResult {
     frames: number;
     duration: number;
     audio: boolean;
+    /**
+     * The frames are unevenly spaced (a variable frame rate); the output keeps each frame's time.
+     * Optional (older servers leave it out).
+     */
+    variableFrameRate?: boolean;
+    /** The source pixel format, e.g. `yuv420p10le` (optional; older servers leave it out). */
+    pixelFormat?: string;
   };
   /** Canonical filter chain. */
   filter: string;

@@ -61,9 +61,24 @@ Deno.test("parseProbeOutput builds VideoInfo with audio", () => {
     rotation: 0,
     pixelFormat: "yuv420p",
     videoCodec: "h264",
+    variableFrameRate: false,
     audio: [{ index: 1, codec: "aac", sampleRate: 48000, channels: 2 }],
   });
   assert.equal(frameCountSource, "container");
+});
+
+Deno.test("parseProbeOutput: the header vouches for a constant rate only when it can", () => {
+  const rate = (extra: Record<string, unknown>, format?: string) =>
+    parseProbeOutput(json([video(extra)], format), "", "x").headerRate;
+  // An index's count, equal nominal and average rates, a duration of exactly that many frames.
+  assert.equal(rate({}), "constant");
+  // The average differs from the rate of the first frames: frames are unevenly spaced.
+  assert.equal(rate({ avg_frame_rate: "405000/20039", r_frame_rate: "48/1" }), "unchecked");
+  // Equal rates, but the duration is not the frame count at that rate.
+  assert.equal(rate({ duration: "12.5" }), "unchecked");
+  // No listed count (Matroska): the average is a guess from the first seconds.
+  assert.equal(rate({ nb_frames: undefined }, "matroska,webm"), "unchecked");
+  assert.equal(rate({ r_frame_rate: "0/0" }), "unchecked");
 });
 
 Deno.test("parseProbeOutput swaps the size for a 90° display matrix (ffprobe prints -90)", () => {

@@ -1,12 +1,17 @@
 /** ffprobe through a native `ffprobe` on PATH. */
-import { probeArgs } from "../args.ts";
 import type { ProbeOutput } from "../raw_codec.ts";
 import { collectTail } from "./process.ts";
 
-/** Runs ffprobe on a host file; never rejects for a bad input (the JSON/stderr tell). */
-export async function nativeProbe(path: string, countPackets: boolean): Promise<ProbeOutput> {
+/**
+ * Runs ffprobe with `args(path)` on a host file; never rejects for a bad input (the output and
+ * stderr tell).
+ */
+export async function nativeProbe(
+  path: string,
+  args: (input: string) => string[],
+): Promise<ProbeOutput> {
   const child = new Deno.Command("ffprobe", {
-    args: probeArgs(path, { countPackets }),
+    args: args(path),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

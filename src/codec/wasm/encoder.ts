@@ -44,6 +44,8 @@ export function startWasmEncoder(options: WasmEncoderOptions): RawEncoder {
     preset: options.preset,
     audio: audio.audio,
     timescale: options.timescale,
+    timed: options.timed,
+    lastFrameDuration: options.lastFrameDuration,
   });
   const job: WasmJob = {
     tool: "ffmpeg",

@@ -22,6 +22,8 @@ import { execWasm } from "./exec.ts";
 import { WasmWorker } from "./host.ts";
 import { startWasmEncoder, type WasmEncoderOptions } from "./encoder.ts";
 import { wasmAudio } from "./paths.ts";
+import { MKV_FRAME_HEADER_BYTES } from "../mkv_writer.ts";
+import { timedFrames } from "../timed_frames.ts";
 import type { HostFileMount } from "./protocol.ts";
 
 /** Options for {@link startSegmentedWasmEncoder}. */
@@ -36,6 +38,14 @@ export interface SegmentedEncoderOptions extends
   segmentFrames: number;
   /** Parent of the segment directory (default: the system's temporary directory). */
   tempDir?: string;
+  /**
+   * Frames with their own times (`write(data, pts)`): each segment starts at its first frame,
+   * and the join places it at that frame's time (ffconcat `duration` of each segment = the next
+   * segment's first time − its own), so every frame keeps its time. Default: a constant rate.
+   */
+  timed?: { lastFrameDuration: number };
+  /** Video timescale of the segments and the result (default `fps.num`). */
+  timescale?: number;
 }
 
 /**
@@ -53,6 +63,22 @@ export function defaultSegmentFrames(width: number, height: number, fps: Rationa
   const second = Math.max(1, Math.round(fps.num / fps.den));
   const fit = Math.floor(SLOT_RING_BYTES / frameSize(width, height));
   return Math.max(8, Math.min(second, fit));
+}
+
+/**
+ * The ffconcat list of `paths`; with `starts` (each segment's first frame time, whole µs), each
+ * segment but the last lasts until the next one starts, so the join keeps every frame's time
+ * whatever the segment's own last frame duration.
+ */
+export function ffconcatList(paths: string[], starts: number[] = []): string {
+  let text = "ffconcat version 1.0\n";
+  paths.forEach((path, i) => {
+    text += `file '${path}'\n`;
+    if (i + 1 < starts.length && i + 1 < paths.length) {
+      text += `duration ${((starts[i + 1] - starts[i]) / 1e6).toFixed(6)}\n`;
+    }
+  });
+  return text;
 }
 
 interface Slot {
@@ -73,9 +99,13 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
   if (!Number.isInteger(segmentFrames) || segmentFrames < 1) {
     throw new RangeError(`segmentFrames must be an integer >= 1, got ${segmentFrames}`);
   }
-  const frameBytes = frameSize(options.width, options.height);
+  const { timed } = options;
+  const timescale = options.timescale ?? fps.num;
+  // A timed frame is a Matroska block: its header, then the frame (mkv_writer.ts).
+  const frameBytes = frameSize(options.width, options.height) +
+    (timed ? MKV_FRAME_HEADER_BYTES : 0);
   const dir = Deno.makeTempDirSync({ dir: options.tempDir, prefix: "vframe-segments-" });
-  const ringBytes = Math.min(1 << 30, segmentFrames * frameBytes);
+  const ringBytes = Math.min(1 << 30, segmentFrames * frameBytes + (timed ? 4096 : 0));
   const slots: Slot[] = Array.from({ length: workers }, () => ({
     worker: new WasmWorker(),
     ring: ByteRing.create(ringBytes),
@@ -83,6 +113,8 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
   }));
   const stopWorkers = () => slots.forEach((slot) => slot.worker.terminate());
   const segments: string[] = [];
+  /** Timed: each segment's first frame time, µs (whole, so the joined durations add up exactly). */
+  const starts: number[] = [];
   let written = 0;
   let failure: unknown;
   let aborted = false;
@@ -99,7 +131,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
   const removeDir = () => Deno.remove(dir, { recursive: true }).catch(() => {});
 
   return {
-    async write(data) {
+    async write(data, pts) {
       if (failure) throw failure;
       const segment = Math.floor(written / segmentFrames);
       const slot = slots[segment % workers];
@@ -108,7 +140,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
         if (failure) throw failure;
         const path = `${dir}/segment-${String(segment).padStart(6, "0")}.mp4`;
         segments.push(path);
-        slot.encoder = startWasmEncoder({
+        const encoder = startWasmEncoder({
           output: path,
           width: options.width,
           height: options.height,
@@ -116,12 +148,26 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
           crf: options.crf,
           preset: options.preset,
           inputName: options.inputName,
-          timescale: fps.num,
+          timescale,
+          timed: timed !== undefined,
+          lastFrameDuration: timed?.lastFrameDuration,
           ring: slot.ring,
           worker: slot.worker,
         });
+        if (timed) {
+          const start = Math.round((pts ?? 0) * 1e6);
+          starts.push(start);
+          slot.encoder = timedFrames(encoder, {
+            width: options.width,
+            height: options.height,
+            lastFrameDuration: timed.lastFrameDuration,
+            origin: start / 1e6,
+          });
+        } else {
+          slot.encoder = encoder;
+        }
       }
-      await slot.encoder!.write(data);
+      await slot.encoder!.write(data, pts);
       written++;
       if (written % segmentFrames === 0) {
         slot.finishing = watch(slot.encoder!.finish());
@@ -145,10 +191,7 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
           path: `/in/segment-${i}.mp4`,
           host,
         }));
-        await Deno.writeTextFile(
-          list,
-          "ffconcat version 1.0\n" + files.map((f) => `file '${f.path}'\n`).join(""),
-        );
+        await Deno.writeTextFile(list, ffconcatList(files.map((f) => f.path), starts));
         const audio = wasmAudio(options.audio);
         files.push(
           { path: "/in/segments.ffconcat", host: list },
@@ -159,8 +202,9 @@ export function startSegmentedWasmEncoder(options: SegmentedEncoderOptions): Raw
           concatArgs({
             list: "/in/segments.ffconcat",
             output: "/out/output.mp4",
-            timescale: fps.num,
+            timescale,
             audio: audio.audio,
+            lastFrameDuration: timed?.lastFrameDuration,
           }),
           { files, worker: slots[0].worker },
         );
