@@ -218,7 +218,10 @@ export interface ServerOptions {
 /**
  * Starts `deno run -A src/cli.ts server` (what `deno task server` runs) on 127.0.0.1, any free
  * port, preview on 127.0.0.1 too, token from `VFRAME_TOKEN`, config in the scope's folder, and
- * waits for its ready line. Its tree RSS is sampled from then on.
+ * waits for its ready line. Its tree RSS is sampled from then on. A job whose client is gone is
+ * cancelled after 1 s (`--detach-grace 1`, not the default 60 s), so the faults that kill or drop
+ * clients see the clean-up within their time limits; the grace itself is tested in
+ * tests/server/resume_grace_test.ts.
  */
 export async function startServer(scope: Scope, o: ServerOptions = {}): Promise<ServerHandle> {
   const workDir = scope.mkdir("work");
@@ -237,6 +240,7 @@ export async function startServer(scope: Scope, o: ServerOptions = {}): Promise<
     "0",
     "--work-dir",
     workDir,
+    ...["--detach-grace", "1"],
     ...(o.redisUrl ? ["--redis", o.redisUrl] : []),
     ...(o.args ?? []),
   ];

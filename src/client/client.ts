@@ -2,29 +2,48 @@
  * The client side of a job, reusable in-process (the CLI, the demo, tests, the preview's browser
  * test): connect (optionally over TLS), hello, answer the server's token challenge, upload, follow
  * progress, receive the result and the output, check it, and move it into place atomically.
+ *
+ * A connection lost once the job was accepted is not the end of it: the client re-attaches to the
+ * job on a new connection (`attach`, a few attempts with backoff), resumes the upload from the
+ * last byte the server stored, and receives the result and the output there (attach_*.ts,
+ * resume_policy.ts). `attachJob` (attach.ts) does the same for a job another run started.
  */
 import { VframeError } from "../util/errors.ts";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, extname } from "node:path";
 import { formatServerAddress, isIpv6Literal } from "../util/address.ts";
 import type { EnvLookup } from "../util/config_dir.ts";
 import { authProof } from "../protocol/auth.ts";
-import { Sha256 } from "../protocol/checksum.ts";
 import { MessageConnection } from "../protocol/connection.ts";
 import { ConnectionClosedError, ProtocolError, ReadTimeoutError } from "../protocol/errors.ts";
 import {
   type AckMessage,
+  type AttachedMessage,
   FIELD_LIMITS,
   type HelloMessage,
   type JobOptions,
-  MAX_CHUNK_DATA,
+  type JobState,
   type Message,
-  type ProgressMessage,
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
-import { findClientToken, TOKEN_ENV } from "./token.ts";
+import { OutputDownload } from "./attach_download.ts";
+import { type ClientProgress, followConnection } from "./attach_follow.ts";
 import {
-  ChecksumMismatchError,
+  answerChallenge,
+  attachHandshake,
+  refusalError,
+  SAME_RELEASE_HINT,
+} from "./attach_handshake.ts";
+import {
+  ConnectionLostError,
+  DEFAULT_REATTACH_DELAYS_MS,
+  isConnectionLost,
+  MAX_REATTACHES,
+  REATTACH_HANDSHAKE_MS,
+  sleepUnlessAborted,
+} from "./resume_policy.ts";
+import {
   ClientOptionError,
+  errorFromServer,
   JobCancelledError,
   JobFailedError,
   JobRefusedError,
@@ -33,11 +52,33 @@ import {
 } from "./errors.ts";
 import type { JobResult } from "../protocol/result.ts";
 
-/** What the client reports while a job runs. */
-export type ClientProgress =
-  | { phase: "upload"; sent: number; total: number }
-  | { phase: "process"; progress: ProgressMessage }
-  | { phase: "download"; received: number; total?: number };
+export type { ClientProgress } from "./attach_follow.ts";
+export { TOKEN_HINT } from "./token.ts";
+
+/**
+ * What happens to a job's connection: `lost` before each attempt to re-attach (the first names
+ * why the connection was lost, later ones why the previous attempt failed), `attached` once a
+ * new connection follows the job (with how much of the upload the server has).
+ */
+export type ReattachEvent =
+  | {
+    kind: "lost";
+    jobId: string;
+    reason: string;
+    /** 1-based. */
+    attempt: number;
+    attempts: number;
+    delayMs: number;
+  }
+  | {
+    kind: "attached";
+    jobId: string;
+    /** Upload bytes the server has; the upload resumes from here. */
+    received: number;
+    size: number;
+    uploadDone: boolean;
+    state: JobState;
+  };
 
 /** Options of {@link runJob}. */
 export interface RunJobOptions {
@@ -55,8 +96,17 @@ export interface RunJobOptions {
   options?: JobOptions;
   /** Called on upload, processing and download progress. */
   onProgress?: (progress: ClientProgress) => void;
-  /** Called once the server accepted the job. */
+  /** Called once the server accepted the job: its id is what `attachJob` (`--attach`) takes. */
   onAccepted?: (jobId: string) => void;
+  /** Called when the connection was lost and the client re-attaches to the job, and when it did. */
+  onReattach?: (event: ReattachEvent) => void;
+  /**
+   * Delays before each attempt to re-attach to the job after its connection was lost, ms
+   * (default {@link DEFAULT_REATTACH_DELAYS_MS}: 0.5, 1, 2, 4, 8 s); `[]`: never re-attach.
+   */
+  reattachDelaysMs?: readonly number[];
+  /** Data bytes per `upload-chunk` (default and most 1 MiB). */
+  chunkBytes?: number;
   /** Aborting it cancels the job on the server and rejects with {@link JobCancelledError}. */
   signal?: AbortSignal;
   /** Time limit to connect, TLS handshake included, ms (default 10_000). */
@@ -85,9 +135,14 @@ export interface RunJobOptions {
   env?: EnvLookup;
 }
 
-/** What a user can do about a missing or wrong token. */
-export const TOKEN_HINT =
-  `pass the server's token with --token or ${TOKEN_ENV}, or run the client as the server's user on its machine (the token file, by default ~/.config/vframe/token)`;
+/**
+ * The options of {@link RunJobOptions} that are about reaching the server and following a job,
+ * not about the job itself (shared with `attachJob`).
+ */
+export type JobConnectionOptions = Omit<
+  RunJobOptions,
+  "input" | "filter" | "options" | "output" | "onAccepted"
+>;
 
 /** `video.mp4` → `video.vframe.mp4` beside it. */
 export function defaultOutputPath(input: string): string {
@@ -182,13 +237,16 @@ export function wireFileName(path: string): string {
 }
 
 /**
- * Runs one job on a vframe server and writes its output.
+ * Runs one job on a vframe server and writes its output. A connection lost after the server
+ * accepted the job is re-attached (see {@link RunJobOptions.reattachDelaysMs}); the upload resumes
+ * where the server's copy ends.
  * @returns the result JSON, with `timings.download` filled in.
  * @throws ServerUnreachableError (also for a failed TLS handshake), JobRefusedError (also
  * `unauthorized`: a wrong token, or none when the server requires one), JobFailedError,
- * ChecksumMismatchError, ServerProtocolError, JobCancelledError, ServerAddressError,
- * ClientOptionError (`--ca` file, TLS over a unix socket), TokenError (a token breaking the rules);
- * Deno.errors.NotFound for a missing input. No output file is left behind on any failure.
+ * ChecksumMismatchError, ServerProtocolError (ConnectionLostError: lost, and re-attaching failed),
+ * JobCancelledError, ServerAddressError, ClientOptionError (`--ca` file, TLS over a unix socket),
+ * TokenError (a token breaking the rules); Deno.errors.NotFound for a missing input. No output
+ * file is left behind on any failure.
  */
 export async function runJob(options: RunJobOptions): Promise<JobResult> {
   if (!options.input) throw new TypeError("input is required");
@@ -199,22 +257,10 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   const output = options.output ?? defaultOutputPath(options.input);
   if (options.signal?.aborted) throw new JobCancelledError("cancelled before start");
 
-  const conn = await connect(options);
-  const firstBytes = recordFirstBytes(conn);
-  const c = new MessageConnection(conn, {
-    from: "server",
-    readTimeoutMs: options.readTimeoutMs ?? 120_000,
-  });
-  const part = join(
-    dirname(output),
-    `.${basename(output)}.${crypto.randomUUID().slice(0, 8)}.part`,
-  );
-  let partFile: Deno.FsFile | undefined;
-  const onAbort = () => {
-    void c.trySend({ type: "cancel", reason: "client cancelled" }).then(() => c.close());
-  };
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  let upload: Promise<void> = Promise.resolve();
+  const link = await openLink(options);
+  const download = new OutputDownload(output);
+  const holder: LinkHolder = { link };
+  const stopCancelling = cancelOnAbort(holder, options.signal);
   try {
     const hello: HelloMessage = {
       type: "hello",
@@ -224,117 +270,269 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       filter: options.filter,
       options: options.options ?? {},
     };
-    await c.send(hello);
-    const ack = await handshake(c, hello, options, firstBytes);
-    if (!ack.ok) throw refusal(ack);
-    options.onAccepted?.(ack.jobId);
-
-    // Read the server's messages while uploading: progress (and a possible early error) flow
-    // the whole time.
-    let failedUpload: unknown;
-    upload = uploadFile(c, options.input, stat.size, options.onProgress).catch((e) => {
-      failedUpload = e;
-    });
-    let result: JobResult | undefined;
-    let downloadStart = 0;
-    const sha = new Sha256();
-    let received = 0;
-    while (true) {
-      const msg = await c.next();
-      if (msg === null) {
-        if (options.signal?.aborted) throw new JobCancelledError("cancelled by the client");
-        await upload;
-        throw new ServerProtocolError(
-          result
-            ? `the server closed the connection during the download: ${RETRY_HINT}`
-            : `the server closed the connection before the result${
-              failedUpload ? ` (upload: ${(failedUpload as Error).message})` : ""
-            }: ${RETRY_HINT}`,
-        );
-      }
-      if (msg.type === "progress") {
-        options.onProgress?.({ phase: "process", progress: msg });
-      } else if (msg.type === "error") {
-        throw serverError(msg.code, msg.message);
-      } else if (msg.type === "result") {
-        result = msg.result;
-        if (result.state !== "done") {
-          throw new JobFailedError(
-            `job ${result.jobId} ${result.state}${result.error ? `: ${result.error}` : ""}`,
-          );
-        }
-        partFile = await Deno.open(part, { write: true, createNew: true });
-        downloadStart = performance.now();
-      } else if (msg.type === "output-chunk") {
-        if (!partFile) {
-          throw new ServerProtocolError(`output-chunk before the result: ${SAME_RELEASE_HINT}`);
-        }
-        sha.update(msg.data);
-        received += msg.data.length;
-        let at = 0;
-        while (at < msg.data.length) at += await partFile.write(msg.data.subarray(at));
-        options.onProgress?.({ phase: "download", received, total: result?.outputBytes });
-      } else if (msg.type === "output-end") {
-        if (!partFile || !result) {
-          throw new ServerProtocolError(`output-end before the result: ${SAME_RELEASE_HINT}`);
-        }
-        partFile.close();
-        partFile = undefined;
-        const digest = sha.digest();
-        if (msg.size !== received) {
-          throw new ChecksumMismatchError(
-            `output size mismatch: server sent ${received} bytes, announced ${msg.size} (no output was written: ${RETRY_HINT})`,
-          );
-        }
-        if (digest !== msg.sha256) {
-          throw new ChecksumMismatchError(
-            `output SHA-256 mismatch: received ${digest}, server announced ${msg.sha256} (no output was written: ${RETRY_HINT})`,
-          );
-        }
-        await Deno.rename(part, output);
-        result.timings.download = Math.round(performance.now() - downloadStart);
-        await upload;
-        return result;
-      } else {
-        throw new ServerProtocolError(
-          `unexpected '${msg.type}' from the server: ${SAME_RELEASE_HINT}`,
-        );
-      }
-    }
-  } catch (error) {
-    if (options.signal?.aborted && !(error instanceof JobCancelledError)) {
-      throw new JobCancelledError("cancelled by the client", { cause: error });
-    }
-    if (error instanceof ProtocolError) {
-      await c.fail(error.code, error.message);
-      if (isHttp(firstBytes())) throw notVframe(describeTarget(options), firstBytes(), error);
-      throw new ServerProtocolError(
-        `the server sent bad data: ${error.message} (${SAME_RELEASE_HINT})`,
-        { cause: error },
-      );
-    }
-    if (error instanceof ReadTimeoutError) {
-      throw new ServerProtocolError(
-        `no message from the server within ${error.timeoutMs} ms: the server or the network stalled; ${RETRY_HINT}`,
-        { cause: error },
-      );
-    }
-    if (error instanceof ConnectionClosedError) {
-      throw new ServerProtocolError(
-        `the connection to the server broke: ${error.message}: ${RETRY_HINT}`,
-        { cause: error },
-      );
-    }
-    throw error;
-  } finally {
-    options.signal?.removeEventListener("abort", onAbort);
+    let ack: AckMessage;
     try {
-      partFile?.close();
-    } catch { /* closed */ }
-    await Deno.remove(part).catch(() => {});
-    await c.closeGracefully({ lingerMs: 200 });
-    await upload; // fails fast once the connection is closed; never rejects
+      await link.c.send(hello);
+      ack = await handshake(link.c, hello, options, link.firstBytes);
+      if (!ack.ok) throw refusalError(ack);
+    } catch (error) {
+      throw await clientError(error, link, options);
+    }
+    options.onAccepted?.(ack.jobId);
+    return await followJob(holder, {
+      jobId: ack.jobId,
+      input: { path: options.input, size: stat.size },
+      received: 0,
+      uploadDone: false,
+      download,
+    }, options);
+  } finally {
+    stopCancelling();
+    await download.discard();
+    await holder.link?.c.closeGracefully({ lingerMs: 200 });
   }
+}
+
+/** A connection to the server, with what its peer sent first (to name a peer that is not one). */
+export interface Link {
+  c: MessageConnection;
+  firstBytes: () => Uint8Array;
+}
+
+/** The connection a job follows now (none while re-attaching), for Ctrl-C to cancel on. */
+export interface LinkHolder {
+  link?: Link;
+}
+
+/** Connects to the server the options name and wraps the connection. */
+export async function openLink(options: JobConnectionOptions): Promise<Link> {
+  const conn = await connect(options);
+  const firstBytes = recordFirstBytes(conn);
+  const c = new MessageConnection(conn, {
+    from: "server",
+    readTimeoutMs: options.readTimeoutMs ?? 120_000,
+  });
+  return { c, firstBytes };
+}
+
+/**
+ * While `signal` is not aborted; once it is, the job's connection sends `cancel` and closes (the
+ * server cancels the job at once). Returns the function that stops listening.
+ */
+export function cancelOnAbort(holder: LinkHolder, signal?: AbortSignal): () => void {
+  const onAbort = () => {
+    const c = holder.link?.c;
+    if (c) void c.trySend({ type: "cancel", reason: "client cancelled" }).then(() => c.close());
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) onAbort(); // aborted while connecting: the listener never fires
+  return () => signal?.removeEventListener("abort", onAbort);
+}
+
+/** A job the server accepted, as {@link followJob} follows it. */
+export interface FollowedJob {
+  jobId: string;
+  /** The input, when this client can upload (what the server lacks of it). */
+  input?: { path: string; size: number };
+  /** Upload bytes the server has. */
+  received: number;
+  /** Whether the server wants no more upload. */
+  uploadDone: boolean;
+  download: OutputDownload;
+}
+
+/**
+ * Follows an accepted job on `holder.link` until its output is written, re-attaching on a new
+ * connection whenever one is lost (each loss gets the whole series of attempts, at most
+ * {@link MAX_REATTACHES} in all). Ctrl-C (the signal) while re-attaching still cancels the job: a
+ * last connection is made to say so.
+ * @throws what {@link runJob} throws for a job once accepted.
+ */
+export async function followJob(
+  holder: LinkHolder,
+  job: FollowedJob,
+  options: JobConnectionOptions,
+): Promise<JobResult> {
+  let lost = 0;
+  while (true) {
+    const link = holder.link!;
+    const uploading = { promise: Promise.resolve() };
+    let done = false;
+    try {
+      if (!job.uploadDone && !job.input) {
+        throw new TypeError(`followJob: job ${job.jobId} needs its upload and has no input`);
+      }
+      const result = await followConnection(link.c, {
+        jobId: job.jobId,
+        upload: job.uploadDone ? undefined : {
+          path: job.input!.path,
+          size: job.input!.size,
+          from: job.received,
+          chunkBytes: options.chunkBytes,
+        },
+        download: job.download,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      }, uploading);
+      done = true;
+      return result;
+    } catch (error) {
+      const delays = options.reattachDelaysMs ?? DEFAULT_REATTACH_DELAYS_MS;
+      const again = isConnectionLost(error) && !options.signal?.aborted && delays.length > 0 &&
+        lost < MAX_REATTACHES;
+      if (!again) throw await clientError(error, link, options);
+      lost++;
+      holder.link = undefined;
+      link.c.close();
+      await uploading.promise;
+      const { link: next, attached } = await reattach(job.jobId, error, delays, options);
+      holder.link = next;
+      if (options.signal?.aborted) {
+        void next.c.trySend({ type: "cancel", reason: "client cancelled" }).then(() =>
+          next.c.close()
+        );
+      }
+      job.received = attached.received;
+      job.uploadDone = attached.uploadDone;
+    } finally {
+      // An upload still under way ends once its connection is closed.
+      if (!done) link.c.close();
+      await uploading.promise;
+    }
+  }
+}
+
+/**
+ * Re-attaches to job `jobId` after its connection was lost with `cause`: an attempt after each
+ * of `delays`. A refusal (the job is unknown now, a wrong token) ends it at once.
+ * @throws ConnectionLostError when every attempt failed; JobRefusedError; JobCancelledError when
+ * the signal is aborted meanwhile (after a last connection to cancel the job).
+ */
+async function reattach(
+  jobId: string,
+  cause: unknown,
+  delays: readonly number[],
+  options: JobConnectionOptions,
+): Promise<{ link: Link; attached: AttachedMessage }> {
+  const where = describeTarget(options);
+  let last: unknown = cause;
+  for (const [i, delayMs] of delays.entries()) {
+    options.onReattach?.({
+      kind: "lost",
+      jobId,
+      reason: errorText(last),
+      attempt: i + 1,
+      attempts: delays.length,
+      delayMs,
+    });
+    try {
+      await sleepUnlessAborted(delayMs, options.signal);
+    } catch {
+      await cancelDetached(jobId, options);
+      throw new JobCancelledError(
+        `cancelled by the client while re-attaching to job ${jobId}`,
+      );
+    }
+    let link: Link | undefined;
+    try {
+      link = await openLink(options);
+      const attached = await attachHandshake(link.c, jobId, {
+        where,
+        timeoutMs: Math.min(options.handshakeTimeoutMs ?? 30_000, REATTACH_HANDSHAKE_MS),
+        token: options.token,
+        env: options.env,
+      });
+      options.onReattach?.({
+        kind: "attached",
+        jobId,
+        received: attached.received,
+        size: attached.size,
+        uploadDone: attached.uploadDone,
+        state: attached.state,
+      });
+      return { link, attached };
+    } catch (error) {
+      link?.c.close();
+      if (!retryable(error)) throw error;
+      last = error;
+    }
+  }
+  throw new ConnectionLostError(
+    `the connection to ${where} was lost (${errorText(cause)}) and ${delays.length} ` +
+      `attempt${delays.length === 1 ? "" : "s"} to re-attach to job ${jobId} failed ` +
+      `(last: ${errorText(last)}); the server keeps the job running for its --detach-grace: ` +
+      `deno task client --attach ${jobId} gets its result`,
+  );
+}
+
+/** Whether a failed attempt to re-attach is worth another. */
+function retryable(error: unknown): boolean {
+  return error instanceof ServerUnreachableError || error instanceof ServerProtocolError ||
+    isConnectionLost(error) || error instanceof ProtocolError;
+}
+
+/** Ctrl-C while no connection follows the job: one short connection to cancel it. Never rejects. */
+async function cancelDetached(jobId: string, options: JobConnectionOptions): Promise<void> {
+  let link: Link | undefined;
+  try {
+    link = await openLink({ ...options, connectTimeoutMs: 3_000 });
+    await attachHandshake(link.c, jobId, {
+      where: describeTarget(options),
+      timeoutMs: 3_000,
+      token: options.token,
+      env: options.env,
+    });
+    await link.c.send({ type: "cancel", reason: "client cancelled" });
+  } catch {
+    // Unreachable: the server cancels the job itself after its grace period.
+  } finally {
+    await link?.c.closeGracefully({ lingerMs: 200 });
+  }
+}
+
+/**
+ * The error to report for `error`, thrown while talking to the server on `link`: the peer named
+ * when it is not a vframe server, broken connections as {@link ServerProtocolError} with what to
+ * do, anything after Ctrl-C as {@link JobCancelledError}.
+ */
+export async function clientError(
+  error: unknown,
+  link: Link,
+  options: JobConnectionOptions,
+): Promise<unknown> {
+  if (options.signal?.aborted && !(error instanceof JobCancelledError)) {
+    return new JobCancelledError("cancelled by the client", { cause: error });
+  }
+  if (error instanceof ProtocolError) {
+    await link.c.fail(error.code, error.message);
+    if (isHttp(link.firstBytes())) {
+      return notVframe(describeTarget(options), link.firstBytes(), error);
+    }
+    return new ServerProtocolError(
+      `the server sent bad data: ${error.message} (${SAME_RELEASE_HINT})`,
+      { cause: error },
+    );
+  }
+  if (error instanceof ReadTimeoutError) {
+    return new ServerProtocolError(
+      `no message from the server within ${error.timeoutMs} ms: the server or the network stalled; ${RETRY_HINT}`,
+      { cause: error },
+    );
+  }
+  if (error instanceof ConnectionClosedError) {
+    return new ServerProtocolError(
+      `the connection to the server broke: ${error.message}: ${RETRY_HINT}`,
+      { cause: error },
+    );
+  }
+  if (error instanceof ConnectionLostError && !/--attach/.test(error.message)) {
+    return new ConnectionLostError(`${error.message}: ${RETRY_HINT}`, { cause: error });
+  }
+  return error;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -350,29 +548,21 @@ async function handshake(
   const timeoutMs = options.handshakeTimeoutMs ?? 30_000;
   let msg = await handshakeMessage(c, timeoutMs, options, "hello", firstBytes);
   if (msg.type === "challenge") {
-    if (msg.version !== PROTOCOL_VERSION) {
-      throw new ServerProtocolError(
-        `the server sent a challenge of protocol version ${msg.version}; this client speaks ${PROTOCOL_VERSION}: ${SAME_RELEASE_HINT}`,
-      );
-    }
-    const found = await findClientToken({ token: options.token, env: options.env });
-    if (found.token === undefined) {
-      await c.trySend({ type: "cancel", reason: "the client has no token" });
-      throw new JobRefusedError(
-        "unauthorized",
-        `the server requires a token and this client has none (looked in ${found.looked}): ${TOKEN_HINT}`,
-      );
-    }
-    await c.send({ type: "auth", proof: authProof(found.token, msg.nonce, hello) });
+    const source = await answerChallenge(
+      c,
+      msg,
+      (token, nonce) => authProof(token, nonce, hello),
+      options,
+    );
     msg = await handshakeMessage(c, timeoutMs, options, "auth", firstBytes);
     if (msg.type === "ack" && !msg.ok && msg.code === "unauthorized") {
       throw new JobRefusedError(
         "unauthorized",
-        `${msg.reason} (this client used the token from ${found.source})`,
+        `${msg.reason} (this client used the token from ${source})`,
       );
     }
   }
-  if (msg.type === "error") throw serverError(msg.code, msg.message);
+  if (msg.type === "error") throw errorFromServer(msg.code, msg.message);
   if (msg.type !== "ack") {
     throw new ServerProtocolError(`expected ack, got '${msg.type}': ${SAME_RELEASE_HINT}`);
   }
@@ -431,9 +621,6 @@ async function handshakeMessage(
 /** What to do about a broken or cut-off job. */
 const RETRY_HINT = "try again; if it keeps happening, the server's log says why";
 
-/** What to do about a server that breaks the protocol. */
-const SAME_RELEASE_HINT = "use a client and a server of the same vframe release";
-
 /** Where the job port is. */
 const JOB_PORT_HINT =
   "The job port is 9090 unless the server was started with --port: check --server";
@@ -489,21 +676,14 @@ function notVframe(where: string, first: Uint8Array, error: ProtocolError): Serv
   );
 }
 
-/** The error for a refusing ack; a version mismatch says which versions meet. */
-function refusal(ack: AckMessage & { ok: false }): JobRefusedError {
-  const reason = ack.code === "version-mismatch" && ack.version !== PROTOCOL_VERSION
-    ? `${ack.reason} (the server speaks protocol version ${ack.version}, this client ${PROTOCOL_VERSION}: use a client and a server of the same vframe release)`
-    : ack.reason;
-  return new JobRefusedError(ack.code, reason, ack.retryAfterMs);
-}
-
-function describeTarget(options: RunJobOptions): string {
+/** The server as the options name it: `host:port` or `unix:path`. */
+export function describeTarget(options: JobConnectionOptions): string {
   if (options.unixPath) return `unix:${options.unixPath}`;
   const { hostname, port } = parseServerAddress(options.server ?? "localhost:9090");
   return formatServerAddress(hostname, port);
 }
 
-async function connect(options: RunJobOptions): Promise<Deno.Conn> {
+async function connect(options: JobConnectionOptions): Promise<Deno.Conn> {
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   let where: string;
   let connecting: Promise<Deno.Conn>;
@@ -553,7 +733,7 @@ function unreachable(
   error: unknown,
   where: string,
   timedOut: boolean,
-  options: RunJobOptions,
+  options: JobConnectionOptions,
 ): string {
   const text = (error as Error).message;
   const unix = options.unixPath;
@@ -639,37 +819,6 @@ async function readCaFile(path: string): Promise<string> {
     );
   }
   return text;
-}
-
-async function uploadFile(
-  c: MessageConnection,
-  path: string,
-  size: number,
-  onProgress?: (p: ClientProgress) => void,
-): Promise<void> {
-  const sha = new Sha256();
-  using file = await Deno.open(path, { read: true });
-  const buf = new Uint8Array(MAX_CHUNK_DATA);
-  let sent = 0;
-  onProgress?.({ phase: "upload", sent, total: size });
-  while (sent < size) {
-    const n = await file.read(buf.subarray(0, Math.min(buf.length, size - sent)));
-    if (n === null) throw new Error(`input shrank while uploading: ${sent} of ${size} bytes`);
-    const data = buf.slice(0, n);
-    sha.update(data);
-    await c.send({ type: "upload-chunk", data });
-    sent += n;
-    onProgress?.({ phase: "upload", sent, total: size });
-  }
-  await c.send({ type: "upload-end", size, sha256: sha.digest() });
-}
-
-function serverError(code: string, message: string): Error {
-  if (code === "cancelled") return new JobCancelledError(`server: ${message}`);
-  if (code === "bad-checksum" || code === "file-checksum" || code === "size-mismatch") {
-    return new ChecksumMismatchError(`server reported ${code}: ${message}`);
-  }
-  return new JobFailedError(`server error (${code}): ${message}`);
 }
 
 export { formatServerAddress } from "../util/address.ts";

@@ -9,6 +9,10 @@ import { checkToken, readTokenFile, TOKEN_ENV } from "../util/token_file.ts";
 
 export { TOKEN_ENV } from "../util/token_file.ts";
 
+/** What a user can do about a missing or wrong token. */
+export const TOKEN_HINT =
+  `pass the server's token with --token or ${TOKEN_ENV}, or run the client as the server's user on its machine (the token file, by default ~/.config/vframe/token)`;
+
 /** Options of {@link findClientToken}. */
 export interface FindTokenOptions {
   /** A token given explicitly (the `--token` flag); wins over everything else. */

@@ -11,7 +11,7 @@ import type { JobResult } from "./result.ts";
 import { type Preset, PRESETS } from "../codec/presets.ts";
 
 /** The protocol version this code speaks. Any change to the wire format increments it. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** x264 presets a client may ask for: all but `placebo`, whose cost a server should not accept. */
 export const X264_PRESETS = PRESETS.filter((p): p is Exclude<Preset, "placebo"> => p !== "placebo");
@@ -39,6 +39,7 @@ export const REFUSAL_CODES = [
   "too-large",
   "server-busy",
   "unauthorized",
+  "unknown-job",
 ] as const;
 
 /** One of {@link REFUSAL_CODES}. */
@@ -58,6 +59,7 @@ export const ERROR_CODES = [
   "file-checksum",
   "timeout",
   "cancelled",
+  "detached",
   "internal",
 ] as const;
 
@@ -72,6 +74,12 @@ export type AuthMethod = typeof AUTH_METHODS[number];
 
 /** Random bytes in `challenge.nonce` (sent as twice as many hex digits). */
 export const NONCE_BYTES = 32;
+
+/** States of a job: `result.state` and `attached.state`. */
+export const JOB_STATES = ["queued", "running", "done", "failed", "cancelled"] as const;
+
+/** One of {@link JOB_STATES}. */
+export type JobState = typeof JOB_STATES[number];
 
 /** Stages a job goes through, in order; `progress.stage` names the earliest unfinished one. */
 export const STAGES = ["upload", "decode", "process", "encode"] as const;
@@ -94,8 +102,46 @@ export interface HelloMessage {
 }
 
 /**
- * Server → client, answer to a `hello` of this version when the server requires a token (a server
- * without access control answers with `ack` directly): prove that you know the token.
+ * Client → server, first message instead of `hello`: follow a job this party started earlier on
+ * another connection (re-attach after a dropped connection, resume its upload, fetch its result
+ * and output). Answered like a `hello`: `challenge` when the server requires a token, then
+ * `attached`, or `ack` with `ok: false`.
+ */
+export interface AttachMessage {
+  type: "attach";
+  /** The protocol version the client speaks, integer 1..65535. */
+  version: number;
+  /** The `ack.jobId` of the job, 1..64 characters of `[A-Za-z0-9_-]`. */
+  jobId: string;
+}
+
+/**
+ * Server → client, answer to `attach` (or to its `auth`): this connection now follows the job.
+ * With `uploadDone` false the client sends the rest of the upload — `upload-chunk`s from byte
+ * `received` on, then `upload-end` — else nothing; then `progress`, `result` and the output
+ * follow as after `ack`.
+ */
+export interface AttachedMessage {
+  type: "attached";
+  /** The protocol version the server speaks. */
+  version: number;
+  jobId: string;
+  /** `hello.fileName` of the job. */
+  fileName: string;
+  /** `hello.size`: the whole upload, bytes. */
+  size: number;
+  /** Upload bytes the server has stored, 0..size: the upload resumes from here. */
+  received: number;
+  /** Whether the upload is complete and checked (`upload-end` accepted). */
+  uploadDone: boolean;
+  /** The job's state now. */
+  state: JobState;
+}
+
+/**
+ * Server → client, answer to a `hello` or an `attach` of this version when the server requires a
+ * token (a server without access control answers with `ack` or `attached` directly): prove that
+ * you know the token.
  */
 export interface ChallengeMessage {
   type: "challenge";
@@ -109,7 +155,8 @@ export interface ChallengeMessage {
 
 /**
  * Client → server, answer to `challenge`: HMAC-SHA256 keyed with the shared token over the nonce
- * and the hello (exact input: `authInput` in `auth.ts`). The token itself never crosses the wire.
+ * and the hello (exact input: `authInput` in `auth.ts`), or over the nonce and the job id after an
+ * `attach` (`attachAuthInput`). The token itself never crosses the wire.
  */
 export interface AuthMessage {
   type: "auth";
@@ -149,7 +196,7 @@ export interface AcceptMessage {
   jobId: string;
 }
 
-/** …or refused; the server closes the connection after sending it. */
+/** …or refused (also the refusal of an `attach`); the server closes the connection after it. */
 export interface RefuseMessage {
   type: "ack";
   ok: false;
@@ -162,7 +209,10 @@ export interface RefuseMessage {
   retryAfterMs?: number;
 }
 
-/** Server → client, answer to `hello` (or to `auth` after a `challenge`): accept or refuse. */
+/**
+ * Server → client, answer to `hello` (or to `auth` after a `challenge`): accept or refuse. An
+ * `attach` is refused with it too (accepted: `attached`).
+ */
 export type AckMessage = AcceptMessage | RefuseMessage;
 
 /** Server → client, while the job runs: counters so far. Integers ≥ 0 unless said otherwise. */
@@ -179,7 +229,10 @@ export interface ProgressMessage {
   framesEncoded: number;
   /** Frames for which the original was used. */
   fallbackFrames: number;
-  /** Frames processed per second since the job started, finite number ≥ 0. */
+  /**
+   * Frames processed (or fallen back) per second over the last 3 s (since the start while the job
+   * is younger), finite number ≥ 0: the figure the preview shows.
+   */
   fps: number;
   /** Milliseconds since the job started. */
   elapsedMs: number;
@@ -217,6 +270,7 @@ export interface ErrorMessage {
 /** Messages a client sends. */
 export type ClientMessage =
   | HelloMessage
+  | AttachMessage
   | AuthMessage
   | UploadChunkMessage
   | UploadEndMessage
@@ -227,6 +281,7 @@ export type ClientMessage =
 export type ServerMessage =
   | ChallengeMessage
   | AckMessage
+  | AttachedMessage
   | ProgressMessage
   | ResultMessage
   | OutputChunkMessage
@@ -258,6 +313,7 @@ export const TYPE_CODES: Readonly<Record<MessageType, number>> = Object.freeze({
   "upload-end": 0x03,
   "cancel": 0x04,
   "auth": 0x05,
+  "attach": 0x06,
   "error": 0x7f,
   "ack": 0x81,
   "progress": 0x82,
@@ -265,6 +321,7 @@ export const TYPE_CODES: Readonly<Record<MessageType, number>> = Object.freeze({
   "output-chunk": 0x84,
   "output-end": 0x85,
   "challenge": 0x86,
+  "attached": 0x87,
 });
 
 /** Message type of each type code. */
@@ -279,6 +336,7 @@ export const SENDERS: Readonly<Record<MessageType, readonly Peer[]>> = Object.fr
   "upload-end": ["client"],
   "cancel": ["client"],
   "auth": ["client"],
+  "attach": ["client"],
   "error": ["client", "server"],
   "ack": ["server"],
   "progress": ["server"],
@@ -286,6 +344,7 @@ export const SENDERS: Readonly<Record<MessageType, readonly Peer[]>> = Object.fr
   "output-chunk": ["server"],
   "output-end": ["server"],
   "challenge": ["server"],
+  "attached": ["server"],
 });
 
 /** Largest payload of each message type, in bytes (the header's length field). */
@@ -295,6 +354,7 @@ export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze(
   "upload-end": 1_024,
   "cancel": 1_024,
   "auth": 1_024,
+  "attach": 1_024,
   "error": 4_096,
   "ack": 4_096,
   "progress": 1_024,
@@ -302,6 +362,7 @@ export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze(
   "output-chunk": CHUNK_CRC_BYTES + MAX_CHUNK_DATA,
   "output-end": 1_024,
   "challenge": 1_024,
+  "attached": 2_048,
 });
 
 /** Smallest payload of each message type: a chunk carries at least one byte of data. */
@@ -311,6 +372,7 @@ export const MIN_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze(
   "upload-end": 2,
   "cancel": 2,
   "auth": 2,
+  "attach": 2,
   "error": 2,
   "ack": 2,
   "progress": 2,
@@ -318,6 +380,7 @@ export const MIN_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze(
   "output-chunk": CHUNK_CRC_BYTES + 1,
   "output-end": 2,
   "challenge": 2,
+  "attached": 2,
 });
 
 /** Field limits of JSON payloads (characters unless said otherwise). */
@@ -326,7 +389,7 @@ export const FIELD_LIMITS = Object.freeze({
   fileNameBytes: 255,
   /** `hello.filter`. */
   filter: 4_096,
-  /** `ack.jobId`. */
+  /** `ack.jobId`, `attach.jobId`, `attached.jobId`. */
   jobId: 64,
   /** `ack.reason`, `error.message`. */
   reason: 1_024,
@@ -334,7 +397,7 @@ export const FIELD_LIMITS = Object.freeze({
   cancelReason: 256,
   /** `ack.retryAfterMs`. */
   retryAfterMs: 3_600_000,
-  /** `hello.version`, `ack.version`, `challenge.version`. */
+  /** `hello.version`, `attach.version`, `ack.version`, `challenge.version`, `attached.version`. */
   version: 65_535,
 });
 

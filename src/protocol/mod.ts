@@ -1,5 +1,5 @@
 /**
- * vframe's wire protocol, version 2: message types and limits, the pure codec, checksums, the
+ * vframe's wire protocol, version 3: message types and limits, the pure codec, checksums, the
  * token proof and {@link MessageConnection}. See docs/protocol.md.
  * @module
  */

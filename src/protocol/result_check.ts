@@ -5,7 +5,7 @@
  */
 import type { JobResult } from "./result.ts";
 import { bool, fail, int, list, num, object, oneOf, optional, str } from "./fields.ts";
-import { FIELD_LIMITS } from "./messages.ts";
+import { FIELD_LIMITS, JOB_STATES } from "./messages.ts";
 
 /** The rule of a job id (`ack.jobId`, `result.jobId`): 1..64 characters of `[A-Za-z0-9_-]`. */
 export const JOB_ID = {
@@ -32,7 +32,7 @@ export function checkJobResult(value: unknown, path = "result"): JobResult {
   const r = object(value, path);
   int(r, "version", path, { min: 1, max: 1 });
   str(r, "jobId", path, JOB_ID);
-  oneOf(r, "state", path, ["queued", "running", "done", "failed", "cancelled"]);
+  oneOf(r, "state", path, JOB_STATES);
   optional(r, "error", () => str(r, "error", path, TEXT));
   optional(r, "errorCode", () => str(r, "errorCode", path, CODE));
 

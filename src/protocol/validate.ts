@@ -2,7 +2,8 @@
  * Schema checks of every message: the same checks run before encoding (to catch a sender's bug
  * where it happens) and after decoding (to refuse a peer's bad input). Checked messages are
  * rebuilt from the known fields only, so nothing unchecked reaches the caller — except inside
- * `result.result` (see `result_check.ts`) and a `hello` of another protocol version (below).
+ * `result.result` (see `result_check.ts`) and a `hello` or an `attach` of another protocol version
+ * (below).
  */
 import { ProtocolError } from "./errors.ts";
 import {
@@ -24,6 +25,7 @@ import {
   ERROR_CODES,
   FIELD_LIMITS,
   isChunkType,
+  JOB_STATES,
   type JobOptions,
   MAX_CHUNK_DATA,
   type Message,
@@ -110,6 +112,31 @@ export function checkFields(type: MessageType, fields: JsonObject): Message {
         size: int(fields, "size", p, { min: 1, max: MAX_SIZE }),
         filter: str(fields, "filter", p, { min: 1, max: FIELD_LIMITS.filter, noControl: true }),
         options: foreign ? foreignOptions(fields.options, p) : checkOptions(fields.options, p),
+      };
+    }
+    case "attach": {
+      const version = int(fields, "version", p, VERSION);
+      // Frozen like hello's: another version's attach is read by `version` and `jobId` only, so
+      // that the server can refuse it with `version-mismatch`.
+      if (version === PROTOCOL_VERSION) onlyKeys(fields, ["version", "jobId"], p);
+      return { type, version, jobId: str(fields, "jobId", p, JOB_ID) };
+    }
+    case "attached": {
+      onlyKeys(
+        fields,
+        ["version", "jobId", "fileName", "size", "received", "uploadDone", "state"],
+        p,
+      );
+      const size = int(fields, "size", p, { min: 1, max: MAX_SIZE });
+      return {
+        type,
+        version: int(fields, "version", p, VERSION),
+        jobId: str(fields, "jobId", p, JOB_ID),
+        fileName: checkFileName(fields, p),
+        size,
+        received: int(fields, "received", p, { min: 0, max: size }),
+        uploadDone: bool(fields, "uploadDone", p),
+        state: oneOf(fields, "state", p, JOB_STATES),
       };
     }
     case "challenge":

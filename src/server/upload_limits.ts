@@ -36,8 +36,13 @@ export interface UploadWatchOptions {
   minBytesPerSecond?: number;
   /** The window, ms (default 10 000). */
   windowMs?: number;
-  /** When the upload started (the clock's ms). */
+  /** When this connection's part of the upload started (the clock's ms): the rate window's start. */
   start: number;
+  /**
+   * When the whole upload started, for the deadline (default `start`). A client that re-attaches
+   * to its job after a dropped connection gets a new rate window, not a new deadline.
+   */
+  timeoutStart?: number;
 }
 
 const SLOTS = 10;
@@ -53,6 +58,7 @@ export class UploadWatch {
   readonly minBytesPerSecond: number;
   readonly windowMs: number;
   readonly start: number;
+  readonly timeoutStart: number;
   readonly #slotMs: number;
   readonly #counts = new Array<number>(SLOTS).fill(0);
   #slot = 0;
@@ -65,6 +71,7 @@ export class UploadWatch {
     this.minBytesPerSecond = options.minBytesPerSecond ?? DEFAULT_MIN_UPLOAD_RATE;
     this.windowMs = options.windowMs ?? DEFAULT_UPLOAD_RATE_WINDOW_MS;
     this.start = options.start;
+    this.timeoutStart = options.timeoutStart ?? options.start;
     for (
       const [name, v] of [["timeoutMs", this.timeoutMs], [
         "minBytesPerSecond",
@@ -103,7 +110,7 @@ export class UploadWatch {
    */
   verdict(now: number, written: number): string | undefined {
     const elapsed = now - this.start;
-    if (this.timeoutMs > 0 && elapsed >= this.timeoutMs) {
+    if (this.timeoutMs > 0 && now - this.timeoutStart >= this.timeoutMs) {
       return `upload not complete within ${seconds(this.timeoutMs)} s (--upload-timeout): ` +
         `received ${written} of ${this.size} bytes`;
     }
@@ -125,7 +132,7 @@ export class UploadWatch {
   msUntilNextCheck(now: number): number {
     const elapsed = now - this.start;
     let next = Infinity;
-    if (this.timeoutMs > 0) next = Math.min(next, this.timeoutMs - elapsed);
+    if (this.timeoutMs > 0) next = Math.min(next, this.timeoutMs - (now - this.timeoutStart));
     if (this.minBytesPerSecond > 0) {
       next = Math.min(
         next,

@@ -30,6 +30,7 @@ export const EXIT_CODES: Readonly<Record<string, number>> = {
   "too-large": 4,
   "server-busy": 4,
   "unauthorized": 4,
+  "unknown-job": 4,
   "job-failed": 5,
   "job-cancelled": 5,
   "checksum-mismatch": 6,

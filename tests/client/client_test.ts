@@ -117,7 +117,14 @@ Deno.test("client: a failed job and a vanished server are reported", async () =>
       c.close();
     }, async (port) => {
       await assert.rejects(
-        runJob({ input, filter: "invert", server: `127.0.0.1:${port}`, output: `${dir}/o.mp4` }),
+        runJob({
+          input,
+          filter: "invert",
+          server: `127.0.0.1:${port}`,
+          output: `${dir}/o.mp4`,
+          // The scripted server takes one connection: no re-attach attempts to wait through.
+          reattachDelaysMs: [],
+        }),
         (e) =>
           e instanceof Error && e.name === "ServerProtocolError" &&
           /during the download/.test(e.message),

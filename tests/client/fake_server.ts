@@ -6,7 +6,7 @@
 import { sha256Hex } from "../../src/protocol/checksum.ts";
 import { MessageConnection } from "../../src/protocol/connection.ts";
 import { ProtocolError, ReadTimeoutError } from "../../src/protocol/errors.ts";
-import { PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
+import { type ErrorCode, PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import type { JobResult } from "../../src/protocol/result.ts";
 import { authenticate, type ServerAuth } from "../../src/server/auth.ts";
 import { listenTcp, type ServerTls } from "../../src/server/tls.ts";
@@ -19,6 +19,11 @@ export interface FakeServerOptions {
   tls?: ServerTls;
   /** Address to listen on (default `127.0.0.1`). */
   hostname?: string;
+  /**
+   * After the ack, send this `error` and close instead of running the job (as the real server
+   * does when its memory gate refuses a job once it sees the first frame: `too-large`).
+   */
+  errorAfterAck?: { code: ErrorCode; message: string };
 }
 
 /** A running fake server. */
@@ -97,6 +102,9 @@ export function startFakeServer(options: FakeServerOptions): FakeServer {
       if (!ok) return;
       server.accepted++;
       await c.send({ type: "ack", ok: true, version: PROTOCOL_VERSION, jobId: "job-1" });
+      if (options.errorAfterAck) {
+        return await c.fail(options.errorAfterAck.code, options.errorAfterAck.message);
+      }
       const parts: Uint8Array[] = [];
       while (true) {
         const m = await c.next();

@@ -64,7 +64,7 @@ function withPatch(type: MessageType, path: string, value: unknown, pick = 0): J
 
 Deno.test("an unknown type byte is refused as soon as the header is complete", () => {
   for (
-    const code of [0x00, 0x06, 0x87, 0x47, /* "G" of "GET / HTTP/1.1" */ 0x16, /* TLS */ 0xff]
+    const code of [0x00, 0x07, 0x88, 0x47, /* "G" of "GET / HTTP/1.1" */ 0x16, /* TLS */ 0xff]
   ) {
     assertRefused(
       raw(code, new Uint8Array(0), 10),

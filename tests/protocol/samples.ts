@@ -63,6 +63,27 @@ export function sampleMessages(): Message[] {
       filter: "invert",
       options: {},
     },
+    { type: "attach", version: PROTOCOL_VERSION, jobId: "4f2c9a1e-77b0-4d8e-9c1a-0b5e3f6d2a10" },
+    {
+      type: "attached",
+      version: PROTOCOL_VERSION,
+      jobId: "job_42-a",
+      fileName: "clip – été.mp4",
+      size: 3_000_000,
+      received: 1_048_576,
+      uploadDone: false,
+      state: "running",
+    },
+    {
+      type: "attached",
+      version: PROTOCOL_VERSION,
+      jobId: "job_42-a",
+      fileName: "a",
+      size: 1,
+      received: 1,
+      uploadDone: true,
+      state: "done",
+    },
     { type: "challenge", version: PROTOCOL_VERSION, auth: "token", nonce: "5a".repeat(32) },
     { type: "auth", proof: "0f".repeat(32) },
     { type: "upload-chunk", data: counting(1000) },
@@ -71,6 +92,7 @@ export function sampleMessages(): Message[] {
     { type: "cancel" },
     { type: "cancel", reason: "user pressed ctrl-c" },
     { type: "error", code: "file-checksum", message: "upload SHA-256 does not match" },
+    { type: "error", code: "detached", message: "another connection attached to job x" },
     { type: "ack", ok: true, version: 1, jobId: "job_42-a" },
     {
       type: "ack",
@@ -82,6 +104,7 @@ export function sampleMessages(): Message[] {
     },
     { type: "ack", ok: false, version: 2, code: "version-mismatch", reason: "speaks 2" },
     { type: "ack", ok: false, version: 2, code: "unauthorized", reason: "bad or missing token" },
+    { type: "ack", ok: false, version: 3, code: "unknown-job", reason: "no job x on this server" },
     {
       type: "progress",
       stage: "process",
@@ -126,6 +149,8 @@ export const ALL_TYPES: readonly MessageType[] = [
   "output-chunk",
   "output-end",
   "challenge",
+  "attach",
+  "attached",
 ];
 
 /** A deterministic pseudo-random generator (mulberry32), so failures can be replayed. */

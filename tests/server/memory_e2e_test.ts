@@ -142,7 +142,7 @@ Deno.test({
       assert.ok(error, "the job is refused");
       assert.match(
         error.message,
-        /server error \(too-large\): 7680x4320 frames need about \d+\.\d GiB \(.*\), more than this server's memory limit of 1\.0 GiB \(--max-memory-mb 1024\)/,
+        /server refused the job \(too-large\): 7680x4320 frames need about \d+\.\d GiB \(.*\), more than this server's memory limit of 1\.0 GiB \(--max-memory-mb 1024\)/,
       );
       assert.match(server.stderr, /refused: too-large/);
       // Before the refusal only the decoder's read-ahead and frame 0 exist.

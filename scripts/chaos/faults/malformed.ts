@@ -6,7 +6,7 @@
  * refusal docs/protocol.md documents for it, the server must close the connection, hold no job
  * afterwards, and keep serving.
  */
-import { encodeMessage, TYPE_CODES } from "../../../src/protocol/mod.ts";
+import { encodeMessage, PROTOCOL_VERSION, TYPE_CODES } from "../../../src/protocol/mod.ts";
 import { lastLine, poll, runClient, startServer } from "../harness.ts";
 import { bytesOf, hello, RawConn, rawFrame } from "../raw.ts";
 import { checkAlive, type Fault, type FaultContext } from "../suite.ts";
@@ -73,7 +73,7 @@ function cases(): Case[] {
         TYPE_CODES.hello,
         te.encode(
           JSON.stringify({
-            version: 2,
+            version: PROTOCOL_VERSION,
             fileName: "a.mp4",
             size: 1,
             filter: "invert",
