@@ -1,5 +1,5 @@
 /**
- * A connection that starts with `attach`: after the token proof (attach_auth.ts), it follows a
+ * A connection that starts with `attach`: after the token proof (auth.ts), it follows a
  * running job from now on (its {@link HostedJob}: the rest of the upload, progress, the result
  * and the output), or receives a finished job's result and its kept output. An unknown job, or a
  * done job whose output was deleted, is refused with `ack` `unknown-job`.
@@ -7,7 +7,7 @@
 import type { MessageConnection } from "../protocol/connection.ts";
 import { type AttachMessage, PROTOCOL_VERSION } from "../protocol/messages.ts";
 import { withinMs } from "../util/sleep.ts";
-import { authenticateAttach } from "./attach_auth.ts";
+import { authenticateAttach } from "./auth.ts";
 import type { HostedJob, UploadMeter } from "./attach_host.ts";
 import { type KeptOutputs, sendOutput } from "./attach_outputs.ts";
 import type { ServerAuth } from "./auth.ts";

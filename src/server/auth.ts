@@ -13,9 +13,9 @@
  * The token is never printed, logged or sent: clients answer a per-connection random challenge
  * with an HMAC of it (`protocol/auth.ts`).
  */
-import { newNonce, verifyAuthProof } from "../protocol/auth.ts";
+import { newNonce, verifyAttachProof, verifyAuthProof } from "../protocol/auth.ts";
 import type { MessageConnection } from "../protocol/connection.ts";
-import { type HelloMessage, PROTOCOL_VERSION } from "../protocol/messages.ts";
+import { type AttachMessage, type HelloMessage, PROTOCOL_VERSION } from "../protocol/messages.ts";
 import { type EnvLookup, readEnv, tokenFilePath } from "../util/config_dir.ts";
 import { checkToken, loadOrCreateTokenFile, TOKEN_ENV, TokenError } from "../util/token_file.ts";
 
@@ -152,18 +152,68 @@ export interface AuthenticateOptions {
  * @throws what `c.next()` throws (`ProtocolError`, `ReadTimeoutError`), for the session's own
  * error handling.
  */
-export async function authenticate(
+export function authenticate(
   c: MessageConnection,
   hello: HelloMessage,
   auth: ServerAuth,
   options: AuthenticateOptions = {},
 ): Promise<boolean> {
+  return challenge(
+    c,
+    {
+      version: hello.version,
+      what: "",
+      verify: (token, nonce, proof) => verifyAuthProof(token, nonce, hello, proof),
+    },
+    auth,
+    options,
+  );
+}
+
+/**
+ * The same step for a connection that starts with `attach`, the proof being over the job id
+ * (`attachProof`): nothing about the job — whether it exists — reaches a client before its proof
+ * checked out. Returns and throws as {@link authenticate}.
+ */
+export function authenticateAttach(
+  c: MessageConnection,
+  attach: AttachMessage,
+  auth: ServerAuth,
+  options: AuthenticateOptions = {},
+): Promise<boolean> {
+  return challenge(
+    c,
+    {
+      version: attach.version,
+      what: "attach ",
+      verify: (token, nonce, proof) => verifyAttachProof(token, nonce, attach.jobId, proof),
+    },
+    auth,
+    options,
+  );
+}
+
+/** What {@link challenge} checks: the client's version and, with a token, its proof. */
+interface ChallengeSpec {
+  version: number;
+  /** Put before the peer in log lines ("attach "), or "". */
+  what: string;
+  verify(token: string, nonce: string, proof: string): boolean;
+}
+
+/** The version check and the token challenge shared by `hello` and `attach`. */
+async function challenge(
+  c: MessageConnection,
+  spec: ChallengeSpec,
+  auth: ServerAuth,
+  options: AuthenticateOptions,
+): Promise<boolean> {
   const log = options.log ?? (() => {});
   const peer = options.peer ?? "client";
-  if (hello.version !== PROTOCOL_VERSION) {
+  if (spec.version !== PROTOCOL_VERSION) {
     const reason =
-      `this server speaks protocol version ${PROTOCOL_VERSION}, the client sent ${hello.version}`;
-    log(`refused ${peer}: version-mismatch: ${reason}`);
+      `this server speaks protocol version ${PROTOCOL_VERSION}, the client sent ${spec.version}`;
+    log(`refused ${spec.what}${peer}: version-mismatch: ${reason}`);
     await c.trySend({
       type: "ack",
       ok: false,
@@ -177,19 +227,19 @@ export async function authenticate(
   if (auth.mode === "none") return true;
   const nonce = newNonce();
   if (!(await c.trySend({ type: "challenge", version: PROTOCOL_VERSION, auth: "token", nonce }))) {
-    log(`${peer} left before the token challenge`);
+    log(`${spec.what}${peer} left before the token challenge`);
     return false;
   }
   const answer = await c.next();
   if (answer === null) {
-    log(`${peer} left during the token challenge`);
+    log(`${spec.what}${peer} left during the token challenge`);
     return false;
   }
   if (answer.type === "cancel" || answer.type === "error") {
     const why = answer.type === "cancel"
       ? answer.reason ?? "cancelled"
       : `${answer.code}: ${answer.message}`;
-    log(`${peer} gave up at the token challenge (${why})`);
+    log(`${spec.what}${peer} gave up at the token challenge (${why})`);
     await c.closeGracefully();
     return false;
   }
@@ -200,8 +250,8 @@ export async function authenticate(
     );
     return false;
   }
-  if (verifyAuthProof(auth.token, nonce, hello, answer.proof)) return true;
-  log(`refused ${peer}: unauthorized: wrong token proof`);
+  if (spec.verify(auth.token, nonce, answer.proof)) return true;
+  log(`refused ${spec.what}${peer}: unauthorized: wrong token proof`);
   await c.trySend({
     type: "ack",
     ok: false,
