@@ -6,11 +6,15 @@
  */
 export { transpose } from "./transpose";
 export { boxV, copyPlane, tap3V } from "./box";
-export { chromaScale, eqLinear, invert, lut, threshold, unsharp } from "./point";
+export { chromaScale, eqLinear, hueRotate, invert, lut, threshold, unsharp } from "./point";
 export { sepiaChroma, sepiaLuma } from "./sepia";
 export { emboss, sobel } from "./conv3";
 export { pixelate } from "./pixelate";
-export { hflip, vflip } from "./flip";
+export { hflip, reverse, vflip } from "./flip";
+export { unsharpPlane } from "./unsharp";
+export { drawbox } from "./drawbox";
+export { vignette } from "./vignette";
+export { colorbalance, curves } from "./rgb";
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

@@ -62,3 +62,35 @@ export function vflip(p: usize, w: i32, h: i32): void {
     }
   }
 }
+
+/**
+ * Reverses n bytes in place: a w × h plane turned by 180° (ffmpeg rotate=PI, hflip and vflip
+ * together), its rows packed. 16 bytes from each end per step, each reversed in a register.
+ */
+export function reverse(p: usize, n: i32): void {
+  let i: usize = 0;
+  let j: usize = <usize> n;
+  while (j - i >= 32) {
+    j -= 16;
+    const a = v128.load(p + i);
+    const b = v128.load(p + j);
+    v128.store(p + i, F.reverse(b));
+    v128.store(p + j, F.reverse(a));
+    i += 16;
+  }
+  if (j - i >= 16) {
+    // 16 to 31 bytes left: reverse the two overlapping 16-byte ends, reading both first.
+    const a = v128.load(p + i);
+    const b = v128.load(p + j - 16);
+    v128.store(p + i, F.reverse(b));
+    v128.store(p + j - 16, F.reverse(a));
+    return;
+  }
+  while (j - i >= 2) {
+    j--;
+    const t = load<u8>(p + i);
+    store<u8>(p + i, load<u8>(p + j));
+    store<u8>(p + j, t);
+    i++;
+  }
+}

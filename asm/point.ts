@@ -124,3 +124,60 @@ export function unsharp(p: usize, blurred: usize, n: i32, amount512: i32): void 
     store<u8>(p + i, <u8> v);
   }
 }
+
+/**
+ * ffmpeg hue's chroma rotation (create_chrominance_lut) computed directly, in place on n samples
+ * of U at u and of V at v: with a = u - 128 and b = v - 128,
+ * u' = clamp((c·a - s·b + 2^15 + 2^23) >> 16) and v' = clamp((s·a + c·b + 2^15 + 2^23) >> 16),
+ * c = lrint(cos(h)·2^16·sat) and s = lrint(sin(h)·2^16·sat).
+ */
+export function hueRotate(u: usize, v: usize, n: i32, c: i32, s: i32): void {
+  const N = <usize> n;
+  const full = N & ~15;
+  const vc = i32x4.splat(c);
+  const vs = i32x4.splat(s);
+  const off = i16x8.splat(128);
+  const rnd = i32x4.splat(0x808000);
+  for (let i: usize = 0; i < full; i += 16) {
+    const a = v128.load(u + i);
+    const b = v128.load(v + i);
+    const al = i16x8.sub(i16x8.extend_low_i8x16_u(a), off);
+    const ah = i16x8.sub(i16x8.extend_high_i8x16_u(a), off);
+    const bl = i16x8.sub(i16x8.extend_low_i8x16_u(b), off);
+    const bh = i16x8.sub(i16x8.extend_high_i8x16_u(b), off);
+    const a0 = i32x4.extend_low_i16x8_s(al);
+    const a1 = i32x4.extend_high_i16x8_s(al);
+    const a2 = i32x4.extend_low_i16x8_s(ah);
+    const a3 = i32x4.extend_high_i16x8_s(ah);
+    const b0 = i32x4.extend_low_i16x8_s(bl);
+    const b1 = i32x4.extend_high_i16x8_s(bl);
+    const b2 = i32x4.extend_low_i16x8_s(bh);
+    const b3 = i32x4.extend_high_i16x8_s(bh);
+    const u0 = i32x4.shr_s(i32x4.add(i32x4.sub(i32x4.mul(a0, vc), i32x4.mul(b0, vs)), rnd), 16);
+    const u1 = i32x4.shr_s(i32x4.add(i32x4.sub(i32x4.mul(a1, vc), i32x4.mul(b1, vs)), rnd), 16);
+    const u2 = i32x4.shr_s(i32x4.add(i32x4.sub(i32x4.mul(a2, vc), i32x4.mul(b2, vs)), rnd), 16);
+    const u3 = i32x4.shr_s(i32x4.add(i32x4.sub(i32x4.mul(a3, vc), i32x4.mul(b3, vs)), rnd), 16);
+    const v0 = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(a0, vs), i32x4.mul(b0, vc)), rnd), 16);
+    const v1 = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(a1, vs), i32x4.mul(b1, vc)), rnd), 16);
+    const v2 = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(a2, vs), i32x4.mul(b2, vc)), rnd), 16);
+    const v3 = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(a3, vs), i32x4.mul(b3, vc)), rnd), 16);
+    v128.store(
+      u + i,
+      i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(u0, u1), i16x8.narrow_i32x4_s(u2, u3)),
+    );
+    v128.store(
+      v + i,
+      i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)),
+    );
+  }
+  for (let i = full; i < N; i++) {
+    const a = <i32> load<u8>(u + i) - 128;
+    const b = <i32> load<u8>(v + i) - 128;
+    let nu = (c * a - s * b + 0x808000) >> 16;
+    let nv = (s * a + c * b + 0x808000) >> 16;
+    nu = nu < 0 ? 0 : nu > 255 ? 255 : nu;
+    nv = nv < 0 ? 0 : nv > 255 ? 255 : nv;
+    store<u8>(u + i, <u8> nu);
+    store<u8>(v + i, <u8> nv);
+  }
+}

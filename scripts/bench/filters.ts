@@ -74,6 +74,15 @@ export const DEFAULT_CHAINS = [
   "threshold",
   "hflip",
   "vflip",
+  "hue=h=60:s=1.3",
+  "unsharp",
+  "unsharp=13:11:1.5:5:5:1",
+  "vignette",
+  "drawbox=x=iw/4:y=ih/4:w=iw/2:h=ih/2:c=red@0.5:t=fill",
+  "drawbox=10:10:iw-20:ih-20:yellow:8",
+  "colorbalance=rs=0.3:gm=-0.2:bh=0.5",
+  "curves=vintage",
+  "rotate=PI",
 ];
 
 const NAMED_SIZES: Record<string, [number, number]> = {

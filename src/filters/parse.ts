@@ -3,17 +3,20 @@
  * and positional values (`blur=3` sets the first parameter). Pure functions.
  *
  * Grammar: filters separated by `,`; a filter is `name` or `name=args`; args are separated by
- * `:` and are `key=value` or a bare value (positional, only before any `key=value`). Values are
- * decimal numbers (`3`, `-0.5`, `.5`, `1e3`). Whitespace around names, values and separators is
- * ignored. The empty (or all-blank) text is the empty chain.
+ * `:` and are `key=value` or a bare value (positional, only before any `key=value`; a parameter
+ * declared `positional: false` is skipped by them). A key is a parameter's name or one of its
+ * aliases (ffmpeg's long and short option names). Values are decimal numbers (`3`, `-0.5`, `.5`,
+ * `1e3`), ffmpeg expressions (`PI/5`, `iw/2` where the parameter allows the frame's size), words
+ * a parameter declares (`vintage`) or a form of its own (colours). Text between single quotes is
+ * taken as it is (`w='min(iw,ih)/2'`: its `,` and `:` do not split). Whitespace around names,
+ * values and separators is ignored. The empty (or all-blank) text is the empty chain.
  */
 import { FilterChainError } from "./errors.ts";
+import { formatParamValue, paramsProblem, readParamValue } from "./params.ts";
 import { FILTERS, findFilter, type ParamDef } from "./registry.ts";
 import { closest } from "./suggest.ts";
 import type { FilterChain, FilterSpec } from "./types.ts";
 import { paramProblem, validateChain } from "./validate.ts";
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A slice of the input text with its offset. */
 interface Part {
@@ -21,12 +24,14 @@ interface Part {
   at: number;
 }
 
-/** Splits `part` at every `sep`, keeping offsets. */
+/** Splits `part` at every `sep` outside single quotes, keeping offsets. */
 function split(part: Part, sep: string): Part[] {
   const out: Part[] = [];
   let start = 0;
+  let quoted = false;
   for (let i = 0; i <= part.text.length; i++) {
-    if (i === part.text.length || part.text[i] === sep) {
+    if (part.text[i] === "'") quoted = !quoted;
+    if (i === part.text.length || (part.text[i] === sep && !quoted)) {
       out.push({ text: part.text.slice(start, i), at: part.at + start });
       start = i + 1;
     }
@@ -96,23 +101,25 @@ function parseFilter(part: Part): FilterSpec {
             arg.at,
           );
         }
-        if (positional >= def.params.length) {
-          const names = def.params.map((p) => p.name).join(", ");
-          const n = def.params.length;
+        const order = def.params.filter((p) => p.positional !== false);
+        if (positional >= order.length) {
+          const names = order.map((p) => p.name).join(", ");
+          const n = order.length;
           throw new FilterChainError(
             `too many values for filter '${def.name}' at position ${arg.at}: it takes ${n} ` +
               `parameter${n === 1 ? "" : "s"} (${names})`,
             arg.at,
           );
         }
-        param = def.params[positional++];
+        param = order[positional++];
         value = arg;
       } else {
         named = true;
         const k = trim(rawKey);
-        const p = def.params.find((p) => p.name === k.text);
+        const p = def.params.find((p) => p.name === k.text || p.aliases?.includes(k.text));
         if (!p) {
-          const guess = closest(k.text, def.params.map((p) => p.name));
+          const keys = def.params.flatMap((p) => [p.name, ...(p.aliases ?? [])]);
+          const guess = closest(k.text, keys);
           const hint = def.params.length === 0
             ? `'${def.name}' takes no parameters`
             : guess
@@ -140,14 +147,14 @@ function parseFilter(part: Part): FilterSpec {
           arg.at,
         );
       }
-      if (!NUMBER.test(value.text)) {
-        throw new FilterChainError(
-          `${key} must be a number, got '${value.text}' at position ${value.at}`,
-          value.at,
-        );
+      const text = value.text.replaceAll("'", "").trim();
+      const read = readParamValue(param, text);
+      if ("problem" in read) {
+        throw new FilterChainError(`${read.problem} at position ${value.at}`, value.at);
       }
-      const number = Number(value.text) + 0; // + 0 turns -0 into 0
-      const problem = paramProblem(param, number, value.text);
+      const number = read.value + 0; // + 0 turns -0 into 0
+      // Only an expression read here may be a handle; a number that looks like one is a number.
+      const problem = paramProblem(read.kept ? param : { ...param, vars: undefined }, number, text);
       if (problem) {
         throw new FilterChainError(`${problem} at position ${value.at}`, value.at);
       }
@@ -156,6 +163,13 @@ function parseFilter(part: Part): FilterSpec {
   }
   const params: Record<string, number> = {};
   for (const p of def.params) params[p.name] = given.get(p.name) ?? p.default;
+  const problem = paramsProblem(def.params, params);
+  if (problem) {
+    throw new FilterChainError(
+      `filter '${def.name}': ${problem} at position ${name.at}`,
+      name.at,
+    );
+  }
   return { name: def.name, params };
 }
 
@@ -178,16 +192,26 @@ export function parseChain(text: string): FilterChain {
   });
 }
 
+/** A value as the canonical text writes it: quoted when it holds a separator. */
+function formatValue(p: ParamDef, value: number): string {
+  const text = formatParamValue(p, value);
+  return /[,:]/.test(text) ? `'${text}'` : text;
+}
+
 /**
  * The canonical text of a chain: every parameter named, in registry order, values as JavaScript
- * prints numbers (`blur=sigma=3,grayscale`). `parseChain(formatChain(c))` deep-equals `c`.
- * Takes a {@link FilterChain} or a CompiledChain (compile.ts).
+ * prints numbers, or as the word, expression or colour they stand for
+ * (`blur=sigma=3,grayscale`, `curves=preset=vintage`). `parseChain(formatChain(c))` deep-equals
+ * `c`. Takes a {@link FilterChain} or a CompiledChain (compile.ts).
  * @throws FilterChainError when `chain` is not valid (see validateChain).
  */
 export function formatChain(chain: readonly FilterSpec[]): string {
-  return validateChain(chain).map((spec) => {
+  return validateChain(chain).map((spec, i) => {
     const def = findFilter(spec.name)!;
     if (def.params.length === 0) return def.name;
-    return `${def.name}=${def.params.map((p) => `${p.name}=${spec.params[p.name]}`).join(":")}`;
+    const problem = paramsProblem(def.params, spec.params);
+    if (problem) throw new FilterChainError(`filter ${i} ('${def.name}'): ${problem}`, -1);
+    const args = def.params.map((p) => `${p.name}=${formatValue(p, spec.params[p.name])}`);
+    return `${def.name}=${args.join(":")}`;
   }).join(",");
 }

@@ -136,3 +136,61 @@ export function neighbourhood(
   }
   return out;
 }
+
+/** Saturates to a signed 16-bit value. */
+function sat16(v: number): number {
+  return Math.min(32767, Math.max(-32768, v));
+}
+
+/**
+ * The R, G and B of a luma sample with its block's chroma, in the fixed point of asm/rgb.ts
+ * (BT.601 limited range; see that file for the formulas).
+ */
+export function yuvToRgb(y: number, u: number, v: number): [number, number, number] {
+  const c = (y - 16) * 64;
+  const d = (u - 128) * 64;
+  const e = (v - 128) * 64;
+  const y6 = c + q15(c, 5374);
+  const rt = e + q15(e, 19530);
+  const gt = -(q15(e, 26640) + q15(d, 12845));
+  const bt = 2 * d + q15(d, 557);
+  const ch = (t: number) => clamp8(sat16(sat16(y6 + t) + 32) >> 6);
+  return [ch(rt), ch(gt), ch(bt)];
+}
+
+/**
+ * An operation on R, G and B applied to a yuv420p frame as asm/rgb.ts does: every luma sample
+ * through `op` with its block's chroma, back to luma; each block's chroma from the mean of its
+ * results, a block cut by an odd last column or row repeating its edge pixel.
+ */
+export function rgbOperation(
+  frame: ReferenceFrame,
+  op: (r: number, g: number, b: number) => [number, number, number],
+): Planes {
+  const { width: w, height: h, chromaWidth: cw, chromaHeight: ch } = frame;
+  const y = new Uint8Array(w * h);
+  const rgb = new Array<[number, number, number]>(w * h);
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < w; i++) {
+      const c = (j >> 1) * cw + (i >> 1);
+      const [r, g, b] = op(...yuvToRgb(frame.y[j * w + i], frame.u[c], frame.v[c]));
+      rgb[j * w + i] = [r, g, b];
+      y[j * w + i] = (66 * r + 129 * g + 25 * b + 4224) >> 8;
+    }
+  }
+  const u = new Uint8Array(cw * ch);
+  const v = new Uint8Array(cw * ch);
+  for (let cy = 0; cy < ch; cy++) {
+    for (let cx = 0; cx < cw; cx++) {
+      const sum = [0, 0, 0];
+      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const px = rgb[Math.min(h - 1, 2 * cy + dy) * w + Math.min(w - 1, 2 * cx + dx)];
+        for (let k = 0; k < 3; k++) sum[k] += px[k];
+      }
+      const [r, g, b] = sum.map((s) => (s + 2) >> 2);
+      u[cy * cw + cx] = clamp8(((112 * b - 38 * r - 74 * g + 128) >> 8) + 128);
+      v[cy * cw + cx] = clamp8(((112 * r - 94 * g - 18 * b + 128) >> 8) + 128);
+    }
+  }
+  return { y, u, v };
+}

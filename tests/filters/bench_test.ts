@@ -86,3 +86,11 @@ Deno.test("bench offline: reads child CPU times from a stat line, checks its opt
   assert.throws(() => parseFlags(["--backend"]), /--backend needs a value/);
   assert.throws(() => parseFlags(["--fast", "1"]), /unknown option '--fast'/);
 });
+
+Deno.test("bench filters: the default chains are valid and time every filter", async () => {
+  const { DEFAULT_CHAINS } = await import("../../scripts/bench/filters.ts");
+  const { compileChain } = await import("../../src/filters/compile.ts");
+  const { FILTERS } = await import("../../src/filters/registry.ts");
+  const timed = new Set(DEFAULT_CHAINS.flatMap((c) => compileChain(c).map((s) => s.name)));
+  for (const f of FILTERS) assert.ok(timed.has(f.name), `${f.name} is not in DEFAULT_CHAINS`);
+});

@@ -9,58 +9,10 @@ import { frameSize, planeLayout } from "../../src/codec/frame.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
 import { parseChain } from "../../src/filters/parse.ts";
 import { FILTERS } from "../../src/filters/registry.ts";
+import { ffmpegFilter as ffmpeg, maxDiffs as maxDiff } from "./ffmpeg_run.ts";
 import { randomBytes } from "./helpers.ts";
 
 const engine = await FilterEngine.create();
-
-async function ffmpeg(vf: string, w: number, h: number, input: Uint8Array): Promise<Uint8Array> {
-  let child;
-  try {
-    child = new Deno.Command("ffmpeg", {
-      args: [
-        "-v",
-        "error",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "-s",
-        `${w}x${h}`,
-        "-i",
-        "pipe:0",
-        "-vf",
-        vf,
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "pipe:1",
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (e) {
-    throw new Error(`this test needs the native ffmpeg on PATH (apt-get install -y ffmpeg): ${e}`);
-  }
-  const writer = child.stdin.getWriter();
-  await writer.write(input);
-  await writer.close();
-  const out = await child.output();
-  assert.ok(out.success, `ffmpeg -vf ${vf} failed: ${new TextDecoder().decode(out.stderr)}`);
-  assert.equal(out.stdout.length, input.length, `ffmpeg -vf ${vf}: output size`);
-  return out.stdout;
-}
-
-/** Largest difference per plane. */
-function maxDiff(a: Uint8Array, b: Uint8Array, w: number, h: number): number[] {
-  const l = planeLayout(w, h);
-  return [[0, l.ySize], [l.uOffset, l.vOffset], [l.vOffset, l.total]].map(([s, e]) => {
-    let m = 0;
-    for (let i = s; i < e; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-    return m;
-  });
-}
 
 /** Every filter's `ffmpegExact` pairs (its module in src/filters/defs/). */
 const EXACT = FILTERS.flatMap((f) => f.ffmpegExact ?? []);

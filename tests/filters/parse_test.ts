@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { FilterChainError } from "../../src/filters/errors.ts";
+import { paramsProblem } from "../../src/filters/params.ts";
 import { formatChain, parseChain } from "../../src/filters/parse.ts";
 import { FILTERS } from "../../src/filters/registry.ts";
 import type { FilterChain } from "../../src/filters/types.ts";
@@ -43,7 +44,8 @@ Deno.test("parseChain: -0 becomes 0", () => {
 Deno.test("formatChain: canonical text round-trips for every filter", () => {
   const chain: FilterChain = parseChain(
     "blur=0.5,boxblur=7:1,grayscale,invert,eq=-0.25:1.5:0.8,saturation=-2,sepia," +
-      "sharpen=2:1.5,edges,emboss,pixelate=9,threshold=77,hflip,vflip",
+      "sharpen=2:1.5,edges,emboss,pixelate=9,threshold=77,hflip,vflip,hue=90:2,unsharp=7:5:2.5," +
+      "vignette=PI/4,drawbox=10:5:20:15:red@0.5:fill,colorbalance=rs=0.3,curves=vintage,rotate=PI",
   );
   assert.deepEqual(new Set(chain.map((s) => s.name)), new Set(FILTERS.map((f) => f.name)));
   const text = formatChain(chain);
@@ -51,14 +53,25 @@ Deno.test("formatChain: canonical text round-trips for every filter", () => {
     text,
     "blur=sigma=0.5,boxblur=radius=7:passes=1,grayscale,invert," +
       "eq=brightness=-0.25:contrast=1.5:gamma=0.8,saturation=amount=-2,sepia," +
-      "sharpen=amount=2:sigma=1.5,edges,emboss,pixelate=block=9,threshold=level=77,hflip,vflip",
+      "sharpen=amount=2:sigma=1.5,edges,emboss,pixelate=block=9,threshold=level=77,hflip,vflip," +
+      "hue=h=90:s=2:b=0,unsharp=lx=7:ly=5:la=2.5:cx=5:cy=5:ca=0," +
+      "vignette=angle=0.7853981633974483:x=w/2:y=h/2:mode=forward:eval=init:dither=true:aspect=1," +
+      "drawbox=x=10:y=5:width=20:height=15:color=0xff00007f:thickness=fill," +
+      "colorbalance=rs=0.3:gs=0:bs=0:rm=0:gm=0:bm=0:rh=0:gh=0:bh=0,curves=preset=vintage," +
+      "rotate=angle=3.141592653589793",
   );
   assert.deepEqual(parseChain(text), chain);
   assert.equal(formatChain([]), "");
   for (const def of FILTERS) {
-    const params = Object.fromEntries(def.params.map((p) => [p.name, p.max]));
-    const c = [{ name: def.name, params }];
-    assert.deepEqual(parseChain(formatChain(c)), c);
+    for (const pick of ["max", "min", "default"] as const) {
+      const params = Object.fromEntries(def.params.map((p) => [p.name, p[pick]]));
+      // Some extremes break a rule on the parameters together (unsharp's matrix size limit,
+      // rotate's multiples of PI): those are checked in tests/filters/param_syntax_test.ts.
+      const excluded = pick === "min" && def.params.some((p) => p.minExclusive);
+      if (excluded || paramsProblem(def.params, params)) continue;
+      const c = [{ name: def.name, params }];
+      assert.deepEqual(parseChain(formatChain(c)), c, `${def.name} at ${pick}`);
+    }
   }
 });
 

@@ -18,6 +18,13 @@ Deno.test("registry: the filters the issue asks for, each documented", () => {
     "threshold",
     "hflip",
     "vflip",
+    "hue",
+    "unsharp",
+    "vignette",
+    "drawbox",
+    "colorbalance",
+    "curves",
+    "rotate",
   ]);
   for (const f of FILTERS) {
     assert.ok(f.description.length > 0, f.name);

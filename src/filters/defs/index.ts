@@ -5,18 +5,25 @@
 import type { AnyFilterModule } from "../filter_module.ts";
 import { blur } from "./blur.ts";
 import { boxblur } from "./boxblur.ts";
+import { colorbalance } from "./colorbalance.ts";
+import { curves } from "./curves.ts";
+import { drawbox } from "./drawbox.ts";
 import { edges } from "./edges.ts";
 import { emboss } from "./emboss.ts";
 import { eq } from "./eq.ts";
 import { grayscale } from "./grayscale.ts";
 import { hflip } from "./hflip.ts";
+import { hue } from "./hue.ts";
 import { invert } from "./invert.ts";
 import { pixelate } from "./pixelate.ts";
+import { rotate } from "./rotate.ts";
 import { saturation } from "./saturation.ts";
 import { sepia } from "./sepia.ts";
 import { sharpen } from "./sharpen.ts";
 import { threshold } from "./threshold.ts";
+import { unsharp } from "./unsharp.ts";
 import { vflip } from "./vflip.ts";
+import { vignette } from "./vignette.ts";
 
 /** The filter modules, in docs order. */
 export const FILTER_MODULES: readonly AnyFilterModule[] = [
@@ -34,4 +41,11 @@ export const FILTER_MODULES: readonly AnyFilterModule[] = [
   threshold,
   hflip,
   vflip,
+  hue,
+  unsharp,
+  vignette,
+  drawbox,
+  colorbalance,
+  curves,
+  rotate,
 ];
