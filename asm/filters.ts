@@ -15,6 +15,7 @@ export { unsharpPlane } from "./unsharp";
 export { drawbox } from "./drawbox";
 export { vignette } from "./vignette";
 export { colorbalance, curves } from "./rgb";
+export { scaleV } from "./scale";
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

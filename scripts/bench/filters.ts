@@ -83,6 +83,12 @@ export const DEFAULT_CHAINS = [
   "colorbalance=rs=0.3:gm=-0.2:bh=0.5",
   "curves=vintage",
   "rotate=PI",
+  "rotate=PI/2",
+  "scale=-2:720:flags=bicubic",
+  "scale=-2:720:flags=bilinear",
+  "crop=iw-100:ih-100",
+  "pad=iw+64:ih+64:32:32",
+  "transpose=clock",
 ];
 
 const NAMED_SIZES: Record<string, [number, number]> = {

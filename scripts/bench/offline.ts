@@ -90,9 +90,10 @@ Options:
   --clips DIR          where the clips are made once and kept
                        (default $TMPDIR/vframe-bench-clips)
   --server LIST        also send the same job with 'deno task client' to a running
-                       'vframe server': embedded (its own pool), bullmq (a local Redis and
-                       one 'vframe worker'), comma-separated, or none
-                       (default embedded,bullmq)
+                       'vframe server': embedded (its own pool), bullmq-frame or
+                       bullmq-segment (a local Redis and one 'vframe worker', --unit frame
+                       or segment), comma-separated, or none
+                       (default embedded,bullmq-frame,bullmq-segment)
   -h, --help           this help`;
 
 /** The options of {@link main}. */
@@ -142,7 +143,7 @@ export function parseFlags(args: string[]): OfflineFlags {
     ffmpegFilter: stringValue(parsed, "ffmpeg-filter", "boxblur=5:1"),
     preset: stringValue(parsed, "preset", "ultrafast"),
     clips: stringValue(parsed, "clips", `${Deno.env.get("TMPDIR") ?? "/tmp"}/vframe-bench-clips`),
-    servers: serverKinds(stringValue(parsed, "server", "embedded,bullmq")),
+    servers: serverKinds(stringValue(parsed, "server", STACK_KINDS.join(","))),
   };
 }
 

@@ -16,8 +16,12 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const DENO = Deno.execPath();
 const TICKS_PER_SECOND = 100;
 
-/** Which queue the server uses. */
-export const STACK_KINDS = ["embedded", "bullmq"] as const;
+/**
+ * Which queue the server uses: its embedded pool (frame unit), or BullMQ with one local worker,
+ * frames (`--unit frame`) or segments (`--unit segment`: the worker decodes, filters and encodes
+ * chunks, the server splits and joins).
+ */
+export const STACK_KINDS = ["embedded", "bullmq-frame", "bullmq-segment"] as const;
 /** One of {@link STACK_KINDS}. */
 export type StackKind = typeof STACK_KINDS[number];
 
@@ -120,7 +124,7 @@ export async function startStack(kind: StackKind, job: ServerJobSettings): Promi
       ...["run", "-A", "src/cli.ts", "server", "--port", "0", "--preview-port", "0"],
       ...["--no-auth", "--codec", job.backend],
     ];
-    if (kind === "bullmq") {
+    if (kind !== "embedded") {
       const port = freePort();
       const redis = service(
         "redis-server",
@@ -139,7 +143,7 @@ export async function startStack(kind: StackKind, job: ServerJobSettings): Promi
       );
       services.push(worker);
       await worker.ready;
-      serverArgs.push("--redis", url);
+      serverArgs.push("--redis", url, "--unit", kind === "bullmq-frame" ? "frame" : "segment");
     }
     const server = service(DENO, serverArgs, /ready: port=(\d+)/, "vframe server");
     services.push(server);
@@ -147,7 +151,9 @@ export async function startStack(kind: StackKind, job: ServerJobSettings): Promi
     const pids = services.map((s) => s.child.pid);
     const name = kind === "embedded"
       ? "`deno task client` → `vframe server` (embedded pool)"
-      : "`deno task client` → `vframe server` → BullMQ → 1 `vframe worker`";
+      : `\`deno task client\` → \`vframe server\` → BullMQ → 1 \`vframe worker\`, ${
+        kind === "bullmq-frame" ? "frames" : "segments"
+      }`;
     return {
       kind,
       name,

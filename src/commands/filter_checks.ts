@@ -4,6 +4,7 @@
  */
 import { dirname } from "node:path";
 import { VframeError } from "../util/errors.ts";
+import { chainOutputSize } from "../filters/compile.ts";
 import { parseChain } from "../filters/parse.ts";
 import { FilterChainError } from "../filters/errors.ts";
 import type { FilterChain } from "../filters/types.ts";
@@ -38,6 +39,28 @@ export function parseFilterOption(text: string | undefined): FilterChain {
   } catch (error) {
     if (error instanceof FilterChainError) {
       throw new UsageError(`bad --filter "${text}": ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The size of the frames `chain` makes from `width` × `height` ones (scale, crop, pad,
+ * transpose… change it), known before any frame is decoded.
+ * @throws UsageError (exit 2) when the chain would make an empty frame or one past
+ *   `maxDimension` px per side, saying which filter and what to change.
+ */
+export function checkChainSize(
+  chain: FilterChain,
+  width: number,
+  height: number,
+  maxDimension?: number,
+): { width: number; height: number } {
+  try {
+    return chainOutputSize(chain, width, height, maxDimension);
+  } catch (error) {
+    if (error instanceof FilterChainError) {
+      throw new UsageError(`bad --filter for a ${width}x${height} input: ${error.message}`);
     }
     throw error;
   }

@@ -9,6 +9,7 @@
  * and size only), nor the filtered bytes after the sink's write resolved.
  */
 import type { Frame } from "../codec/frame.ts";
+import { chainOutputSize, chainResizes } from "../filters/compile.ts";
 import { FilterPool } from "../filters/pool.ts";
 import type { FilterChain } from "../filters/types.ts";
 import { type FrameProcessor, type FrameSource, runPipeline } from "../pipeline/mod.ts";
@@ -94,7 +95,16 @@ export async function filterInOrder(
   options: FilterInOrderOptions,
   sink: FilteredSink,
 ): Promise<number> {
-  const out = typeof sink === "function" ? { write: sink } : sink;
+  const sized = typeof sink === "function" ? { write: sink } : sink;
+  // A chain that changes the frame size (scale, crop…): the frames written have its output size.
+  const out = chainResizes(chain)
+    ? {
+      write: (frame: Frame) =>
+        sized.write({ ...frame, ...chainOutputSize(chain, frame.width, frame.height) }),
+      close: () => sized.close?.() ?? Promise.resolve(),
+      abort: () => sized.abort?.() ?? Promise.resolve(),
+    }
+    : sized;
   const { recycle } = options;
   const stats = await runPipeline<Uint8Array>({
     frames,

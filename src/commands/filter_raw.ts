@@ -8,7 +8,13 @@
 import type { Frame } from "../codec/frame.ts";
 import { FrameAssembler } from "../codec/raw_frames.ts";
 import { formatChain } from "../filters/parse.ts";
-import { checkOutput, checkThreads, outputOpenError, parseFilterOption } from "./filter_checks.ts";
+import {
+  checkChainSize,
+  checkOutput,
+  checkThreads,
+  outputOpenError,
+  parseFilterOption,
+} from "./filter_checks.ts";
 import {
   DEFAULT_FRAME_TIMEOUT_MS,
   DEFAULT_THREADS,
@@ -45,6 +51,9 @@ export interface RawFilterSummary {
   filter: string;
   width: number;
   height: number;
+  /** Size of the frames written: the chain's output size (scale, crop… change it). */
+  outputWidth: number;
+  outputHeight: number;
   threads: number;
   frames: number;
   elapsedMs: number;
@@ -110,6 +119,8 @@ export async function runRawFilter(
 ): Promise<RawFilterSummary> {
   const started = performance.now();
   const chain = parseFilterOption(options.filter);
+  // Frames out have the chain's output size (scale, crop… change it): refused now if empty.
+  const out = checkChainSize(chain, options.width, options.height);
   const threads = checkThreads(options.threads ?? DEFAULT_THREADS);
   if (options.output !== "-") {
     await checkOutput(options.output, { createsFile: false, overwrite: options.overwrite });
@@ -148,6 +159,8 @@ export async function runRawFilter(
     filter: formatChain(chain),
     width: options.width,
     height: options.height,
+    outputWidth: out.width,
+    outputHeight: out.height,
     threads,
     frames,
     elapsedMs: Math.round(elapsedMs),

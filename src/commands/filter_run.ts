@@ -18,6 +18,7 @@ import {
 } from "../codec/mod.ts";
 import { formatChain } from "../filters/parse.ts";
 import {
+  checkChainSize,
   checkOutput,
   checkThreads,
   parseFilterOption,
@@ -73,7 +74,10 @@ export interface FilterSummary {
   frames: number;
   width: number;
   height: number;
-  /** Output size (odd sizes are padded to even for H.264). */
+  /**
+   * Output size: the chain's (scale, crop, pad, transpose… change it), odd sizes padded to even
+   * for H.264.
+   */
   outputWidth: number;
   outputHeight: number;
   /** Frame rate as `num/den`. */
@@ -120,11 +124,15 @@ export async function runFilter(
   const warnings = conversionWarnings(info);
   for (const warning of warnings) options.onWarning?.(warning);
   let frames: number;
+  let size: { width: number; height: number };
   try {
+    // The chain's output size (scale, crop… change it), before any frame is decoded.
+    size = checkChainSize(chain, info.width, info.height, options.limits?.maxDimension);
+    const resized = size.width !== info.width || size.height !== info.height;
     const encoder = await openEncoder({
       output,
-      width: info.width,
-      height: info.height,
+      width: size.width,
+      height: size.height,
       fps: info.fps,
       audioFrom: input,
       // A variable frame rate is kept: each frame shown at its time in the input.
@@ -153,8 +161,9 @@ export async function runFilter(
         timeoutMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
         signal: options.signal,
         onWritten: (frame) => options.progress?.update(frame.index + 1),
-        // Written to the encoder: the decoder reads a later frame into this buffer.
-        recycle: (data) => decoded?.recycle(data),
+        // Written to the encoder: the decoder reads a later frame into this buffer — when it
+        // has the input's size (a chain that changes the size returns new buffers).
+        recycle: resized ? undefined : (data) => decoded?.recycle(data),
       },
       encoder,
     );
@@ -163,7 +172,7 @@ export async function runFilter(
     await pool.close();
   }
   const elapsedMs = performance.now() - started;
-  const out = encodedSize(info.width, info.height);
+  const out = encodedSize(size.width, size.height);
   return {
     input,
     output,

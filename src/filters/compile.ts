@@ -9,8 +9,10 @@
  * for (const frame of frames) await pool.run(chain, w, h, frame);
  * ```
  */
+import { DEFAULT_LIMITS } from "../codec/limits.ts";
 import { BoundedCache } from "./bounded_cache.ts";
-import type { AnyFilterModule } from "./filter_module.ts";
+import { FilterChainError } from "./errors.ts";
+import type { AnyFilterModule, FrameSize, OutputSize } from "./filter_module.ts";
 import type { FilterParams } from "./params.ts";
 import { formatChain, parseChain } from "./parse.ts";
 import { findFilter } from "./registry.ts";
@@ -116,4 +118,72 @@ export function chainSteps(chain: ChainInput): readonly ChainStep[] {
     return Object.freeze({ filter, params: spec.params, plan });
   }));
   return info.steps;
+}
+
+/**
+ * The frame size after each step of `chain` for a `width` × `height` input: element 0 is the
+ * input, element i the output of step i, the last the chain's output. Pure and cheap: no frame is
+ * needed, so callers size their encoder (and refuse the job) before decoding anything.
+ * @throws FilterChainError (`bad-filter`) when a step would make an empty frame or one past
+ *   `maxDimension` px on a side (default: DEFAULT_LIMITS.maxDimension, src/codec/limits.ts),
+ *   naming the step and the sizes; FilterChainError when `chain` is not valid.
+ */
+export function chainSizes(
+  chain: ChainInput,
+  width: number,
+  height: number,
+  maxDimension: number = DEFAULT_LIMITS.maxDimension,
+): FrameSize[] {
+  const sizes: FrameSize[] = [{ width, height }];
+  let w = width;
+  let h = height;
+  for (const { filter, plan } of chainSteps(chain)) {
+    if (!filter.outputSize) {
+      sizes.push({ width: w, height: h });
+      continue;
+    }
+    const out: OutputSize = filter.outputSize(plan, w, h);
+    const spec = () => chainText([compileChain(chain)[sizes.length - 1]]);
+    if (out.problem) {
+      throw new FilterChainError(`'${spec()}' on a ${w}x${h} frame: ${out.problem}`, -1);
+    }
+    const valid = (n: number) => Number.isInteger(n) && n >= 1;
+    if (!valid(out.width) || !valid(out.height)) {
+      throw new FilterChainError(
+        `'${spec()}' would make an empty or invalid ${out.width}x${out.height} frame from a ` +
+          `${w}x${h} one; change its sizes`,
+        -1,
+      );
+    }
+    if (out.width > maxDimension || out.height > maxDimension) {
+      throw new FilterChainError(
+        `'${spec()}' would make a ${out.width}x${out.height} frame from a ${w}x${h} one, past ` +
+          `the limit of ${maxDimension} px per side; make it smaller`,
+        -1,
+      );
+    }
+    w = out.width;
+    h = out.height;
+    sizes.push({ width: w, height: h });
+  }
+  return sizes;
+}
+
+/**
+ * The size of the frames `chain` makes from `width` × `height` ones (see {@link chainSizes},
+ * which throws for an empty or over-limit frame).
+ */
+export function chainOutputSize(
+  chain: ChainInput,
+  width: number,
+  height: number,
+  maxDimension?: number,
+): FrameSize {
+  const sizes = chainSizes(chain, width, height, maxDimension);
+  return sizes[sizes.length - 1];
+}
+
+/** True when some filter of `chain` may change the frame size (scale, crop, pad…). */
+export function chainResizes(chain: ChainInput): boolean {
+  return chainSteps(chain).some((s) => s.filter.outputSize !== undefined);
 }

@@ -9,10 +9,10 @@
  * compiled chain.
  */
 import { type PlaneLayout, planeLayout } from "../codec/frame.ts";
-import { type ChainInput, type ChainStep, chainSteps } from "./compile.ts";
+import { type ChainInput, chainSizes, type ChainStep, chainSteps } from "./compile.ts";
 import { FilterDefinitionError } from "./errors.ts";
-import type { WasmStep } from "./filter_module.ts";
-import { type FrameBuffers, frameBuffers } from "./frame_buffers.ts";
+import type { FrameSize, WasmStep } from "./filter_module.ts";
+import { type FrameBuffers, frameBuffers, planeRects } from "./frame_buffers.ts";
 import { FILTERS } from "./registry.ts";
 import { checkFrameBytes } from "./validate.ts";
 import { type FilterKernels, instantiateKernels } from "./wasm.ts";
@@ -39,6 +39,19 @@ type EngineStep = { -readonly [P in keyof WasmStep]: WasmStep[P] };
 interface Prepared {
   buffers: FrameBuffers;
   step: EngineStep;
+}
+
+/** The frame layout before each step and after the last, for a chain that changes the size. */
+type Layouts = readonly PlaneLayout[];
+
+/** The layouts of `sizes` (chainSizes), and the largest width and height among them. */
+function layoutsOf(sizes: readonly FrameSize[]): { layouts: Layouts; capacity: FrameSize } {
+  const layouts = sizes.map((s) => planeLayout(s.width, s.height));
+  const capacity = {
+    width: Math.max(...sizes.map((s) => s.width)),
+    height: Math.max(...sizes.map((s) => s.height)),
+  };
+  return { layouts, capacity };
 }
 
 /**
@@ -96,10 +109,12 @@ export class FilterEngine {
 
   /**
    * Applies `chain` to the `width` × `height` yuv420p frame `input` and returns `output`
-   * (allocated when not given). `output` may be `input` itself; otherwise `input` is not
-   * modified. A CompiledChain (compile.ts) is used as it is; text or a plain FilterChain is
+   * (allocated when not given) — a frame of the chain's output size (chainOutputSize,
+   * compile.ts), which scale, crop, pad, transpose and rotate by 90° change. `output` may be
+   * `input` itself when the size stays; otherwise `input` is not modified. A CompiledChain (compile.ts) is used as it is; text or a plain FilterChain is
    * compiled first (remembered by text, see compileChain).
-   * @throws RangeError when a size is wrong; FilterChainError when the chain is not valid.
+   * @throws RangeError when a size is wrong; FilterChainError when the chain is not valid or
+   *   would make an empty or over-limit frame from this size.
    */
   apply(
     chain: ChainInput,
@@ -111,23 +126,28 @@ export class FilterEngine {
     const steps = chainSteps(chain);
     const frame = planeLayout(width, height);
     checkFrameBytes("input", input, frame);
-    const out = output ?? new Uint8Array(frame.total);
-    checkFrameBytes("output", out, frame, false);
+    const resizes = steps.some((s) => s.filter.outputSize);
+    const sized = resizes ? layoutsOf(chainSizes(chain, width, height)) : undefined;
+    const last = sized ? sized.layouts[sized.layouts.length - 1] : frame;
+    const out = output ?? new Uint8Array(last.total);
+    checkFrameBytes("output", out, last, false);
     if (steps.length === 0) {
       if (out !== input) out.set(input);
       return out;
     }
-    const prepared = this.#prepare(frame);
+    const prepared = this.#prepare(frame, sized?.capacity);
     prepared.step.memory.set(input, prepared.buffers.a);
-    const result = this.#run(steps, prepared);
-    out.set(prepared.step.memory.subarray(result, result + frame.total));
+    const result = this.#run(steps, prepared, sized?.layouts);
+    out.set(prepared.step.memory.subarray(result, result + last.total));
     return out;
   }
 
   /**
    * Benchmark hook: copies `input` into wasm memory and returns a function that runs `chain`
    * on that frame in place each time it is called (no copies in or out), so kernel time can be
-   * measured alone. Filters applied repeatedly accumulate, as they would on a real frame.
+   * measured alone. Filters applied repeatedly accumulate, as they would on a real frame. A
+   * chain that changes the frame size cannot run on its own output: each call copies `input` in
+   * again first (one frame copy, counted in the time).
    * @throws RangeError when a size is wrong; FilterChainError when the chain is not valid.
    */
   prepareInPlace(
@@ -139,6 +159,18 @@ export class FilterEngine {
     const steps = chainSteps(chain);
     const frame = planeLayout(width, height);
     checkFrameBytes("input", input, frame);
+    if (steps.some((s) => s.filter.outputSize)) {
+      const { layouts, capacity } = layoutsOf(chainSizes(chain, width, height));
+      const prepared = this.#prepare(frame, capacity);
+      const copy = input.slice();
+      return () => {
+        if (prepared.step.memory.buffer !== this.#k.memory.buffer) {
+          prepared.step.memory = new Uint8Array(this.#k.memory.buffer);
+        }
+        prepared.step.memory.set(copy, prepared.buffers.a);
+        this.#run(steps, prepared, layouts);
+      };
+    }
     const prepared = this.#prepare(frame);
     prepared.step.memory.set(input, prepared.buffers.a);
     return () => {
@@ -148,12 +180,21 @@ export class FilterEngine {
     };
   }
 
-  /** Lays out buffers for `frame`, growing memory when needed. */
-  #prepare(frame: PlaneLayout): Prepared {
+  /**
+   * Lays out buffers for `frame` (and frames up to `capacity` along a size-changing chain),
+   * growing memory when needed.
+   */
+  #prepare(frame: PlaneLayout, capacity: FrameSize = frame): Prepared {
     const current = this.#prepared;
     const size = current?.buffers.frame;
-    if (current && size?.width === frame.width && size.height === frame.height) return current;
-    const buffers = frameBuffers(this.#base, frame);
+    const cap = current?.buffers.capacity;
+    if (
+      current && size?.width === frame.width && size.height === frame.height &&
+      cap!.width >= capacity.width && cap!.height >= capacity.height
+    ) {
+      return current;
+    }
+    const buffers = frameBuffers(this.#base, frame, capacity);
     const k = this.#k;
     const have = k.memory.buffer.byteLength;
     if (buffers.end > have) k.memory.grow(Math.ceil((buffers.end - have) / PAGE));
@@ -166,20 +207,39 @@ export class FilterEngine {
       dst: buffers.b,
       table: buffers.table,
       sums: buffers.sums,
+      out: frame,
+      outPlanes: buffers.planes,
+      scratch: buffers.scratch,
+      scratch2: buffers.scratch2,
+      weights: buffers.weights,
       separable: (src, dst, plane, passes) => runSeparable(k, buffers, src, dst, plane, passes),
     };
     this.#prepared = { buffers, step };
     return this.#prepared;
   }
 
-  /** Runs the steps on the frame in buffer a; returns the buffer holding the result. */
-  #run(steps: readonly ChainStep[], { buffers, step }: Prepared): number {
+  /**
+   * Runs the steps on the frame in buffer a; returns the buffer holding the result. `layouts`:
+   * the frame before each step and after the last, for a chain that changes the size.
+   */
+  #run(steps: readonly ChainStep[], { buffers, step }: Prepared, layouts?: Layouts): number {
     // A prepareInPlace runner may outlive a later, bigger frame that grew the memory.
     const buffer = this.#k.memory.buffer;
     if (step.memory.buffer !== buffer) step.memory = new Uint8Array(buffer);
     step.src = buffers.a;
     step.dst = buffers.b;
-    for (const { filter, plan } of steps) {
+    if (!layouts) {
+      step.frame = step.out = buffers.frame;
+      step.planes = step.outPlanes = buffers.planes;
+    }
+    for (let i = 0; i < steps.length; i++) {
+      const { filter, plan } = steps[i];
+      if (layouts) {
+        step.frame = layouts[i];
+        step.out = layouts[i + 1];
+        step.planes = planeRects(step.frame);
+        step.outPlanes = step.frame === step.out ? step.planes : planeRects(step.out);
+      }
       filter.wasm(step, plan);
       if (!filter.inPlace) [step.src, step.dst] = [step.dst, step.src];
     }

@@ -39,6 +39,24 @@ export interface WasmStep<K = FilterKernels> {
   /** Scratch of at least 4·(max(w, h) + 258) and 2·(w + 16) bytes (running or column sums). */
   readonly sums: number;
   /**
+   * The size of this filter's output: `frame` unless the filter has `outputSize`. A filter
+   * that changes the size is not `inPlace` and writes a frame of this layout at `dst`.
+   */
+  readonly out: PlaneLayout;
+  /** Y, U and V of the output frame (`planes` unless the size changes). */
+  readonly outPlanes: readonly [PlaneRect, PlaneRect, PlaneRect];
+  /**
+   * Two scratch planes of at least max(w, out w) × max(h, out h) bytes each (more with rows
+   * padded), free for the filter's own use; `separable` uses them too.
+   */
+  readonly scratch: number;
+  readonly scratch2: number;
+  /**
+   * Room for one resampling table: i32 starts, then (64-aligned) i16 weights, for up to
+   * max(w, h, out w, out h) outputs of RESAMPLE_MAX_TAPS (frame_buffers.ts) taps.
+   */
+  readonly weights: number;
+  /**
    * Runs `passes` horizontally, then vertically, over the plane `plane` at address `src`,
    * writing the plane at `dst` (a copy when `passes` is empty). Uses its own scratch planes.
    */
@@ -58,6 +76,18 @@ export interface ReferenceFrame extends Readonly<Planes> {
   readonly height: number;
   readonly chromaWidth: number;
   readonly chromaHeight: number;
+}
+
+/** A frame size in pixels. */
+export interface FrameSize {
+  width: number;
+  height: number;
+}
+
+/** What a filter's `outputSize` returns: the size, or why this input size is refused. */
+export interface OutputSize extends FrameSize {
+  /** Why the filter cannot run on this input size (e.g. a crop larger than the frame). */
+  problem?: string;
 }
 
 /** The description of a filter: what the parser, the validator and the docs need. */
@@ -98,11 +128,20 @@ export interface FilterModule<Plan = FilterParams, K = FilterKernels> extends Fi
    * per compiled chain, not per frame. Default: the parameters as they are.
    */
   plan?(params: FilterParams): Plan;
+  /**
+   * For a filter that changes the frame size (scale, crop, pad, transpose…): its output size for
+   * a `width` × `height` input, from the plan alone, so a chain's output size is known before
+   * any frame is decoded (chainOutputSize, compile.ts). May return a size ≤ 0 or not an integer
+   * (the chain then refuses the input size). Such a filter must not be `inPlace`. Default: the
+   * size is kept.
+   */
+  outputSize?(plan: Plan, width: number, height: number): OutputSize;
   /** Runs the filter on the frame at `step.src` by calling kernels. */
   wasm(step: WasmStep<K>, plan: Plan): void;
   /**
    * The specification the kernels must match bit for bit: plain scalar TypeScript. Returns new
    * planes and leaves `frame` alone (a plane it does not change may be returned as a copy).
+   * A filter with `outputSize` returns planes of that size.
    */
   reference(frame: ReferenceFrame, plan: Plan): Planes;
   /**
@@ -177,6 +216,10 @@ export function defineFilter<Plan = FilterParams, K = FilterKernels>(
   if (typeof module.inPlace !== "boolean") fail("inPlace must be true or false");
   if (typeof module.wasm !== "function") fail("needs a wasm function");
   if (typeof module.reference !== "function") fail("needs a reference function");
+  if (module.outputSize !== undefined && typeof module.outputSize !== "function") {
+    fail("outputSize must be a function");
+  }
+  if (module.outputSize && module.inPlace) fail("a filter that changes the size is not inPlace");
   if (module.plan !== undefined && typeof module.plan !== "function") {
     fail("plan must be a function");
   }

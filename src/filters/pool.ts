@@ -15,7 +15,7 @@ import {
   FilterTimeoutError,
 } from "./errors.ts";
 import { encodeChain } from "./chain_codec.ts";
-import { type ChainInput, compileChain } from "./compile.ts";
+import { type ChainInput, chainOutputSize, chainResizes, compileChain } from "./compile.ts";
 import type { InitMessage, RunMessage, ThreadMessage } from "./pool_protocol.ts";
 import { checkFrameBytes } from "./validate.ts";
 import { filterModule } from "./wasm.ts";
@@ -24,7 +24,9 @@ import { filterModule } from "./wasm.ts";
 export interface PoolResult {
   /**
    * The filtered frame, owned by the caller: a new buffer, or with `transfer` the memory of the
-   * `data` given to run (under a new view: the old one is detached).
+   * `data` given to run (under a new view: the old one is detached). Its size is the chain's
+   * output size (chainOutputSize, compile.ts): for a chain that changes the size (scale, crop…)
+   * it is always a new buffer of that size, `transfer` or not.
    */
   data: Uint8Array<ArrayBuffer>;
   /** Index of the thread in the pool (0 ≤ thread < size; a replaced thread keeps its index). */
@@ -54,7 +56,9 @@ export interface PoolRunOptions {
    * call (it is detached, length 0, once a thread takes the frame), and the filtered frame comes
    * back in the same memory as `result.data` — no byte is copied or allocated on the calling
    * thread. Otherwise (a view into a larger buffer, a SharedArrayBuffer) `data` is copied as
-   * without this option. If the run rejects, the memory may be lost with it.
+   * without this option. If the run rejects, the memory may be lost with it. For a chain that
+   * changes the frame size the memory is still handed over (no copy in), but the result comes
+   * back in a new buffer of the output size and the input's memory is dropped.
    */
   transfer?: boolean;
   /**
@@ -163,7 +167,8 @@ export class FilterPool {
   }
 
   /**
-   * Filters one frame on the next free thread (queueing while all are busy). `data` is copied,
+   * Filters one frame on the next free thread (queueing while all are busy); the result has the
+   * chain's output size. `data` is copied,
    * so the caller keeps it — unless `options.transfer`, which moves it to the thread and back
    * without a copy. Give a CompiledChain (compileChain, compile.ts) to check the chain
    * once per job; text or a plain FilterChain is compiled here (text is remembered, see
@@ -181,8 +186,11 @@ export class FilterPool {
   ): Promise<PoolResult> {
     try {
       if (this.#closed) throw new FilterPoolClosedError();
-      const encoded = encodeChain(compileChain(chain));
+      const compiled = compileChain(chain);
+      const encoded = encodeChain(compiled);
       checkFrameBytes("data", data, planeLayout(width, height));
+      // An empty or over-limit output is refused here, before the frame is queued.
+      if (chainResizes(compiled)) chainOutputSize(compiled, width, height);
       const { timeoutMs, signal, simulateBusyMs, transfer } = options;
       if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
         throw new RangeError(`timeoutMs must be a finite number > 0, got ${timeoutMs}`);

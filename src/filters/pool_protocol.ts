@@ -10,7 +10,10 @@ export interface InitMessage {
   module: WebAssembly.Module;
 }
 
-/** Pool → thread: filter one frame. `data` is transferred, and comes back filtered in place. */
+/**
+ * Pool → thread: filter one frame. `data` is transferred, and comes back filtered in place —
+ * unless the chain changes the frame size: then a new buffer of the output size comes back.
+ */
 export interface RunMessage {
   type: "run";
   id: number;

@@ -2,9 +2,12 @@
  * One thread of a FilterPool: a Deno Worker with its own FilterEngine. Its first message is
  * `init` with the compiled filters.wasm (compiled once by the pool); it posts `ready` once its
  * engine is instantiated, then answers every `run` with `done` (the frame filtered in place
- * and transferred back) or `error`. Chains arrive encoded (chain_codec.ts).
+ * and transferred back — or, for a chain that changes the frame size, a new buffer of the
+ * output size) or `error`. Chains arrive encoded (chain_codec.ts).
  */
+import { frameSize } from "../codec/frame.ts";
 import { decodeChain } from "./chain_codec.ts";
+import { chainOutputSize, chainResizes } from "./compile.ts";
 import { FilterEngine } from "./engine.ts";
 import { FilterChainError } from "./errors.ts";
 import type { InitMessage, RunMessage, ThreadMessage } from "./pool_protocol.ts";
@@ -28,11 +31,19 @@ function run(engine: FilterEngine, msg: RunMessage): void {
     if (msg.busyMs) block(msg.busyMs);
     const start = performance.now();
     // decodeChain remembers recent chains: a job's chain is parsed once per thread.
-    engine.apply(decodeChain(msg.chain), msg.width, msg.height, msg.data, msg.data);
+    const chain = decodeChain(msg.chain);
+    let data = msg.data;
+    if (chainResizes(chain)) {
+      const out = chainOutputSize(chain, msg.width, msg.height);
+      if (out.width !== msg.width || out.height !== msg.height) {
+        data = new Uint8Array(frameSize(out.width, out.height));
+      }
+    }
+    engine.apply(chain, msg.width, msg.height, msg.data, data);
     const ms = performance.now() - start;
     send(
-      { type: "done", id: msg.id, data: msg.data, ms, memoryBytes: engine.memoryBytes },
-      [msg.data.buffer],
+      { type: "done", id: msg.id, data, ms, memoryBytes: engine.memoryBytes },
+      [data.buffer],
     );
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));

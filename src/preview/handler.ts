@@ -195,7 +195,12 @@ export function createPreviewHandler(options: PreviewHandlerOptions): PreviewHan
         if (!data) {
           throw new HttpError(404, `frame ${r.index} of job ${r.id} has not been processed yet`);
         }
-        const bytes = jpegs.get(data, sample.width, sample.height);
+        const processedSize = r.variant === "processed" && sample.processedWidth !== undefined;
+        const bytes = jpegs.get(
+          data,
+          processedSize ? sample.processedWidth! : sample.width,
+          processedSize ? sample.processedHeight! : sample.height,
+        );
         return new Response(bytes, {
           headers: {
             "content-type": "image/jpeg",

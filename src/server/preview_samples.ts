@@ -120,22 +120,36 @@ function shrinkPlane(
   }
 }
 
-/** A sample no bigger than `maxSide` a side (the same object when it already is). */
+/**
+ * A sample no bigger than `maxSide` a side (the same object when it already is). The processed
+ * frame may have its own size (`processedWidth` × `processedHeight`: a chain that scales, crops,
+ * pads or turns the picture); each is shrunk by its own factor.
+ */
 export function shrinkSample(sample: FrameSample, maxSide: number = SAMPLE_MAX_SIDE): FrameSample {
-  const k = Math.max(1, Math.ceil(Math.max(sample.width, sample.height) / maxSide));
-  if (k === 1) return sample;
+  const factor = (w: number, h: number) => Math.max(1, Math.ceil(Math.max(w, h) / maxSide));
+  const pw = sample.processedWidth ?? sample.width;
+  const ph = sample.processedHeight ?? sample.height;
+  const k = factor(sample.width, sample.height);
+  const pk = factor(pw, ph);
+  if (k === 1 && pk === 1) return sample;
   const original = shrinkYuv420(sample.original, sample.width, sample.height, k);
   const processed = sample.processed === undefined
     ? undefined
     : sample.processed === sample.original
-    ? original.data
-    : shrinkYuv420(sample.processed, sample.width, sample.height, k).data;
+    ? original
+    : shrinkYuv420(sample.processed, pw, ph, pk);
   return {
     ...sample,
     width: original.width,
     height: original.height,
     original: original.data,
-    ...(processed !== undefined ? { processed } : {}),
+    ...(processed !== undefined
+      ? {
+        processed: processed.data,
+        processedWidth: processed.width,
+        processedHeight: processed.height,
+      }
+      : {}),
   };
 }
 

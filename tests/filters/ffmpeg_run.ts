@@ -5,13 +5,17 @@
 import assert from "node:assert/strict";
 import { planeLayout } from "../../src/codec/frame.ts";
 
-/** ffmpeg -vf `vf` on one raw `w`×`h` frame of `pixFmt` (yuv420p or rgb24), same format out. */
+/**
+ * ffmpeg -vf `vf` on one raw `w`×`h` frame of `pixFmt` (yuv420p or rgb24), same format out;
+ * `outBytes`: the size its output must have (default: the input's).
+ */
 export async function ffmpegFilter(
   vf: string,
   w: number,
   h: number,
   input: Uint8Array,
   pixFmt = "yuv420p",
+  outBytes = input.length,
 ): Promise<Uint8Array> {
   let child;
   try {
@@ -32,7 +36,7 @@ export async function ffmpegFilter(
   await writer.close();
   const out = await child.output();
   assert.ok(out.success, `ffmpeg -vf ${vf} failed: ${new TextDecoder().decode(out.stderr)}`);
-  assert.equal(out.stdout.length, input.length, `ffmpeg -vf ${vf}: output size`);
+  assert.equal(out.stdout.length, outBytes, `ffmpeg -vf ${vf}: output size`);
   return out.stdout;
 }
 

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { frameSize, planeLayout } from "../../src/codec/frame.ts";
+import { chainOutputSize } from "../../src/filters/compile.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
 import { parseChain } from "../../src/filters/parse.ts";
 import { FILTERS } from "../../src/filters/registry.ts";
@@ -25,9 +26,12 @@ for (const [ours, vf] of EXACT) {
       : [[67, 45, 1], [130, 96, 2], [96, 85, 3]];
     for (const [w, h, seed] of sizes) {
       const input = randomBytes(frameSize(w, h), seed);
-      const expected = await ffmpeg(vf, w, h, input);
+      // Geometry filters (crop, pad, transpose…) change the size: ffmpeg must make the same.
+      const out = chainOutputSize(parseChain(ours), w, h);
+      const bytes = frameSize(out.width, out.height);
+      const expected = await ffmpeg(vf, w, h, input, "yuv420p", bytes);
       const actual = engine.apply(parseChain(ours), w, h, input);
-      assert.deepEqual(maxDiff(actual, expected, w, h), [0, 0, 0], `${w}x${h}`);
+      assert.deepEqual(maxDiff(actual, expected, out.width, out.height), [0, 0, 0], `${w}x${h}`);
     }
   });
 }

@@ -136,6 +136,15 @@ Deno.test("the docs' example module: its kernel call matches its reference bit f
         dst: -1,
         table,
         sums: -1,
+        out: frame,
+        outPlanes: [
+          { offset: 0, width: w, height: h },
+          { offset: frame.uOffset, width: frame.chromaWidth, height: frame.chromaHeight },
+          { offset: frame.vOffset, width: frame.chromaWidth, height: frame.chromaHeight },
+        ],
+        scratch: -1,
+        scratch2: -1,
+        weights: -1,
         separable: () => assert.fail("posterize does not use separable passes"),
       };
       posterize.wasm(step, plan);

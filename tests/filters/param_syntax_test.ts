@@ -255,10 +255,11 @@ Deno.test("params: odd sizes and rules on parameters together", () => {
       e.message.startsWith("filter 0 ('unsharp'): the luma matrix 23x23 is too big"),
   );
   fails(
-    "rotate=PI/2",
-    "filter 'rotate': angle must be a multiple of PI (a half turn; 90° turns change the frame " +
-      "size and are not supported yet), got 1.5707963267948966 at position 0",
+    "rotate=PI/3",
+    "filter 'rotate': angle must be a multiple of PI/2 (a quarter turn: PI/2, PI, 3*PI/2, -PI/2), " +
+      "got 1.0471975511965976 at position 0",
     0,
   );
+  assert.equal(params("rotate=PI/2").angle, Math.PI / 2);
   assert.equal(params("rotate=-3*PI").angle, -3 * Math.PI);
 });

@@ -25,6 +25,10 @@ Deno.test("registry: the filters the issue asks for, each documented", () => {
     "colorbalance",
     "curves",
     "rotate",
+    "scale",
+    "crop",
+    "pad",
+    "transpose",
   ]);
   for (const f of FILTERS) {
     assert.ok(f.description.length > 0, f.name);

@@ -34,11 +34,25 @@ export function referenceApply(
     u: input.slice(l.uOffset, l.uOffset + l.uvSize),
     v: input.slice(l.vOffset, l.vOffset + l.uvSize),
   };
-  const size = { width: w, height: h, chromaWidth: l.chromaWidth, chromaHeight: l.chromaHeight };
-  for (const { filter, plan } of chainSteps(chain)) f = filter.reference({ ...f, ...size }, plan);
-  const out = new Uint8Array(l.total);
+  let size = { width: w, height: h, chromaWidth: l.chromaWidth, chromaHeight: l.chromaHeight };
+  for (const { filter, plan } of chainSteps(chain)) {
+    f = filter.reference({ ...f, ...size }, plan);
+    // A filter that changes the size (scale, crop…) returns planes of its output size.
+    const next = filter.outputSize?.(plan, size.width, size.height);
+    if (next) {
+      const o = planeLayout(next.width, next.height);
+      size = {
+        width: o.width,
+        height: o.height,
+        chromaWidth: o.chromaWidth,
+        chromaHeight: o.chromaHeight,
+      };
+    }
+  }
+  const o = planeLayout(size.width, size.height);
+  const out = new Uint8Array(o.total);
   out.set(f.y, 0);
-  out.set(f.u, l.uOffset);
-  out.set(f.v, l.vOffset);
+  out.set(f.u, o.uOffset);
+  out.set(f.v, o.vOffset);
   return out;
 }

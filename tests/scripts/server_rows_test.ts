@@ -23,8 +23,8 @@ Deno.test("treeCpuSeconds counts the CPU of children that were waited for", asyn
 });
 
 Deno.test("bench offline --server: kinds, none, and a clear error for anything else", () => {
-  assert.deepEqual(parseFlags([]).servers, ["embedded", "bullmq"]);
+  assert.deepEqual(parseFlags([]).servers, ["embedded", "bullmq-frame", "bullmq-segment"]);
   assert.deepEqual(parseFlags(["--server", "none"]).servers, []);
-  assert.deepEqual(parseFlags(["--server", "bullmq"]).servers, ["bullmq"]);
+  assert.deepEqual(parseFlags(["--server", "bullmq-segment"]).servers, ["bullmq-segment"]);
   assert.throws(() => parseFlags(["--server", "redis"]), BenchUsageError);
 });

@@ -6,6 +6,7 @@ import type { AnyFilterModule } from "../filter_module.ts";
 import { blur } from "./blur.ts";
 import { boxblur } from "./boxblur.ts";
 import { colorbalance } from "./colorbalance.ts";
+import { crop } from "./crop.ts";
 import { curves } from "./curves.ts";
 import { drawbox } from "./drawbox.ts";
 import { edges } from "./edges.ts";
@@ -15,12 +16,15 @@ import { grayscale } from "./grayscale.ts";
 import { hflip } from "./hflip.ts";
 import { hue } from "./hue.ts";
 import { invert } from "./invert.ts";
+import { pad } from "./pad.ts";
 import { pixelate } from "./pixelate.ts";
 import { rotate } from "./rotate.ts";
 import { saturation } from "./saturation.ts";
+import { scale } from "./scale.ts";
 import { sepia } from "./sepia.ts";
 import { sharpen } from "./sharpen.ts";
 import { threshold } from "./threshold.ts";
+import { transpose } from "./transpose.ts";
 import { unsharp } from "./unsharp.ts";
 import { vflip } from "./vflip.ts";
 import { vignette } from "./vignette.ts";
@@ -48,4 +52,8 @@ export const FILTER_MODULES: readonly AnyFilterModule[] = [
   colorbalance,
   curves,
   rotate,
+  scale,
+  crop,
+  pad,
+  transpose,
 ];
