@@ -1,5 +1,6 @@
 /**
- * `deno task bench <name>`: runs scripts/bench/<name>.ts. Names: filters, codec, offline, pipeline.
+ * `deno task bench <name>`: runs scripts/bench/<name>.ts. Names: filters, codec, offline, pipeline,
+ * scale.
  * Each benchmark prints a Markdown table with vframe's figures beside the named peer's.
  * `deno task bench --help` (or `-h`) prints the usage; `deno task bench <name> --help` a
  * benchmark's options (before any work). A bad option exits 2 with what was wrong.

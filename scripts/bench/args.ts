@@ -13,6 +13,7 @@ export const BENCHMARKS: Readonly<Record<string, string>> = {
   codec: "decode, encode and offline-filter fps per codec backend vs ffmpeg alone",
   offline: "the whole 'deno task filter' process vs ffmpeg alone and the bare codec",
   pipeline: "server + client end to end (embedded pool, BullMQ workers) vs offline and ffmpeg.wasm",
+  scale: "1, 2, 4 simulated worker machines (cgroup CPU quotas), segment vs frame unit",
 };
 
 /** A bad benchmark command line: what was wrong; the caller exits 2. */

@@ -241,6 +241,9 @@ export async function startServer(scope: Scope, o: ServerOptions = {}): Promise<
     "--work-dir",
     workDir,
     ...["--detach-grace", "1"],
+    // The faults watch frames held by workers: frame mode, not segment mode (`--unit auto`
+    // would pick segments with --redis); segment mode has its own tests.
+    ...["--unit", "frame"],
     ...(o.redisUrl ? ["--redis", o.redisUrl] : []),
     ...(o.args ?? []),
   ];

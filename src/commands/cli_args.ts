@@ -1,5 +1,6 @@
 /** Commander argument parsers shared by the server, client and demo commands. */
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import { PROGRESS_FORMATS, type ProgressFormat } from "../util/progress_format.ts";
 
 /** A parser for an integer option in [min, max]; the error names the range and the value seen. */
 export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -42,4 +43,49 @@ export function choiceArg<T extends string>(choices: readonly T[]): (value: stri
     }
     return value as T;
   };
+}
+
+/** A parser for a number option in [min, max]; the error names the range and the value seen. */
+export function numberArg(min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a number in [${min}, ${max}], got '${value}'`);
+    }
+    return n;
+  };
+}
+
+/** `--progress FILE`, kept as `progressFile`: a command's `--no-progress` (its display) keeps `progress`. */
+class ProgressFileOption extends Option {
+  override attributeName(): string {
+    return "progressFile";
+  }
+}
+
+/** The flags {@link progressOptions} add. */
+export interface ProgressFlags {
+  /** `--progress FILE|-`. */
+  progressFile?: string;
+  progressFormat: ProgressFormat;
+  /** `--stats-period`, seconds. */
+  statsPeriod: number;
+}
+
+/**
+ * `--progress FILE|-`, `--progress-format kv|ndjson` and `--stats-period S` of the filter and
+ * client commands: machine-readable progress (docs/progress.md).
+ */
+export function progressOptions(): Option[] {
+  return [
+    new ProgressFileOption(
+      "--progress <file>",
+      "write machine-readable progress to FILE ('-' = stdout, a FIFO works): key=value blocks " +
+        "like ffmpeg -progress, the last with progress=end",
+    ),
+    new Option("--progress-format <format>", "format of --progress: key=value blocks or NDJSON")
+      .choices(PROGRESS_FORMATS).default("kv"),
+    new Option("--stats-period <seconds>", "seconds between two --progress blocks")
+      .argParser(numberArg(0.1, 60)).default(0.5),
+  ];
 }

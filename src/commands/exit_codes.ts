@@ -14,7 +14,7 @@ export const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   2: "bad usage: unknown command or flag, bad flag value, address or filter chain, an existing " +
     "output without -y",
   3: "server unreachable (also a failed TLS handshake)",
-  4: "refused by the server (too large, busy, version mismatch, unauthorized)",
+  4: "refused by the server (too large, busy, version mismatch, unauthorized, unknown job id)",
   5: "job failed or cancelled (also: no live worker in time, every frame fell back)",
   6: "output checksum or size mismatch",
   7: "the server broke the protocol or the connection",

@@ -7,13 +7,20 @@ import { DESCRIPTIONS } from "./descriptions.ts";
 import { untilSignal } from "./signals.ts";
 import { Command, Option } from "commander";
 import type { CodecChoice } from "../codec/types.ts";
-import { choiceArg, intArg, positiveArg } from "./cli_args.ts";
+import { choiceArg, intArg, numberArg, positiveArg } from "./cli_args.ts";
 import { withExitCodes } from "./exit_codes.ts";
 import { DEFAULT_QUEUE_NAME } from "../queue/bullmq/settings.ts";
-import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MEMORY_WAIT_MS } from "../server/server.ts";
+import {
+  DEFAULT_DETACH_GRACE_MS,
+  DEFAULT_KEEP_OUTPUT_MS,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MEMORY_WAIT_MS,
+} from "../server/server.ts";
 import { defaultMaxMemoryBytes } from "../server/memory.ts";
 import { DEFAULT_MIN_UPLOAD_RATE, DEFAULT_UPLOAD_RATE_WINDOW_MS } from "../server/upload_limits.ts";
 import { startServerStack } from "./stack.ts";
+import { type UnitChoice, UNITS } from "../queue/segment_queues.ts";
+import { DEFAULT_SEGMENT_SECONDS } from "../server/segment_job.ts";
 import { resolveRedisUrl } from "./redis_url.ts";
 import { describeServerAuth, resolveServerAuth } from "../server/auth.ts";
 import { describeServerTls, loadServerTls } from "../server/tls.ts";
@@ -29,6 +36,9 @@ interface ServerFlags {
   redisPasswordFile?: string;
   queue?: string;
   threads?: number;
+  unit: UnitChoice;
+  segmentSeconds: number;
+  segmentTimeout?: number;
   attempts: number;
   backoff: number;
   frameTimeout: number;
@@ -45,6 +55,8 @@ interface ServerFlags {
   uploadRateWindow: number;
   maxMemoryMb?: number;
   memoryWait: number;
+  detachGrace: number;
+  keepOutput: number;
   codec: CodecChoice;
   crf?: number;
   preset?: string;
@@ -86,6 +98,25 @@ export function serverCommand(): Command {
       "--threads <n>",
       `embedded pool threads (default: 2/3 of the cores = ${defaultThreads()})`,
       intArg(1, 1024),
+    )
+    .addOption(
+      new Option(
+        "--unit <unit>",
+        "unit of work: segment (workers decode, filter and encode chunks; the server only " +
+          "splits and joins), frame (every frame through the queue), auto (segment with --redis, " +
+          "frame with the embedded pool)",
+      ).choices([...UNITS]).default("auto"),
+    )
+    .option(
+      "--segment-seconds <s>",
+      "segment length in segment mode, seconds (shortened so every live worker gets at least 3)",
+      numberArg(0.04, 3600),
+      DEFAULT_SEGMENT_SECONDS,
+    )
+    .option(
+      "--segment-timeout <s>",
+      "time limit of one attempt at a segment, seconds (default: 30 + 1 per frame)",
+      numberArg(1, 86_400),
     )
     .option("--attempts <n>", "tries per frame, first included", intArg(1, 100), 3)
     .option("--backoff <ms>", "first retry delay, doubling after each failure", intArg(0), 100)
@@ -146,6 +177,21 @@ export function serverCommand(): Command {
       intArg(0, 3600),
       DEFAULT_MEMORY_WAIT_MS / 1000,
     )
+    .option(
+      "--detach-grace <s>",
+      "a job whose client connection was lost keeps running this long, seconds, for the client " +
+        "to re-attach (client --attach; the client retries by itself); then it is cancelled. " +
+        "0 = cancel at once. A client's Ctrl-C cancels at once whatever this says",
+      intArg(0, 86_400),
+      DEFAULT_DETACH_GRACE_MS / 1000,
+    )
+    .option(
+      "--keep-output <s>",
+      "a done job's output is kept this long after the job ended, seconds, for a client that " +
+        "re-attaches (and the preview); then it is deleted",
+      intArg(0, 7 * 86_400),
+      DEFAULT_KEEP_OUTPUT_MS / 1000,
+    )
     .addOption(
       new Option("--codec <backend>", "codec backend").choices(["auto", "wasm", "native"]).default(
         "auto",
@@ -202,6 +248,11 @@ export function serverCommand(): Command {
           : undefined,
         queueName: flags.queue,
         threads: flags.threads,
+        unit: flags.unit,
+        segmentSeconds: flags.segmentSeconds,
+        segmentTimeoutMs: flags.segmentTimeout === undefined
+          ? undefined
+          : Math.round(flags.segmentTimeout * 1000),
         policy: {
           attempts: flags.attempts,
           backoffMs: flags.backoff,
@@ -219,6 +270,8 @@ export function serverCommand(): Command {
         uploadRateWindowMs: flags.uploadRateWindow * 1000,
         maxMemoryBytes: flags.maxMemoryMb === undefined ? undefined : flags.maxMemoryMb * 1024 ** 2,
         memoryWaitMs: flags.memoryWait * 1000,
+        detachGraceMs: flags.detachGrace * 1000,
+        keepOutputMs: flags.keepOutput * 1000,
         codec: flags.codec,
         crf: flags.crf,
         preset: flags.preset,
@@ -232,7 +285,7 @@ export function serverCommand(): Command {
       console.log(
         `vframe server ready: port=${server.port}${tls ? " tls" : ""} auth=${auth.mode}${
           server.unixPath ? ` unix=${server.unixPath}` : ""
-        } queue=${server.queue.backend} codec=${server.codec}${
+        } queue=${server.queue.backend} unit=${stack.unit} codec=${server.codec}${
           stack.previewUrl ? ` preview=${stack.previewUrl}` : ""
         }`,
       );

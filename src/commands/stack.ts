@@ -17,9 +17,12 @@ import { resolvePolicy } from "../queue/policy.ts";
 import { defaultThreads } from "../queue/task.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { type ServerOptions, VframeServer } from "../server/server.ts";
+import { createSegmentQueue, resolveUnit, type UnitChoice } from "../queue/segment_queues.ts";
+import type { SegmentQueue } from "../queue/segment_task.ts";
+import { FilterPool } from "../filters/pool.ts";
 
 /** Options of {@link startServerStack}: the server's, plus what picks the queue and the preview. */
-export interface StackOptions extends Omit<ServerOptions, "queue" | "metrics"> {
+export interface StackOptions extends Omit<ServerOptions, "queue" | "metrics" | "segments"> {
   /** Use BullMQ workers on this Redis (`redis://host:port`); default: the embedded pool. */
   redisUrl?: string;
   /** The BullMQ queue name, with `redisUrl` (default `vframe-frames`); workers must use the same. */
@@ -32,12 +35,26 @@ export interface StackOptions extends Omit<ServerOptions, "queue" | "metrics"> {
   queue?: FrameQueue;
   /** The preview: `false` for none (default: on, `127.0.0.1:8080`). Port 0 picks a free one. */
   preview?: false | { port?: number; hostname?: string };
+  /**
+   * The unit of work (`--unit`): `segment` (workers decode, filter and encode chunks; the server
+   * splits and joins), `frame` (every frame through the queue), or `auto` (default: `segment` with
+   * BullMQ workers, `frame` with the embedded pool).
+   */
+  unit?: UnitChoice;
+  /** Wanted segment length, seconds (`--segment-seconds`, default 2). */
+  segmentSeconds?: number;
+  /** Time limit of one attempt at a segment, ms (default: 30 s + 1 s per frame). */
+  segmentTimeoutMs?: number;
 }
 
 /** A running server with its queue and preview. */
 export interface ServerStack {
   server: VframeServer;
   queue: FrameQueue;
+  /** The unit of work the server runs. */
+  unit: "segment" | "frame";
+  /** The segment queue, in segment mode. */
+  segmentQueue?: SegmentQueue;
   /** The dashboard's URL, when the preview runs. */
   previewUrl?: string;
   /** Closes the server, then the preview, then the queue (when the stack created it). Idempotent. */
@@ -45,7 +62,7 @@ export interface ServerStack {
 }
 
 /** Creates the queue backend the options ask for. Loaded on demand: embedded never loads BullMQ. */
-export async function createQueue(options: StackOptions): Promise<FrameQueue> {
+export async function createQueue(options: StackOptions, pool?: FilterPool): Promise<FrameQueue> {
   const policy = resolvePolicy(options.policy);
   if (options.redisUrl) {
     const { BullmqQueue } = await import("../queue/bullmq/queue.ts");
@@ -61,6 +78,7 @@ export async function createQueue(options: StackOptions): Promise<FrameQueue> {
     threads: options.threads ?? defaultThreads(),
     policy,
     ratePerSecond: options.ratePerSecond,
+    pool,
   });
 }
 
@@ -69,35 +87,74 @@ export async function createQueue(options: StackOptions): Promise<FrameQueue> {
  * @throws the server's `ServerOptionError`, the queue's or the preview's errors.
  */
 export async function startServerStack(options: StackOptions = {}): Promise<ServerStack> {
-  const queue = options.queue ?? await createQueue(options);
+  const backend = options.queue?.backend ?? (options.redisUrl ? "bullmq" : "embedded");
+  const unit = resolveUnit(options.unit ?? "frame", backend);
+  // Embedded segments share one filter pool with the frame queue.
+  const pool = unit === "segment" && backend === "embedded"
+    ? await FilterPool.create({ size: options.threads ?? defaultThreads() })
+    : undefined;
+  let queue: FrameQueue | undefined = options.queue;
   const ownsQueue = !options.queue;
+  let segmentQueue: SegmentQueue | undefined;
   let server: VframeServer | undefined;
   try {
+    queue ??= await createQueue(options, options.queue ? undefined : pool);
+    if (unit === "segment") {
+      segmentQueue = await createSegmentQueue({
+        backend,
+        redisUrl: options.redisUrl,
+        queueName: options.queueName,
+        pool,
+        codec: options.codec,
+        policy: resolvePolicy(options.policy),
+      });
+    }
     const metrics = new VframeMetrics();
-    server = await VframeServer.start({ ...options, queue, metrics });
+    server = await VframeServer.start({
+      ...options,
+      queue,
+      metrics,
+      segments: segmentQueue && {
+        queue: segmentQueue,
+        segmentSeconds: options.segmentSeconds,
+        attemptTimeoutMs: options.segmentTimeoutMs,
+      },
+    });
     const preview = options.preview === false ? undefined : await startPreview({
       registry: server.registry,
       metrics,
       queue,
       hostname: options.preview?.hostname ?? "127.0.0.1",
       port: options.preview?.port ?? 8080,
+      // The cancel API asks for the server's own token (none when the server has none).
+      auth: options.auth ?? { mode: "none" },
     });
     let closed: Promise<void> | undefined;
     const s = server;
+    const q = queue;
     return {
       server,
       queue,
+      unit,
+      segmentQueue,
       previewUrl: preview?.url,
       close: () =>
         closed ??= (async () => {
           await s.close();
           await preview?.close().catch(() => {});
-          if (ownsQueue) await queue.close().catch(() => {});
+          // Both queues at once: each waits a bounded time for a Redis that may be gone.
+          await Promise.all([
+            segmentQueue?.close().catch(() => {}),
+            ownsQueue ? q.close().catch(() => {}) : undefined,
+          ]);
+          await pool?.close();
         })(),
     };
   } catch (error) {
     await server?.close().catch(() => {});
-    if (ownsQueue) await queue.close().catch(() => {});
+    await segmentQueue?.close().catch(() => {});
+    if (ownsQueue) await queue?.close().catch(() => {});
+    await pool?.close();
     throw error;
   }
 }

@@ -1,8 +1,10 @@
 /**
- * `vframe worker` (`deno task worker --redis URL --concurrency N`): a BullMQ frame worker process.
- * Joins the queue on the given Redis (workers on other machines join the same way), prints one
- * `vframe worker ready: …` line when consuming, and stops gracefully on SIGINT/SIGTERM: active
- * frames finish (for at most `--stop-timeout`), then it exits, even when Redis is unreachable.
+ * `vframe worker` (`deno task worker --redis URL --concurrency N`): a BullMQ worker process. It
+ * takes both units of work from the given Redis (workers on other machines join the same way):
+ * frames (filtered on its pool) and, unless `--no-segments`, segments (decoded, filtered on the
+ * same pool and encoded here). It prints one `vframe worker ready: …` line when consuming, and
+ * stops gracefully on SIGINT/SIGTERM: active frames and segments finish (for at most
+ * `--stop-timeout`), then it exits, even when Redis is unreachable.
  * Signals within 300 ms of the first are the same request (one Ctrl-C on `deno task worker`
  * arrives twice); a signal after that exits at once.
  */
@@ -19,6 +21,9 @@ import {
   FrameWorker,
 } from "../queue/bullmq/frame_worker.ts";
 import { redactUrl } from "../queue/bullmq/redis.ts";
+import { DEFAULT_SEGMENT_CONCURRENCY, SegmentWorker } from "../queue/bullmq/segment_worker.ts";
+import { FilterPool } from "../filters/pool.ts";
+import type { CodecChoice } from "../codec/types.ts";
 import { DEFAULT_QUEUE_NAME } from "../queue/bullmq/settings.ts";
 import { defaultThreads } from "../queue/task.ts";
 import { resolveRedisUrl } from "./redis_url.ts";
@@ -33,6 +38,10 @@ export interface WorkerCommandOptions {
   stalledInterval: number;
   maxStalled: number;
   stopTimeout: number;
+  /** False with `--no-segments`: frames only. */
+  segments: boolean;
+  segmentConcurrency: number;
+  codec: CodecChoice;
 }
 
 /** Builds the `worker` subcommand. */
@@ -77,6 +86,18 @@ export function workerCommand(): Command {
       intArg(0),
       DEFAULT_MAX_STALLED_COUNT,
     )
+    .option("--no-segments", "take frames only, no segments (segment mode's unit of work)")
+    .option(
+      "--segment-concurrency <n>",
+      "segments processed at once (each decodes, filters on the --concurrency threads, encodes)",
+      intArg(1),
+      DEFAULT_SEGMENT_CONCURRENCY,
+    )
+    .addOption(
+      new Option("--codec <backend>", "codec backend of segments: native ffmpeg or ffmpeg.wasm")
+        .choices(["auto", "wasm", "native"])
+        .default("auto", "native when ffmpeg and ffprobe are on PATH"),
+    )
     .option(
       "--stop-timeout <ms>",
       "after SIGINT/SIGTERM, longest wait for active frames before exiting anyway (their jobs " +
@@ -115,46 +136,85 @@ const STARTUP_ERRORS = [
  * `stopTimeout`; a later one exits at once with code 130.
  */
 export async function runWorker(opts: WorkerCommandOptions & { redis: string }): Promise<void> {
-  const worker = await FrameWorker.start({
-    redisUrl: opts.redis,
-    concurrency: opts.concurrency,
-    queueName: opts.queue,
-    lockDurationMs: opts.lockDuration,
-    stalledIntervalMs: opts.stalledInterval,
-    maxStalledCount: opts.maxStalled,
-  });
-  worker.onFailed((jobId, reason, attempt) => {
-    console.error(`vframe worker: job ${jobId} attempt ${attempt} failed: ${reason}`);
-  });
+  const pool = await FilterPool.create({ size: opts.concurrency });
+  let worker: FrameWorker;
+  let segments: SegmentWorker | undefined;
+  const takeSegments = opts.segments !== false;
+  try {
+    worker = await FrameWorker.start({
+      redisUrl: opts.redis,
+      concurrency: opts.concurrency,
+      queueName: opts.queue,
+      lockDurationMs: opts.lockDuration,
+      stalledIntervalMs: opts.stalledInterval,
+      maxStalledCount: opts.maxStalled,
+      pool,
+    });
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  try {
+    if (takeSegments) {
+      segments = await SegmentWorker.start({
+        redisUrl: opts.redis,
+        queueName: opts.queue,
+        pool,
+        concurrency: opts.segmentConcurrency ?? DEFAULT_SEGMENT_CONCURRENCY,
+        codec: opts.codec,
+        lockDurationMs: opts.lockDuration,
+        stalledIntervalMs: opts.stalledInterval,
+        maxStalledCount: opts.maxStalled,
+      });
+    }
+  } catch (err) {
+    await worker.close({ timeoutMs: 0 });
+    await pool.close();
+    throw err;
+  }
+  const log = (unit: string) => (jobId: string, reason: string, attempt: number) => {
+    console.error(`vframe worker: ${unit}job ${jobId} attempt ${attempt} failed: ${reason}`);
+  };
+  worker.onFailed(log(""));
+  segments?.onFailed(log("segment "));
   const stopped = Promise.withResolvers<Deno.Signal>();
   const listener = listenForStop({
     dedupeMs: SIGNAL_DEDUPE_MS,
     onStop: (signal) => stopped.resolve(signal),
     onForce: (signal) => {
       console.error(
-        `vframe worker: second ${signal}, exiting now (${worker.active} active frames go back ` +
-          "to the queue)",
+        `vframe worker: second ${signal}, exiting now (${worker.active} active frames and ` +
+          `${segments?.active ?? 0} segments go back to the queue)`,
       );
       Deno.exit(130);
     },
   });
   console.log(
     `vframe worker ready: id=${worker.id} concurrency=${worker.concurrency} ` +
-      `queue=${worker.queueName} redis=${redactUrl(opts.redis)}`,
+      `queue=${worker.queueName} units=frame${segments ? ",segment" : ""}` +
+      `${segments ? ` segment-concurrency=${segments.concurrency}` : ""} ` +
+      `redis=${redactUrl(opts.redis)}`,
   );
   const signal = await stopped.promise;
   console.log(
-    `vframe worker stopping: ${signal}, finishing ${worker.active} active frames ` +
-      `(at most ${opts.stopTimeout} ms)`,
+    `vframe worker stopping: ${signal}, finishing ${worker.active} active frames` +
+      `${segments ? ` and ${segments.active} segments` : ""} (at most ${opts.stopTimeout} ms)`,
   );
-  const report = await worker.close({ timeoutMs: opts.stopTimeout });
+  const [report, segmentReport] = await Promise.all([
+    worker.close({ timeoutMs: opts.stopTimeout }),
+    segments?.close({ timeoutMs: opts.stopTimeout }),
+  ]);
+  await pool.close();
   listener.dispose();
-  if (report.abandoned > 0) {
+  for (const [n, unit] of [[report.abandoned, "frames"], [segmentReport?.abandoned, "segments"]]) {
+    if (!n) continue;
     console.error(
-      `vframe worker: ${report.abandoned} frames still active after ${opts.stopTimeout} ms, ` +
-        "left to other workers",
+      `vframe worker: ${n} ${unit} still active after ${opts.stopTimeout} ms, left to other workers`,
     );
   }
-  if (!report.clean) console.error("vframe worker: Redis did not answer, connections dropped");
+  if (!report.clean || segmentReport?.clean === false) {
+    console.error("vframe worker: Redis did not answer, connections dropped");
+  }
+  if (segments) console.log(`vframe worker: ${segments.processed} segments processed`);
   console.log(`vframe worker stopped: id=${worker.id} processed=${worker.processed}`);
 }

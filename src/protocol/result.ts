@@ -41,6 +41,28 @@ export interface JobResult {
   };
   /** Frames for which the original was used, and why. */
   fallbackFrames: { index: number; reason: string; attempts: number }[];
+  /**
+   * Which unit of work ran: `frame` (every frame through the queue; the server decodes and
+   * encodes) or `segment` (chunks decoded, filtered and encoded by workers; the server splits and
+   * joins). Older servers leave it out: they ran frames.
+   */
+  unit?: "frame" | "segment";
+  /**
+   * Segment mode: the frame ranges `[start, end)` whose original frames were encoded unfiltered
+   * (their segment failed), with why. Their frames are also in `fallbackFrames`.
+   */
+  fallbackRanges?: { start: number; end: number; reason: string; attempts: number }[];
+  /**
+   * Segment mode: segments planned, their target length in frames, how many needed more than one
+   * attempt, how many fell back, and how many stragglers got a second copy (`duplicated`).
+   */
+  segments?: {
+    total: number;
+    frames: number;
+    retried: number;
+    fallback: number;
+    duplicated?: number;
+  };
   /** Milliseconds per stage. `download` is filled in by the client. */
   timings: {
     upload: number;

@@ -14,7 +14,13 @@ export interface FrameFilterer {
     width: number,
     height: number,
     data: Uint8Array,
-    options?: { timeoutMs?: number; signal?: AbortSignal; simulateBusyMs?: number },
+    options?: {
+      timeoutMs?: number;
+      signal?: AbortSignal;
+      simulateBusyMs?: number;
+      time?: number;
+      index?: number;
+    },
   ): Promise<{ data: Uint8Array; thread: number; ms: number }>;
 }
 
@@ -25,8 +31,10 @@ export interface AttemptOptions {
   width: number;
   height: number;
   data: Uint8Array;
-  /** Frame index (the fault switch keys on it). */
+  /** Frame index (the fault switch keys on it; fade's frame mode reads it). */
   index: number;
+  /** The frame's time in seconds (fade); default 0. */
+  time?: number;
   /** 1-based attempt number (`flaky` frames fail on attempt 1 only). */
   attempt: number;
   /** Time limit of the attempt; the pool terminates the thread past it. */
@@ -50,6 +58,7 @@ export function runAttempt(
   options: AttemptOptions,
 ): Promise<{ data: Uint8Array; thread: number; ms: number }> {
   const { chain, width, height, data, index, attempt, timeoutMs, signal, fault } = options;
+  const clock = { time: options.time ?? 0, index };
   const action = fault ? faultAction(fault, index, attempt) : "none";
   if (action === "fail") {
     return Promise.reject(
@@ -58,9 +67,10 @@ export function runAttempt(
   }
   if (action === "hang") return hang(timeoutMs, signal);
   if (action === "slow") {
-    return pool.run(chain, width, height, data, { timeoutMs, signal, simulateBusyMs: SLOW_MS });
+    const slow = { timeoutMs, signal, simulateBusyMs: SLOW_MS, ...clock };
+    return pool.run(chain, width, height, data, slow);
   }
-  return pool.run(chain, width, height, data, { timeoutMs, signal });
+  return pool.run(chain, width, height, data, { timeoutMs, signal, ...clock });
 }
 
 /** Never settles on its own: rejects after `timeoutMs` or when `signal` aborts. */

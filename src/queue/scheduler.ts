@@ -34,6 +34,11 @@ export interface UnitKind<Task, Result, Outcome> {
   check(task: Task): void;
   /** The server job the task belongs to (what `cancelJob` cancels). */
   jobId(task: Task): string;
+  /**
+   * The task's own time limits, when they differ from the policy's (a segment of many frames gets
+   * more time than one frame). Fields left out take the policy's.
+   */
+  limits?(task: Task): TaskLimits;
   /** The outcome of a task whose attempt `attempts` delivered `delivery`. */
   succeeded(task: Task, delivery: Delivery<Result>, attempts: number, latencyMs: number): Outcome;
   /**
@@ -48,6 +53,9 @@ export interface UnitKind<Task, Result, Outcome> {
     fatal?: boolean,
   ): Outcome;
 }
+
+/** Per-task time limits (see {@link UnitKind.limits}); each overrides the policy's field. */
+export type TaskLimits = Partial<Pick<RetryPolicy, "attemptTimeoutMs" | "deadlineMs">>;
 
 /** Options of a {@link Scheduler}. */
 export interface SchedulerOptions<Task, Result, Outcome> {
@@ -142,8 +150,10 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
 
   /** See {@link WorkQueue.process}. */
   process(task: Task, signal?: AbortSignal): Promise<Outcome> {
+    let limits: Required<TaskLimits>;
     try {
       this.#unit.check(task);
+      limits = this.#limits(task);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -159,7 +169,7 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
       this.#jobs.set(jobId, job);
     }
     const outcome = Promise.withResolvers<Outcome>();
-    const life = this.#life(task, job, signal, startedAt, outcome.resolve);
+    const life = this.#life(task, job, signal, startedAt, limits, outcome.resolve);
     const state = job;
     this.#lives.add(life);
     state.lives.add(life);
@@ -177,11 +187,12 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     job: JobState,
     signal: AbortSignal | undefined,
     startedAt: number,
+    limits: Required<TaskLimits>,
     resolve: (outcome: Outcome) => void,
   ): Promise<void> {
     const watch = this.#watch;
     watch.acquire();
-    const clock = new TaskClock(watch, startedAt, this.policy.deadlineMs);
+    const clock = new TaskClock(watch, startedAt, limits.deadlineMs);
     const stop = new AbortController();
     const end = (reason: StopReason) => {
       if (!stop.signal.aborted) stop.abort(reason);
@@ -192,13 +203,13 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     job.controller.signal.addEventListener("abort", onJob);
     this.#closing.signal.addEventListener("abort", onClose);
     signal?.addEventListener("abort", onSignal);
-    const timer = this.#deadlineTimer(clock, end);
+    const timer = this.#deadlineTimer(clock, limits.deadlineMs, end);
     const offChange = watch.onChange(timer.check);
     let run: TaskRun<Result> | undefined;
     let ended: Ended<Outcome>;
     try {
       run = this.#transport.open(task);
-      ended = await this.#attempts(task, run, stop.signal, startedAt, clock);
+      ended = await this.#attempts(task, run, stop.signal, startedAt, clock, limits);
     } catch (err) {
       // a transport broke its contract (open threw): report it, never reject
       ended = {
@@ -229,9 +240,10 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
    */
   #deadlineTimer(
     clock: TaskClock,
+    deadlineMs: number,
     end: (reason: StopReason) => void,
   ): { check: () => void; clear: () => void } {
-    const { deadlineMs, noWorkerTimeoutMs } = this.policy;
+    const { noWorkerTimeoutMs } = this.policy;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let over = false;
     const stop = (reason: StopReason) => {
@@ -279,6 +291,7 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
     signal: AbortSignal,
     startedAt: number,
     clock: TaskClock,
+    limits: Required<TaskLimits>,
   ): Promise<Ended<Outcome>> {
     const unit = this.#unit;
     const policy = this.policy;
@@ -303,7 +316,7 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
       again = false;
       const timeoutMs = Math.max(
         1,
-        Math.min(policy.attemptTimeoutMs, Math.ceil(clock.deadlineAt() - performance.now())),
+        Math.min(limits.attemptTimeoutMs, Math.ceil(clock.deadlineAt() - performance.now())),
       );
       let delay: number;
       try {
@@ -330,6 +343,21 @@ export class Scheduler<Task, Result, Outcome> implements WorkQueue<Task, Outcome
         this.#waiting--;
       }
     }
+  }
+
+  /** The policy's time limits, with the task's own where its unit gives them (checked). */
+  #limits(task: Task): Required<TaskLimits> {
+    const own = this.#unit.limits?.(task) ?? {};
+    const limits = {
+      attemptTimeoutMs: own.attemptTimeoutMs ?? this.policy.attemptTimeoutMs,
+      deadlineMs: own.deadlineMs ?? this.policy.deadlineMs,
+    };
+    for (const [key, value] of Object.entries(limits)) {
+      if (!(value > 0) || !Number.isFinite(value)) {
+        throw new QueueOptionError(`the task's ${key} must be a finite number > 0, got ${value}`);
+      }
+    }
+    return limits;
   }
 
   /** See {@link WorkQueue.cancelJob}. */

@@ -28,6 +28,11 @@ export interface FrameTask {
   chain: TaskChain;
   /** The original yuv420p frame. Not modified by the queue. */
   data: Uint8Array;
+  /**
+   * The frame's time in seconds from the input's first frame (its pts), for filters that vary
+   * with time (fade); default 0.
+   */
+  time?: number;
 }
 
 /** How a frame ended. A queue never rejects for a frame's failure: it reports it here. */

@@ -19,9 +19,10 @@
  */
 import { freeBytes } from "../util/free_bytes.ts";
 import { errorCode } from "../util/errors.ts";
-import type { Frame } from "../codec/frame.ts";
-import { openEncoder, probe } from "../codec/mod.ts";
+import { type Frame, planeLayout } from "../codec/frame.ts";
+import { conversionWarnings, openEncoder, probe } from "../codec/mod.ts";
 import type { CodecBackendName, FrameEncoder, InputLimits, VideoInfo } from "../codec/types.ts";
+import { chainOutputSize } from "../filters/compile.ts";
 import { parseChain } from "../filters/parse.ts";
 import type { FilterChain } from "../filters/types.ts";
 import {
@@ -37,10 +38,11 @@ import { MAX_FALLBACK_ENTRIES, MAX_WARNINGS } from "../protocol/result_check.ts"
 import type { FrameOutcome, FrameQueue } from "../queue/types.ts";
 import { JobCancelledError, JobFailedError, NoLiveWorkerError } from "../protocol/errors.ts";
 import type { GrowingFile } from "../util/growing_file.ts";
-import { type JobRecord, JobRegistry } from "./registry.ts";
+import { jobFps, type JobRecord, JobRegistry } from "./registry.ts";
 import type { JobResult } from "../protocol/result.ts";
 import type { Semaphore } from "../util/semaphore.ts";
 import { fps, latencySummary } from "../util/stats.ts";
+import { runSegmentJob, type SegmentMode } from "./segment_job.ts";
 
 /** The part of the preview's `VframeMetrics` the pipeline calls. */
 export interface PipelineMetrics {
@@ -94,6 +96,12 @@ export interface PipelineJobOptions {
   limits?: InputLimits;
   /** Aborting it cancels the job (client gone, server closing). */
   signal?: AbortSignal;
+  /**
+   * Run the job in segment mode (segment_job.ts: the server splits and joins, workers decode,
+   * filter and encode chunks); an input that cannot be split still runs frame by frame.
+   * Default: frame by frame.
+   */
+  segments?: SegmentMode;
 }
 
 /** Live counters of a job: the fields of a `progress` message. */
@@ -123,7 +131,11 @@ export class PipelineJob {
   #processEnd?: number;
   #encodeStart?: number;
   #uploadMs?: number;
+  /** When the live latency percentiles were last computed (performance.now()). */
+  #latencyAt = -Infinity;
   #ran = false;
+  /** Segment mode's live counters while it runs the job. */
+  #segmentProgress?: () => JobProgress;
 
   /**
    * @throws TypeError / RangeError when an option is missing or out of range; FilterChainError
@@ -168,9 +180,15 @@ export class PipelineJob {
       latencyMs: { p50: 0, p95: 0, p99: 0 },
       framesPerWorker: {},
       backend: { queue: options.queue.backend, codec: options.codec },
+      unit: "frame",
       startedAt: new Date().toISOString(),
     };
     this.record = options.registry.add(result);
+    // The preview reads the live counters and may cancel the job (its cancel API).
+    this.record.control = {
+      progress: () => this.progress(),
+      cancel: (reason) => this.cancel(reason),
+    };
   }
 
   /** The result JSON (live). */
@@ -180,6 +198,7 @@ export class PipelineJob {
 
   /** Counters for a progress message. */
   progress(): JobProgress {
+    if (this.#segmentProgress) return { ...this.#segmentProgress(), fps: jobFps(this.record) };
     const elapsedMs = Math.round(performance.now() - this.#t0);
     const r = this.record.result;
     const stage = this.#uploadMs === undefined
@@ -197,7 +216,8 @@ export class PipelineJob {
       framesProcessed: this.#processed,
       framesEncoded: this.#encoded,
       fallbackFrames: r.frames.fallback,
-      fps: fps(this.#processed, elapsedMs),
+      // The same figure the preview shows for the job (frames in the last 3 s).
+      fps: jobFps(this.record),
       elapsedMs,
     };
   }
@@ -243,6 +263,9 @@ export class PipelineJob {
     uploadDone.catch(() => {});
     this.#probe = uploadDone.then(() => this.#runProbe());
     this.#probe.catch(() => {});
+    if (this.#o.segments && await this.#runSegments(this.#o.segments, uploadDone) === "finished") {
+      return r;
+    }
     const output = `${this.#o.dir}/output.mp4`;
     try {
       await runPipeline({
@@ -275,6 +298,31 @@ export class PipelineJob {
     return r;
   }
 
+  /** The job in segment mode (segment_job.ts); `frame` when the input cannot be split. */
+  #runSegments(mode: SegmentMode, uploadDone: Promise<void>): Promise<"finished" | "frame"> {
+    return runSegmentJob(mode, {
+      id: this.id,
+      record: this.record,
+      registry: this.#o.registry,
+      metrics: this.#o.metrics,
+      input: this.#o.upload.path,
+      fileName: this.#o.fileName,
+      uploadDone,
+      probe: this.#probe!,
+      dir: this.#o.dir,
+      chain: this.#chain,
+      codec: this.#o.codec,
+      crf: this.#o.crf,
+      preset: this.#o.preset,
+      audio: this.#o.audio !== false,
+      signal: this.#signal,
+      startedAt: this.#t0,
+      warn: (text) => this.warn(text),
+      clientText: (error) => this.#clientText(error),
+      setProgress: (progress) => this.#segmentProgress = progress,
+    });
+  }
+
   /**
    * When frames were written but none of them was filtered (every one fell back to the original),
    * why the job fails; else undefined.
@@ -294,6 +342,9 @@ export class PipelineJob {
     this.#probing = probing;
     const info = await probing;
     this.#info = info;
+    // The chain's output size (scale, crop… change it), before any frame is decoded: a chain
+    // that would make an empty or over-limit frame from this input fails the job now.
+    chainOutputSize(this.#chain, info.width, info.height, this.#o.limits?.maxDimension);
     const r = this.record.result;
     r.input = {
       ...r.input,
@@ -305,8 +356,12 @@ export class PipelineJob {
       frames: info.frameCount,
       duration: info.duration,
       audio: info.audio.length > 0,
+      variableFrameRate: info.variableFrameRate,
+      pixelFormat: info.pixelFormat,
     };
     r.frames.total = Math.max(info.frameCount, this.#decoded);
+    // Never silent: what the conversion to 8-bit 4:2:0 loses (e.g. a 10-bit input).
+    for (const warning of conversionWarnings(info)) this.warn(warning);
     this.#changed();
     return info;
   }
@@ -342,6 +397,7 @@ export class PipelineJob {
           height: frame.height,
           chain: this.#chain,
           data: frame.data,
+          time: frame.pts,
         }, signal),
       {
         ms: limit,
@@ -382,6 +438,7 @@ export class PipelineJob {
     if (outcome.ok) {
       r.frames.processed++;
       this.#perWorker[outcome.worker] = (this.#perWorker[outcome.worker] ?? 0) + 1;
+      r.framesPerWorker[outcome.worker] = this.#perWorker[outcome.worker]; // live for the preview
     } else {
       r.frames.fallback++;
       // The list is capped so the result message stays within its protocol limit; the count
@@ -400,6 +457,11 @@ export class PipelineJob {
       });
     }
     this.#latencies.push(outcome.latencyMs);
+    // Live percentiles for the preview: a sort of every latency so far, at most every 250 ms.
+    if (this.#processEnd - this.#latencyAt >= 250) {
+      this.#latencyAt = this.#processEnd;
+      r.latencyMs = latencySummary(this.#latencies);
+    }
     this.#o.metrics?.frameDone({ ok: outcome.ok, retried, latencyMs: outcome.latencyMs });
     this.#o.registry.frameDone(this.id, this.#processed);
     this.#changed();
@@ -412,17 +474,23 @@ export class PipelineJob {
   #sink(output: string): FrameSink<FrameOutcome> {
     // The encoder being opened, so that an abort during the opening still aborts (and awaits) it.
     let opening: Promise<FrameEncoder> | undefined;
+    // The chain's output size: the encoder's, set as it opens.
+    let size: { width: number; height: number } | undefined;
     return {
       write: async (frame, outcome, signal) => {
         opening ??= (async () => {
           const info = await raceAbort(this.#probe!, signal);
           this.#encodeStart = performance.now();
+          size = chainOutputSize(this.#chain, frame.width, frame.height);
           return await openEncoder({
             output,
-            width: frame.width,
-            height: frame.height,
+            width: size.width,
+            height: size.height,
             fps: info.fps,
             audioFrom: this.#o.audio === false ? undefined : this.#o.upload.path,
+            // A variable frame rate is kept: each frame at its time in the upload (frames
+            // decoded while it arrived were timed at the average rate).
+            timesFrom: this.#o.upload.path,
             crf: this.#o.crf,
             preset: this.#o.preset,
             backend: this.#o.codec,
@@ -431,18 +499,26 @@ export class PipelineJob {
           });
         })();
         const encoder = await opening;
-        const data = outcome.ok ? outcome.data : frame.data;
+        const out = size!;
+        // A fallback frame of a chain that changes the size cannot be the original: black.
+        const data = outcome.ok
+          ? outcome.data
+          : out.width === frame.width && out.height === frame.height
+          ? frame.data
+          : blackFrame(out.width, out.height);
         if (JobRegistry.shouldSample(frame.index, this.#info?.frameCount ?? 0)) {
           this.#o.registry.sample(this.id, {
             index: frame.index,
             width: frame.width,
             height: frame.height,
+            processedWidth: out.width,
+            processedHeight: out.height,
             original: frame.data.slice(),
             processed: data.slice(),
             fallback: !outcome.ok,
           });
         }
-        await encoder.write({ ...frame, data });
+        await encoder.write({ ...frame, width: out.width, height: out.height, data });
         // Written: neither the original nor the filtered frame is used again (samples are
         // copies), so their memory goes back now, not at a garbage collection after the job.
         freeBytes(frame.data);
@@ -503,6 +579,7 @@ export class PipelineJob {
     r.latencyMs = latencySummary(this.#latencies);
     r.framesPerWorker = { ...this.#perWorker };
     r.finishedAt = new Date().toISOString();
+    delete this.record.control; // nothing left to cancel; the record no longer holds the job
     if (state === "done") this.#o.metrics?.stage("total", totalMs);
     this.#o.registry.frameDone(this.id, this.#processed);
     this.#changed();
@@ -515,4 +592,12 @@ export class PipelineJob {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A black yuv420p frame (Y 16, chroma 128): a fallback when the chain changes the size. */
+function blackFrame(width: number, height: number): Uint8Array {
+  const l = planeLayout(width, height);
+  const data = new Uint8Array(l.total).fill(128);
+  data.fill(16, 0, l.ySize);
+  return data;
 }

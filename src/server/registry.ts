@@ -8,6 +8,9 @@ export interface FrameSample {
   height: number;
   original: Uint8Array;
   processed?: Uint8Array;
+  /** Size of `processed` when the chain changes it (scale, crop…); default width × height. */
+  processedWidth?: number;
+  processedHeight?: number;
   /** True when `processed` is the original used as a fallback. */
   fallback?: boolean;
 }

@@ -19,6 +19,7 @@ import { resolvePolicy } from "../queue/policy.ts";
 import type { FrameQueue, RetryPolicy } from "../queue/types.ts";
 import { formatServerAddress } from "../util/address.ts";
 import type { PipelineJob, PipelineMetrics } from "./job.ts";
+import type { SegmentMode } from "./segment_job.ts";
 import { JobRegistry } from "./registry.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import { removeQuietly, serveSession, type SessionContext } from "./session.ts";
@@ -33,6 +34,8 @@ import {
   MemoryBudget,
 } from "./memory.ts";
 import { DEFAULT_MIN_UPLOAD_RATE, DEFAULT_UPLOAD_RATE_WINDOW_MS } from "./upload_limits.ts";
+import type { HostedJob } from "./attach_host.ts";
+import { DEFAULT_KEEP_OUTPUT_MS, KeptOutputs } from "./attach_outputs.ts";
 
 /** Options of {@link VframeServer.start}. Every field is optional. */
 export interface ServerOptions {
@@ -100,6 +103,18 @@ export interface ServerOptions {
   /** Longest wait of a job for memory, ms (default 30_000; at most half the frame deadline). */
   memoryWaitMs?: number;
   /**
+   * How long a job whose client connection was lost keeps running for the client to re-attach
+   * (`attach`), ms; then it is cancelled. Default 0: cancelled at once, as a `cancel` would (the
+   * `server` command passes `--detach-grace`, default {@link DEFAULT_DETACH_GRACE_MS}).
+   */
+  detachGraceMs?: number;
+  /**
+   * How long a done job's output is kept after the job ended, for clients that re-attach and the
+   * preview, ms (default {@link DEFAULT_KEEP_OUTPUT_MS}, 10 min); then it is deleted. Outputs also
+   * go when their job leaves the registry (the last 50 finished jobs stay) or the server closes.
+   */
+  keepOutputMs?: number;
+  /**
    * Cap of the bytes of one job's frames in flight, copies included (default 512 MiB): a job with
    * big frames runs with fewer than `maxInFlight` frames in flight.
    */
@@ -112,6 +127,11 @@ export interface ServerOptions {
   streamDecode?: boolean;
   /** Input limits (default: the codec's: 7680 px, 1,000,000 frames). */
   limits?: InputLimits;
+  /**
+   * Segment mode (segment_job.ts): jobs are split into chunks that workers decode, filter and
+   * encode; the server only splits and joins. Default: none (every job frame by frame).
+   */
+  segments?: SegmentMode;
   /** Metrics the jobs update (the preview's `VframeMetrics`); default: none. */
   metrics?: PipelineMetrics;
   /** Log lines (job accepted, refused, finished); default: silent. */
@@ -128,6 +148,9 @@ export class ServerOptionError extends VframeError {
 export const DEFAULT_READ_TIMEOUT_MS = 30_000;
 /** Default longest wait of a job for memory, ms. */
 export const DEFAULT_MEMORY_WAIT_MS = 30_000;
+/** The `server` command's default `--detach-grace`, ms. */
+export const DEFAULT_DETACH_GRACE_MS = 60_000;
+export { DEFAULT_KEEP_OUTPUT_MS };
 
 /** Default frames in flight per job. */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
@@ -170,6 +193,8 @@ export class VframeServer {
   readonly #sessions = new Set<Promise<void>>();
   readonly #jobs = new Map<string, PipelineJob>();
   readonly #kept = new Map<string, string>();
+  readonly #hosts = new Map<string, HostedJob>();
+  #outputs?: KeptOutputs;
   readonly #ownsWorkDir: boolean;
   readonly #onChange: () => void;
   #closing = false;
@@ -232,6 +257,8 @@ export class VframeServer {
     checkInt("maxMemoryBytes", options.maxMemoryBytes, JOB_BASE_BYTES);
     checkInt("memoryWaitMs", options.memoryWaitMs, 0);
     checkInt("inFlightBudgetBytes", options.inFlightBudgetBytes, 1);
+    checkInt("detachGraceMs", options.detachGraceMs, 0);
+    checkInt("keepOutputMs", options.keepOutputMs, 0);
     const policy = resolvePolicy(options.policy);
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     const maxInFlightTotal = options.maxInFlightTotal ?? 4 * maxInFlight;
@@ -322,6 +349,13 @@ export class VframeServer {
         minUploadBytesPerSecond: options.minUploadBytesPerSecond ?? DEFAULT_MIN_UPLOAD_RATE,
         uploadRateWindowMs: options.uploadRateWindowMs ?? DEFAULT_UPLOAD_RATE_WINDOW_MS,
         jobs: server.#jobs,
+        hosts: server.#hosts,
+        outputs: server.#outputs = new KeptOutputs({
+          keepMs: options.keepOutputMs ?? DEFAULT_KEEP_OUTPUT_MS,
+          registry,
+          log,
+        }),
+        detachGraceMs: options.detachGraceMs ?? 0,
         workDir,
         readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
         frameDeadlineMs,
@@ -330,6 +364,7 @@ export class VframeServer {
         preset: options.preset,
         streamDecode: options.streamDecode ?? true,
         limits: options.limits,
+        segments: options.segments,
         closing: () => server.#closing,
         kept: (id, dir) => server.#kept.set(id, dir),
         log,
@@ -410,6 +445,7 @@ export class VframeServer {
     await Promise.allSettled([...this.#sessions]);
     this.registry.removeEventListener("change", this.#onChange);
     if (this.unixPath) await removeQuietly(this.unixPath);
+    this.#outputs?.close();
     for (const dir of this.#kept.values()) await removeQuietly(dir);
     this.#kept.clear();
     if (this.#ownsWorkDir) await removeQuietly(this.workDir);

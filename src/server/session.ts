@@ -1,12 +1,15 @@
 /**
- * One client connection on the server: handshake → ack → upload → progress → result → output.
+ * One client connection on the server: handshake → ack → upload → progress → result → output;
+ * or, starting with `attach`, a connection that follows a job started on an earlier one
+ * (attach_session.ts). The job itself lives in a {@link HostedJob} (attach_host.ts), so that it
+ * outlives a lost connection for the grace period (`--detach-grace`).
  *
  * Every way a connection can go wrong ends here — malformed bytes, a wrong first message, a bad
  * size or checksum, a read timeout, an upload past its deadline or below the minimum rate, a job
- * over the memory limit, the client vanishing — with an `error` message where the peer can still
- * hear it, a closed connection, a cancelled job, its temp files removed and its job slot and
- * memory given back. Nothing a client sends can make this function reject: the server keeps
- * serving the others.
+ * over the memory limit — with an `error` message where the peer can still hear it, a closed
+ * connection, a cancelled job, its temp files removed and its job slot and memory given back; the
+ * client vanishing, the same once no client re-attached within the grace period. Nothing a
+ * client sends can make this function reject: the server keeps serving the others.
  *
  * What a job holds of the server: a job slot and a base share of the memory budget, taken with
  * the admission decision (admission.ts); at its first frame, its full memory estimate and its
@@ -14,30 +17,26 @@
  * (preview_samples.ts).
  */
 import type { CodecBackendName, InputLimits } from "../codec/types.ts";
-import { Sha256 } from "../protocol/checksum.ts";
 import { MessageConnection } from "../protocol/connection.ts";
 import { ProtocolError, ReadTimeoutError } from "../protocol/errors.ts";
-import {
-  type ErrorCode,
-  type HelloMessage,
-  MAX_CHUNK_DATA,
-  type Message,
-  PROTOCOL_VERSION,
-} from "../protocol/messages.ts";
+import { type HelloMessage, PROTOCOL_VERSION } from "../protocol/messages.ts";
 import { withinMs } from "../util/sleep.ts";
 import type { FrameQueue } from "../queue/types.ts";
 import { admitAndReserve, type JobSlots, type Reservation } from "./admission.ts";
 import { authenticate, type ServerAuth } from "./auth.ts";
+import { HostedJob, type UploadMeter } from "./attach_host.ts";
+import type { KeptOutputs } from "./attach_outputs.ts";
+import { serveAttach } from "./attach_session.ts";
 import { formatServerAddress } from "../util/address.ts";
 import { GrowingFile } from "../util/growing_file.ts";
 import { PipelineJob, type PipelineMetrics } from "./job.ts";
+import type { SegmentMode } from "./segment_job.ts";
 import type { JobRegistry } from "./registry.ts";
-import type { JobResult } from "../protocol/result.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { MemoryBudget } from "./memory.ts";
-import { MemoryGate, type MemoryRefusedError } from "./memory_gate.ts";
+import { MemoryGate } from "./memory_gate.ts";
 import { boundedSamples } from "./preview_samples.ts";
-import { meteredConn, UploadWatch } from "./upload_limits.ts";
+import { meteredConn } from "./upload_limits.ts";
 
 /** What a session needs from its server. */
 export interface SessionContext {
@@ -69,6 +68,12 @@ export interface SessionContext {
   uploadRateWindowMs: number;
   /** Jobs running now, by id (the session adds and removes its own). */
   jobs: Map<string, PipelineJob>;
+  /** The same jobs with their connections, by id, for clients that `attach`. */
+  hosts: Map<string, HostedJob>;
+  /** Finished outputs, kept `--keep-output` for clients that re-attach (attach_outputs.ts). */
+  outputs: KeptOutputs;
+  /** How long a job whose connection was lost waits for its client to re-attach, ms; 0 = none. */
+  detachGraceMs: number;
   /** Directory holding one sub-directory per job. */
   workDir: string;
   /** Wait for the next message during the handshake and upload, ms. */
@@ -82,6 +87,8 @@ export interface SessionContext {
   preset?: string;
   streamDecode: boolean;
   limits?: InputLimits;
+  /** Segment mode, when the server runs it (see PipelineJobOptions.segments). */
+  segments?: SegmentMode;
   /** True while the server shuts down. */
   closing(): boolean;
   /** Called when a job finished with an output kept in `dir`. */
@@ -89,28 +96,58 @@ export interface SessionContext {
   log(line: string): void;
 }
 
-/** How long the server waits for a client to close after the last message, ms. */
-const LINGER_MS = 5_000;
-
 /** Serves one connection to its end. Never rejects. */
 export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promise<void> {
-  let watch: UploadWatch | undefined;
-  const metered = meteredConn(conn, (n) => watch?.received(n, performance.now()));
+  const meter: UploadMeter = {};
+  const metered = meteredConn(conn, (n) => meter.watch?.received(n, performance.now()));
   const c = new MessageConnection(metered, { from: "client", readTimeoutMs: ctx.readTimeoutMs });
   const peer = describePeer(conn);
+  try {
+    const first = await c.next();
+    if (first === null) return;
+    if (first.type === "attach") {
+      await serveAttach(c, first, meter, peer, ctx);
+    } else if (first.type === "hello") {
+      await serveHello(c, first, meter, peer, ctx);
+    } else {
+      await c.fail(
+        "unexpected-message",
+        `expected a hello (or an attach) message first, got '${first.type}'`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof ProtocolError) {
+      await c.fail(error.code, error.message);
+    } else if (error instanceof ReadTimeoutError) {
+      await c.fail("timeout", `no message from the client within ${error.timeoutMs} ms`);
+    } else if (!c.isClosed) {
+      ctx.log(`connection ${peer} failed: ${error instanceof Error ? error.stack : error}`);
+      await c.fail("internal", `server error: ${errorText(error)}`);
+    }
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * A connection that starts with `hello`: authentication, admission, the job and its
+ * {@link HostedJob}, which serves this connection (and any that re-attach) and cleans up when the
+ * job ends. Resolves when the job ended. Rejects with what `c.next()` throws during the handshake.
+ */
+async function serveHello(
+  c: MessageConnection,
+  hello: HelloMessage,
+  meter: UploadMeter,
+  peer: string,
+  ctx: SessionContext,
+): Promise<void> {
   let job: PipelineJob | undefined;
   let upload: GrowingFile | undefined;
   let dir: string | undefined;
-  let keep = false;
   let reservation: Reservation | undefined;
   let gate: MemoryGate | undefined;
+  let host: HostedJob | undefined;
   try {
-    const hello = await c.next();
-    if (hello === null) return;
-    if (hello.type !== "hello") {
-      await c.fail("unexpected-message", `expected a hello message first, got '${hello.type}'`);
-      return;
-    }
     // Another version is refused before any challenge; with a token: challenge → auth → check.
     // Before admission, so that an unauthenticated client never holds a slot.
     if (!(await authenticate(c, hello, ctx.auth, { peer, log: (line) => ctx.log(line) }))) return;
@@ -144,8 +181,6 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       expectedBytes: hello.size,
     });
     const perJob = new Semaphore(ctx.maxInFlight);
-    let refusal: MemoryRefusedError | undefined;
-    let refusing: Promise<void> = Promise.resolve();
     gate = new MemoryGate({
       queue: ctx.queue,
       budget: ctx.memory,
@@ -155,9 +190,8 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       inFlightBudgetBytes: ctx.inFlightBudgetBytes,
       waitMs: ctx.memoryWaitMs,
       onRefused: (error) => {
-        refusal = error;
         ctx.log(`job ${jobId} refused: ${error.code}: ${error.message}`);
-        refusing = c.fail(error.code, error.message);
+        host?.failAttached(error.code, error.message);
       },
       onGranted: (plan) => {
         if (plan.inFlight < ctx.maxInFlight) {
@@ -185,6 +219,7 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       frameDeadlineMs: ctx.frameDeadlineMs,
       streamDecode: ctx.streamDecode,
       limits: ctx.limits,
+      segments: ctx.segments,
     });
     ctx.jobs.set(jobId, job);
     if (ctx.closing()) {
@@ -195,161 +230,63 @@ export async function serveSession(conn: Deno.Conn, ctx: SessionContext): Promis
       return;
     }
     ctx.log(`job ${jobId} from ${peer}: ${hello.fileName} (${hello.size} bytes) ${verdict.filter}`);
-    watch = new UploadWatch({
-      size: hello.size,
-      timeoutMs: ctx.uploadTimeoutMs,
-      minBytesPerSecond: ctx.minUploadBytesPerSecond,
-      windowMs: ctx.uploadRateWindowMs,
-      start: performance.now(),
+    // From here on the host owns the job and everything it holds, and gives it back at its end.
+    const held = { job, upload, dir, gate, reservation };
+    job = undefined;
+    reservation = undefined;
+    host = new HostedJob({
+      job: held.job,
+      hello,
+      upload: held.upload,
+      dir: held.dir,
+      ctx: {
+        graceMs: ctx.detachGraceMs,
+        outputs: ctx.outputs,
+        readTimeoutMs: ctx.readTimeoutMs,
+        uploadTimeoutMs: ctx.uploadTimeoutMs,
+        minUploadBytesPerSecond: ctx.minUploadBytesPerSecond,
+        uploadRateWindowMs: ctx.uploadRateWindowMs,
+        log: (line) => ctx.log(line),
+      },
+      onEnd: async (result) => {
+        // The job's frames are gone: its memory goes back while a client downloads.
+        held.gate.dispose();
+        held.upload.fail("the job ended");
+        ctx.log(`job ${jobId} ${result.state}${result.error ? `: ${result.error}` : ""}`);
+        if (result.state === "done" && held.job.outputPath) {
+          // Kept for clients (attach, the preview) until --keep-output passes (KeptOutputs).
+          ctx.kept(jobId, held.dir);
+          await removeQuietly(held.upload.path);
+        } else {
+          await removeQuietly(held.dir);
+        }
+        ctx.jobs.delete(jobId);
+        ctx.hosts.delete(jobId);
+        held.reservation.release();
+      },
     });
-    await c.send({ type: "ack", ok: true, version: PROTOCOL_VERSION, jobId });
-
-    const running = job.run();
-    void warnWithoutWorkers(job, ctx);
-    const ticker = setInterval(() => {
-      if (job) void c.trySend({ type: "progress", ...job.progress() });
-    }, hello.options.progressIntervalMs ?? 500);
-    let result: JobResult;
-    const reading = readClient(c, hello, upload, job, watch, ctx.readTimeoutMs);
-    try {
-      result = await running;
-    } finally {
-      clearInterval(ticker);
+    ctx.hosts.set(jobId, host);
+    host.start();
+    void warnWithoutWorkers(held.job, ctx);
+    if (await c.trySend({ type: "ack", ok: true, version: PROTOCOL_VERSION, jobId })) {
+      await host.attach(c, meter);
+    } else {
+      // The client never learnt the job's id: nobody can re-attach to it.
+      host.cancel("the client left before the job was accepted");
     }
-    // The job's frames are gone: its memory goes back while the client downloads.
-    gate.dispose();
-    ctx.log(`job ${jobId} ${result.state}${result.error ? `: ${result.error}` : ""}`);
-    if (refusal) {
-      await refusing; // the client was told why (error too-large / timeout)
-      return;
-    }
-    if (c.isClosed) return;
-    if (result.state === "done" && job.outputPath) {
-      keep = true;
-      ctx.kept(jobId, dir);
-      await removeQuietly(upload.path);
-    }
-    await c.trySend({ type: "progress", ...job.progress() });
-    if (!(await c.trySend({ type: "result", result: structuredClone(result) }))) return;
-    if (result.state === "done" && job.outputPath) {
-      await sendOutput(c, job.outputPath);
-    }
-    // The client closes once it has everything; give it a moment, then close.
-    await withinMs(reading, LINGER_MS);
-  } catch (error) {
-    if (error instanceof ProtocolError) {
-      await c.fail(error.code, error.message);
-    } else if (error instanceof ReadTimeoutError) {
-      await c.fail("timeout", `no message from the client within ${error.timeoutMs} ms`);
-    } else if (!c.isClosed) {
-      ctx.log(`connection ${peer} failed: ${error instanceof Error ? error.stack : error}`);
-      await c.fail("internal", `server error: ${errorText(error)}`);
-    }
+    await host.done;
   } finally {
-    c.close();
     if (job) {
+      // Not handed to a host: cancelled and cleaned up here.
       job.cancel("connection closed");
       upload?.fail("connection closed");
       ctx.jobs.delete(job.id);
     }
-    gate?.dispose();
-    reservation?.release();
-    if (dir && !keep) await removeQuietly(dir);
-  }
-}
-
-/**
- * Reads the client's messages for the whole job: the upload (into `upload`, checking sizes and the
- * SHA-256, and its deadline and rate with `watch`), then only `cancel` or the client going away.
- * Ends the upload or cancels the job as the messages say; resolves when the client is gone.
- * Never rejects.
- */
-async function readClient(
-  c: MessageConnection,
-  hello: HelloMessage,
-  upload: GrowingFile,
-  job: PipelineJob,
-  watch: UploadWatch,
-  readTimeoutMs: number,
-): Promise<void> {
-  const sha = new Sha256();
-  const stop = async (code: ErrorCode | null, message: string) => {
-    upload.fail(message);
-    job.cancel(message);
-    if (code) await c.fail(code, message);
-    else c.close();
-  };
-  try {
-    let lastMessage = performance.now();
-    while (!upload.finished) {
-      // Wait for the next message no longer than the read timeout allows, and wake up whenever
-      // the upload's deadline or rate is due to be checked.
-      const now = performance.now();
-      const tooSlow = watch.verdict(now, upload.written);
-      if (tooSlow) return await stop("timeout", tooSlow);
-      const readLeft = readTimeoutMs > 0 ? lastMessage + readTimeoutMs - now : Infinity;
-      if (readLeft <= 0) {
-        return await stop("timeout", `no upload data from the client within ${readTimeoutMs} ms`);
-      }
-      const wait = Math.min(readLeft, watch.msUntilNextCheck(now));
-      let msg: Message | null;
-      try {
-        msg = await c.next(wait === Infinity ? 0 : Math.max(1, Math.ceil(wait)));
-      } catch (error) {
-        if (error instanceof ReadTimeoutError) continue; // checked at the top of the loop
-        throw error;
-      }
-      lastMessage = performance.now();
-      if (msg === null) return await stop(null, "client disconnected during the upload");
-      if (msg.type === "upload-chunk") {
-        if (upload.written + msg.data.length > hello.size) {
-          return await stop(
-            "size-mismatch",
-            `upload exceeds the announced size of ${hello.size} bytes (got ${
-              upload.written + msg.data.length
-            })`,
-          );
-        }
-        sha.update(msg.data);
-        await upload.append(msg.data);
-      } else if (msg.type === "upload-end") {
-        if (msg.size !== hello.size || upload.written !== hello.size) {
-          return await stop(
-            "size-mismatch",
-            `upload-end says ${msg.size} bytes, hello said ${hello.size}, received ${upload.written}`,
-          );
-        }
-        const digest = sha.digest();
-        if (digest !== msg.sha256) {
-          return await stop(
-            "file-checksum",
-            `upload SHA-256 mismatch: received bytes hash to ${digest}, client said ${msg.sha256}`,
-          );
-        }
-        upload.finish();
-      } else if (msg.type === "cancel") {
-        return await stop(null, `cancelled by the client${msg.reason ? `: ${msg.reason}` : ""}`);
-      } else if (msg.type === "error") {
-        return await stop(null, `client error ${msg.code}: ${msg.message}`);
-      } else {
-        return await stop("unexpected-message", `unexpected '${msg.type}' during the upload`);
-      }
+    if (!host) {
+      gate?.dispose();
+      reservation?.release();
+      if (dir) await removeQuietly(dir);
     }
-    while (true) {
-      const msg = await c.next(0);
-      if (msg === null) return await stop(null, "client disconnected");
-      if (msg.type === "cancel") {
-        return await stop(null, `cancelled by the client${msg.reason ? `: ${msg.reason}` : ""}`);
-      }
-      if (msg.type === "error") return await stop(null, `client error ${msg.code}: ${msg.message}`);
-      return await stop("unexpected-message", `unexpected '${msg.type}' after the upload`);
-    }
-  } catch (error) {
-    if (error instanceof ProtocolError) return await stop(error.code, error.message);
-    if (error instanceof ReadTimeoutError) {
-      return await stop("timeout", `no upload data from the client within ${error.timeoutMs} ms`);
-    }
-    return await stop("internal", `upload failed: ${errorText(error)}`);
   }
 }
 
@@ -375,30 +312,6 @@ async function warnWithoutWorkers(job: PipelineJob, ctx: SessionContext): Promis
     (hint ? ` (${hint})` : "");
   ctx.log(`job ${job.id}: ${text}`);
   job.warn(text);
-}
-
-/** Sends the output file in chunks, then `output-end` with its size and SHA-256. */
-async function sendOutput(c: MessageConnection, path: string): Promise<void> {
-  const sha = new Sha256();
-  let size = 0;
-  using file = await Deno.open(path, { read: true });
-  const buf = new Uint8Array(MAX_CHUNK_DATA);
-  while (true) {
-    let n = 0;
-    // Fill whole chunks (read() may return less than asked).
-    while (n < buf.length) {
-      const got = await file.read(buf.subarray(n));
-      if (got === null) break;
-      n += got;
-    }
-    if (n === 0) break;
-    const data = buf.slice(0, n);
-    sha.update(data);
-    size += n;
-    if (!(await c.trySend({ type: "output-chunk", data }))) return;
-    if (n < buf.length) break;
-  }
-  await c.trySend({ type: "output-end", size, sha256: sha.digest() });
 }
 
 function safeExtension(fileName: string): string {

@@ -30,7 +30,7 @@ Deno.test("deno task bench --help and -h print the usage and exit 0", async () =
   for (const flag of ["--help", "-h"]) {
     const run = await runDeno(["task", "-q", "bench", flag]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^usage: deno task bench <filters\|codec\|offline\|pipeline>/);
+    assert.match(run.stdout, /^usage: deno task bench <filters\|codec\|offline\|pipeline\|scale>/);
     assert.doesNotMatch(run.stdout + run.stderr, /unknown benchmark/);
   }
   const bad = await runDeno(["task", "-q", "bench", "nope"]);

@@ -34,7 +34,8 @@ import { describeError, isPermanent } from "../policy.ts";
 import { defaultThreads, processId } from "../task.ts";
 import { sleep, withinMs } from "../../util/sleep.ts";
 import { checkJobData, type FrameJobData } from "./job_data.ts";
-import { connectRedis, getBytes, redisOptionsFromUrl, toBuffer } from "./redis.ts";
+import { connectRedis, getBytes, redisOptionsFromUrl } from "./redis.ts";
+import { skipReason, storeRecord, watchWanted } from "./attempt_record.ts";
 import { Heartbeat, HEARTBEAT_MS, HEARTBEAT_TTL_MS, type HeartbeatRecord } from "./heartbeat.ts";
 import { encodeResult, type ResultMeta } from "./result_codec.ts";
 import { KEEP_FAILED, resolveQueueName } from "./settings.ts";
@@ -48,7 +49,7 @@ export const DEFAULT_MAX_STALLED_COUNT = 2;
 /** Default longest wait of {@link FrameWorker.close} for active frames: 8000 ms. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 8000;
 /** How often a running attempt checks that the server still wants its frame: 500 ms. */
-export const WATCH_MS = 500;
+export { WATCH_MS } from "./attempt_record.ts";
 /** Longest wait for BullMQ and Redis connections to close once no frame is active: 1500 ms. */
 const DISCONNECT_WAIT_MS = 1500;
 
@@ -114,13 +115,6 @@ export interface FrameJobReturn {
    */
   skipped?: "exists" | "abandoned" | "cancelled";
 }
-
-/** Stores ARGV[1] at KEYS[2] with PX ARGV[2] iff input KEYS[1] exists and KEYS[3] does not. */
-const STORE_RECORD = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-return 1`;
 
 function checkPositiveInt(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
@@ -326,16 +320,12 @@ export class FrameWorker {
     signal?: AbortSignal,
   ): Promise<FrameJobReturn> {
     const base = { worker: this.id, attempts: d.attempt, ms: 0 };
-    const [[, cancelled], [, exists]] = (await this.#redis.multi()
-      .exists(d.cancelKey)
-      .exists(d.outKey)
-      .exec()) as [[unknown, number], [unknown, number]];
-    if (cancelled) return { ...base, skipped: "cancelled" };
-    if (exists) return { ...base, skipped: "exists" };
+    const skip = await skipReason(this.#redis, d);
+    if (skip) return { ...base, skipped: skip };
     const input = await getBytes(this.#redis, d.inKey);
     if (!input) return { ...base, skipped: "abandoned" };
     const dropped = new AbortController(); // the server gave the frame up, or cancelled its job
-    const watch = this.#watch(d, dropped);
+    const watch = watchWanted(this.#redis, d, dropped);
     const stop = AbortSignal.any([dropped.signal, this.#stop.signal, ...(signal ? [signal] : [])]);
     let meta: ResultMeta;
     let frame: Uint8Array;
@@ -350,6 +340,7 @@ export class FrameWorker {
         height: d.height,
         data: input,
         index: d.index,
+        time: d.time,
         attempt: d.attempt,
         timeoutMs: d.timeoutMs,
         signal: stop,
@@ -369,45 +360,12 @@ export class FrameWorker {
     } finally {
       clearInterval(watch);
     }
-    const stored = await this.#redis.eval(
-      STORE_RECORD,
-      3,
-      d.inKey,
-      d.outKey,
-      d.cancelKey,
-      toBuffer(encodeResult(meta, frame)),
-      d.ttlMs,
-    );
+    const stored = await storeRecord(this.#redis, d, encodeResult(meta, frame), d.ttlMs);
     if (stored === 1 && !meta.error) this.#processed++;
     const out: FrameJobReturn = { worker: this.id, attempts: d.attempt, ms: meta.ms };
     if (meta.error) out.failed = meta.error.reason;
     if (stored !== 1) out.skipped = stored === -1 ? "cancelled" : "abandoned";
     return out;
-  }
-
-  /**
-   * Every {@link WATCH_MS} while an attempt runs, checks that the server still wants the frame
-   * (its input key exists, its job is not cancelled); if not, aborts `dropped` with the reason
-   * (`abandoned` or `cancelled`), so a frame given up on frees its thread at once.
-   */
-  #watch(d: FrameJobData, dropped: AbortController): ReturnType<typeof setInterval> {
-    let busy = false;
-    return setInterval(async () => {
-      if (busy || dropped.signal.aborted) return;
-      busy = true;
-      try {
-        const [[, input], [, cancelled]] = (await this.#redis.multi()
-          .exists(d.inKey)
-          .exists(d.cancelKey)
-          .exec()) as [[unknown, number], [unknown, number]];
-        if (cancelled) dropped.abort("cancelled");
-        else if (!input) dropped.abort("abandoned");
-      } catch {
-        // Redis unreachable: keep working; the store decides
-      } finally {
-        busy = false;
-      }
-    }, WATCH_MS);
   }
 
   /** Resolves when no frame is active. */

@@ -23,6 +23,8 @@ export interface FrameJobData {
   timeoutMs: number;
   /** TTL of the result key (ms). */
   ttlMs: number;
+  /** The frame's time in seconds (fade); absent means 0. */
+  time?: number;
 }
 
 const STRING_FIELDS = ["jobId", "chain", "inKey", "outKey", "cancelKey"] as const;
@@ -48,6 +50,11 @@ export function checkJobData(data: unknown): FrameJobData {
     if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
       throw new QueueOptionError(`frame job data.${f} must be an integer >= ${min}, got ${v}`);
     }
+  }
+  if (
+    d.time !== undefined && !(typeof d.time === "number" && Number.isFinite(d.time) && d.time >= 0)
+  ) {
+    throw new QueueOptionError(`frame job data.time must be a number >= 0, got ${d.time}`);
   }
   return d as unknown as FrameJobData;
 }

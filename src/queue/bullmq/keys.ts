@@ -20,6 +20,37 @@ export function outputKey(jobId: string, index: number, attempt: number): string
   return `${KEY_PREFIX}${jobId}:out:${index}:${attempt}`;
 }
 
+/** `<index>`, or `<index>.<copy>` for a second copy of a segment. */
+function segmentName(index: number, copy = 0): string {
+  return copy ? `${index}.${copy}` : String(index);
+}
+
+/**
+ * Key holding the chunk (compressed packets) of segment `index` of server job `jobId` (of its
+ * copy `copy`, when it is one: a copy has keys of its own).
+ */
+export function segmentInputKey(jobId: string, index: number, copy = 0): string {
+  return `${KEY_PREFIX}${jobId}:seg:${segmentName(index, copy)}:in`;
+}
+
+/**
+ * Key holding the record (the encoded chunk, or why the attempt failed) of attempt `attempt` of
+ * segment `index` (copy `copy`) of `jobId`.
+ */
+export function segmentOutputKey(
+  jobId: string,
+  index: number,
+  attempt: number,
+  copy = 0,
+): string {
+  return `${KEY_PREFIX}${jobId}:seg:${segmentName(index, copy)}:out:${attempt}`;
+}
+
+/** BullMQ job id of one submission of one segment: `vs.<jobId>.<index>.<seq>` (see bullJobId). */
+export function segmentBullJobId(jobId: string, index: number, seq: number): string {
+  return `vs.${encodeURIComponent(jobId)}.${index}.${seq}`;
+}
+
 /** Marker key set by `cancelJob`: workers skip frames of a cancelled job and keep no result. */
 export function cancelKey(jobId: string): string {
   return `${KEY_PREFIX}${jobId}:cancelled`;

@@ -6,6 +6,7 @@
  * ends a frame whatever the workers do.
  */
 import { Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
 import { QueueOptionError } from "../errors.ts";
 import { resolvePolicy } from "../policy.ts";
 import { rateWindow } from "../rate.ts";
@@ -54,6 +55,65 @@ export interface BullmqQueueOptions {
   keepOfflineMs?: number;
 }
 
+/** The connections and BullMQ objects of a producer. */
+export interface BullmqParts {
+  redis: Redis;
+  queue: Queue;
+  events?: QueueEvents;
+}
+
+/**
+ * Connects to Redis, creates queue `queueName` (with `streams.events.maxLen`), sets or removes
+ * its global rate limit, and starts QueueEvents when asked. Closes what it opened on failure.
+ * @throws RedisUnavailableError when Redis does not answer.
+ */
+export async function openBullmqParts(options: {
+  redisUrl: string;
+  queueName: string;
+  eventsMaxLen: number;
+  events: boolean;
+  rate?: { max: number; duration: number };
+}): Promise<BullmqParts> {
+  const connection = redisOptionsFromUrl(options.redisUrl);
+  const redis = await connectRedis(options.redisUrl);
+  redis.on("error", () => {}); // failures surface as rejected commands, handled per task
+  let queue: Queue | undefined;
+  let events: QueueEvents | undefined;
+  try {
+    queue = new Queue(options.queueName, {
+      connection: { ...connection },
+      streams: { events: { maxLen: options.eventsMaxLen } },
+      defaultJobOptions: {
+        attempts: 1, // one job per attempt: the scheduler retries, with the shared policy
+        removeOnComplete: true,
+        removeOnFail: KEEP_FAILED,
+      },
+    });
+    queue.on("error", () => {});
+    await queue.waitUntilReady();
+    if (options.rate) await queue.setGlobalRateLimit(options.rate.max, options.rate.duration);
+    else await queue.removeGlobalRateLimit();
+    if (options.events) {
+      events = new QueueEvents(options.queueName, { connection: { ...connection } });
+      events.on("error", () => {});
+      await events.waitUntilReady();
+    }
+  } catch (err) {
+    await events?.close().catch(() => {});
+    await queue?.close().catch(() => {});
+    redis.disconnect();
+    throw err;
+  }
+  return { redis, queue, events };
+}
+
+/** What to do when no worker is alive: start one on this Redis and queue. */
+export function workerHintFor(redisUrl: string, queueName: string): string {
+  return `start \`deno task worker --redis ${redactUrl(redisUrl)}${
+    queueName === DEFAULT_QUEUE_NAME ? "" : ` --queue ${queueName}`
+  }\``;
+}
+
 /** FrameQueue over BullMQ on Redis (the producer side; workers run `vframe worker`). */
 export class BullmqQueue extends Scheduler<FrameTask, Uint8Array, FrameOutcome>
   implements FrameQueue {
@@ -87,7 +147,7 @@ export class BullmqQueue extends Scheduler<FrameTask, Uint8Array, FrameOutcome>
     if (typeof redisUrl !== "string" || redisUrl === "") {
       throw new QueueOptionError(`redisUrl must be a non-empty string, got ${redisUrl}`);
     }
-    const connection = redisOptionsFromUrl(redisUrl);
+    redisOptionsFromUrl(redisUrl); // a bad URL fails here, before anything connects
     const queueName = resolveQueueName(options.queueName);
     const policy = resolvePolicy(options.policy);
     const frameTtlMs = options.frameTtlMs ?? DEFAULT_FRAME_TTL_MS;
@@ -107,38 +167,14 @@ export class BullmqQueue extends Scheduler<FrameTask, Uint8Array, FrameOutcome>
     const rate = options.ratePerSecond;
     const window = rate === undefined ? undefined : rateWindow(rate);
 
-    const redis = await connectRedis(redisUrl);
-    redis.on("error", () => {}); // failures surface as rejected commands, handled per frame
-    let queue: Queue | undefined;
-    let events: QueueEvents | undefined;
-    try {
-      queue = new Queue(queueName, {
-        connection: { ...connection },
-        streams: { events: { maxLen } },
-        defaultJobOptions: {
-          attempts: 1, // one job per attempt: the scheduler retries, with the shared policy
-          removeOnComplete: true,
-          removeOnFail: KEEP_FAILED,
-        },
-      });
-      queue.on("error", () => {});
-      await queue.waitUntilReady();
-      if (window) await queue.setGlobalRateLimit(window.max, window.duration);
-      else await queue.removeGlobalRateLimit();
-      if (options.events ?? true) {
-        events = new QueueEvents(queueName, { connection: { ...connection } });
-        events.on("error", () => {});
-        await events.waitUntilReady();
-      }
-    } catch (err) {
-      await events?.close().catch(() => {});
-      await queue?.close().catch(() => {});
-      redis.disconnect();
-      throw err;
-    }
-    const workerHint = `start \`deno task worker --redis ${redactUrl(redisUrl)}${
-      queueName === DEFAULT_QUEUE_NAME ? "" : ` --queue ${queueName}`
-    }\``;
+    const { redis, queue, events } = await openBullmqParts({
+      redisUrl,
+      queueName,
+      eventsMaxLen: maxLen,
+      events: options.events ?? true,
+      rate: window,
+    });
+    const workerHint = workerHintFor(redisUrl, queueName);
     const transport = new BullmqTransport({
       redis,
       queue,

@@ -26,6 +26,12 @@ export interface ResultMeta {
   ms: number;
   /** Present when the attempt failed (the record then carries no frame). */
   error?: AttemptFailure;
+  /** Segments: frames in the encoded chunk. */
+  frames?: number;
+  /** Segments: hash of the encoded stream's header (level aside). */
+  headerHash?: string;
+  /** Segments: the H.264 level the encoded stream declares. */
+  level?: number;
 }
 
 /** The stored value is not a vframe result. */

@@ -21,3 +21,11 @@ export function resolveQueueName(queueName: string | undefined): string {
   }
   return name;
 }
+
+/**
+ * The BullMQ queue of segments beside frame queue `queueName`: `<queueName>-segments`. Servers and
+ * workers derive it from the one `--queue` name.
+ */
+export function segmentQueueName(queueName: string): string {
+  return `${queueName}-segments`;
+}

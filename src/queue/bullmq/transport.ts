@@ -1,6 +1,8 @@
 /**
- * The BullMQ transport (server side): moves one attempt of one frame to the workers through Redis
- * and brings its record back. The shared scheduler decides when to try, retry or give up.
+ * The BullMQ transport (server side): moves one attempt of one unit of work (a frame, a segment)
+ * to the workers through Redis and brings its record back. The shared scheduler decides when to
+ * try, retry or give up; a {@link BullmqUnit} says what a unit's keys, input, job data and result
+ * are (the frame's is here; the segment's is in segment_transport.ts).
  *
  * One attempt = one BullMQ job (`attempts: 1`; the scheduler owns retries). Frame bytes never
  * enter job data or return values: the original is stored once per frame under
@@ -14,6 +16,7 @@ import type { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { frameSize } from "../../codec/frame.ts";
 import { encodeChain } from "../../filters/chain_codec.ts";
+import { chainOutputSize } from "../../filters/compile.ts";
 import { untilAborted } from "../abort.ts";
 import { RemoteAttemptError, WorkLostError } from "../errors.ts";
 import type { AttemptContext, Delivery, TaskRun, Transport } from "../transport.ts";
@@ -23,7 +26,7 @@ import { OFFLINE_KEEP_MS, readHeartbeats } from "./heartbeat.ts";
 import type { FrameJobData } from "./job_data.ts";
 import { bullJobId, cancelKey, inputKey, outputKey } from "./keys.ts";
 import { getBytes, toBuffer } from "./redis.ts";
-import { decodeResult, ResultFormatError } from "./result_codec.ts";
+import { decodeResult, ResultFormatError, type ResultMeta } from "./result_codec.ts";
 
 /** Longest wait for Redis when deleting a frame's keys and jobs or setting a cancel marker. */
 export const CLEANUP_WAIT_MS = 1000;
@@ -48,12 +51,76 @@ export interface BullmqTransportOptions {
   keepOfflineMs?: number;
 }
 
-/** A frame's state across its attempts. */
-interface FrameRun {
-  task: FrameTask;
+/** The keys and limits of one attempt, for {@link BullmqUnit.jobData}. */
+export interface AttemptKeys {
   inKey: string;
-  /** The chain, encoded once per frame. */
-  chain?: string;
+  outKey: string;
+  cancelKey: string;
+  attempt: number;
+  timeoutMs: number;
+  ttlMs: number;
+}
+
+/** What the transport needs to know about a kind of unit. */
+export interface BullmqUnit<Task, Result, Prepared = unknown> {
+  /** BullMQ job name (`frame`, `segment`), and the unit's name in messages. */
+  readonly name: string;
+  /** The server job the task belongs to. */
+  jobId(task: Task): string;
+  inputKey(task: Task): string;
+  /** Record key of attempt `attempt` (one per attempt, so late records never mix). */
+  outputKey(task: Task, attempt: number): string;
+  /** BullMQ job id of the `seq`-th submission (unique per submission). */
+  bullJobId(task: Task, seq: number): string;
+  /** The bytes stored once per task under its input key. */
+  input(task: Task): Uint8Array;
+  /** Work done once per task before its first job (e.g. encoding the chain); may throw. */
+  prepare(task: Task): Prepared;
+  /** The small JSON data of one attempt's job. */
+  jobData(task: Task, prepared: Prepared, keys: AttemptKeys): Record<string, unknown>;
+  /** The result in a worker's record, or an Error when the record does not fit the task. */
+  result(task: Task, meta: ResultMeta, data: Uint8Array): Result | Error;
+  /** A progress report of a running attempt (`job.updateProgress`), when the unit has them. */
+  progress?(task: Task, data: unknown): void;
+}
+
+/** The frame as a BullMQ unit: the frame's bytes in, the filtered frame's bytes out. */
+export const FRAME_BULLMQ_UNIT: BullmqUnit<FrameTask, Uint8Array, string> = {
+  name: "frame",
+  jobId: (task) => task.jobId,
+  inputKey: (task) => inputKey(task.jobId, task.index),
+  outputKey: (task, attempt) => outputKey(task.jobId, task.index, attempt),
+  bullJobId: (task, seq) => bullJobId(task.jobId, task.index, seq),
+  input: (task) => task.data,
+  prepare: (task) => encodeChain(task.chain), // FilterChainError: permanent, no job is added
+  jobData: (task, chain, keys): Record<string, unknown> & FrameJobData => ({
+    jobId: task.jobId,
+    index: task.index,
+    width: task.width,
+    height: task.height,
+    chain,
+    ...(task.time ? { time: task.time } : {}),
+    ...keys,
+  }),
+  result(task, meta, data) {
+    // The chain may change the size (scale, crop, pad, transpose): the filtered frame has its own.
+    const out = chainOutputSize(task.chain, task.width, task.height);
+    const want = frameSize(out.width, out.height);
+    if (data.length !== want) {
+      return new RemoteAttemptError(
+        `worker ${meta.worker} stored ${data.length} bytes, expected ${want}`,
+      );
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  },
+};
+
+/** A task's state across its attempts. */
+interface TaskState<Task, Prepared> {
+  task: Task;
+  inKey: string;
+  /** What `prepare` gave, once per task. */
+  prepared?: { value: Prepared };
   /** The input key was written (and, as far as we know, Redis still has it). */
   stored: boolean;
   /** Record keys of every attempt submitted. */
@@ -63,8 +130,8 @@ interface FrameRun {
 }
 
 /** How a check of a job ended. */
-type Check =
-  | { done: Delivery<Uint8Array> }
+type Check<Result> =
+  | { done: Delivery<Result> }
   | { error: Error }
   | undefined;
 
@@ -109,20 +176,22 @@ class Waker {
 }
 
 /** See the module documentation. */
-export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
+export class UnitTransport<Task, Result, Prepared = unknown> implements Transport<Task, Result> {
+  readonly #unit: BullmqUnit<Task, Result, Prepared>;
   readonly #redis: Redis;
   readonly #queue: Queue;
   readonly #events: QueueEvents | undefined;
   readonly #ttl: number;
   readonly #pollMs: number;
-  readonly #wakers = new Map<string, Waker>();
+  readonly #wakers = new Map<string, { waker: Waker; task: Task }>();
   readonly #processed = new Map<string, number>();
   readonly #queueName: string;
   readonly #keepOfflineMs: number;
   readonly workerHint: string | undefined;
   #seq = 0;
 
-  constructor(options: BullmqTransportOptions) {
+  constructor(options: BullmqTransportOptions, unit: BullmqUnit<Task, Result, Prepared>) {
+    this.#unit = unit;
     this.#queueName = options.queueName;
     this.#keepOfflineMs = options.keepOfflineMs ?? OFFLINE_KEEP_MS;
     this.workerHint = options.workerHint;
@@ -131,15 +200,26 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
     this.#events = options.events;
     this.#ttl = options.frameTtlMs;
     this.#pollMs = options.pollMs;
-    const wake = ({ jobId }: { jobId: string }) => this.#wakers.get(jobId)?.wake();
+    const wake = ({ jobId }: { jobId: string }) => this.#wakers.get(jobId)?.waker.wake();
     this.#events?.on("completed", wake);
     this.#events?.on("failed", wake);
+    if (unit.progress) {
+      this.#events?.on("progress", ({ jobId, data }: { jobId: string; data: unknown }) => {
+        const entry = this.#wakers.get(jobId);
+        if (!entry) return;
+        try {
+          unit.progress!(entry.task, data);
+        } catch {
+          // a progress listener must not break the transport
+        }
+      });
+    }
   }
 
-  open(task: FrameTask): TaskRun<Uint8Array> {
-    const run: FrameRun = {
+  open(task: Task): TaskRun<Result> {
+    const run: TaskState<Task, Prepared> = {
       task,
-      inKey: inputKey(task.jobId, task.index),
+      inKey: this.#unit.inputKey(task),
       stored: false,
       outKeys: new Set(),
       unsettled: new Set(),
@@ -155,39 +235,38 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
    * waits for its record. Redis errors while submitting are lost work; while waiting, polling
    * goes on (the scheduler's deadline bounds it).
    */
-  async #attempt(run: FrameRun, ctx: AttemptContext): Promise<Delivery<Uint8Array>> {
+  async #attempt(
+    run: TaskState<Task, Prepared>,
+    ctx: AttemptContext,
+  ): Promise<Delivery<Result>> {
     const { task } = run;
+    const unit = this.#unit;
     const { attempt, timeoutMs, signal } = ctx;
-    run.chain ??= encodeChain(task.chain); // FilterChainError: permanent, no job is added
-    const bullId = bullJobId(task.jobId, task.index, ++this.#seq);
-    const outKey = outputKey(task.jobId, task.index, attempt);
+    run.prepared ??= { value: unit.prepare(task) }; // a permanent error: no job is added
+    const bullId = unit.bullJobId(task, ++this.#seq);
+    const outKey = unit.outputKey(task, attempt);
     const waker = new Waker();
-    this.#wakers.set(bullId, waker);
+    this.#wakers.set(bullId, { waker, task });
     try {
       try {
         if (!run.stored) {
           await untilAborted(
-            this.#redis.set(run.inKey, toBuffer(task.data), "PX", this.#ttl),
+            this.#redis.set(run.inKey, toBuffer(unit.input(task)), "PX", this.#ttl),
             signal,
           );
           run.stored = true;
         }
-        const data: FrameJobData = {
-          jobId: task.jobId,
-          index: task.index,
-          width: task.width,
-          height: task.height,
-          chain: run.chain,
+        const data = unit.jobData(task, run.prepared.value, {
           inKey: run.inKey,
           outKey,
-          cancelKey: cancelKey(task.jobId),
+          cancelKey: cancelKey(unit.jobId(task)),
           attempt,
           timeoutMs,
           ttlMs: this.#ttl,
-        };
+        });
         run.outKeys.add(outKey);
         run.unsettled.add(bullId);
-        await untilAborted(this.#queue.add("frame", data, { jobId: bullId }), signal);
+        await untilAborted(this.#queue.add(unit.name, data, { jobId: bullId }), signal);
       } catch (err) {
         if (signal.aborted) throw err;
         run.stored = false;
@@ -195,7 +274,7 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
       }
       while (true) {
         await waker.nap(this.#pollMs, signal);
-        let check: Check;
+        let check: Check<Result>;
         try {
           check = await untilAborted(this.#check(run, bullId, outKey), signal);
         } catch (err) {
@@ -213,14 +292,20 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
   }
 
   /** The attempt's end if it is over (record stored, job failed or lost), else undefined. */
-  async #check(run: FrameRun, bullId: string, outKey: string): Promise<Check> {
+  async #check(
+    run: TaskState<Task, Prepared>,
+    bullId: string,
+    outKey: string,
+  ): Promise<Check<Result>> {
     const record = await this.#record(run, bullId, outKey);
     if (record) return record;
     const state = await this.#queue.getJobState(bullId);
     if (state === "failed") {
       // Not a filter failure (those come as records): e.g. stalled too often, bad job data.
       const job = await this.#queue.getJob(bullId);
-      return { error: new RemoteAttemptError(job?.failedReason || "frame job failed") };
+      return {
+        error: new RemoteAttemptError(job?.failedReason || `${this.#unit.name} job failed`),
+      };
     }
     if (state === "completed" || state === "unknown") {
       // The worker stores its record before completing: read once more (race with the check).
@@ -230,8 +315,8 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
       return {
         error: new WorkLostError(
           state === "unknown"
-            ? "frame job disappeared from the queue"
-            : "the worker found no input for the frame (lost from Redis)",
+            ? `${this.#unit.name} job disappeared from the queue`
+            : `the worker found no input for the ${this.#unit.name} (lost from Redis)`,
         ),
       };
     }
@@ -239,7 +324,11 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
   }
 
   /** The attempt's record, decoded, or undefined when there is none yet. */
-  async #record(run: FrameRun, bullId: string, outKey: string): Promise<Check> {
+  async #record(
+    run: TaskState<Task, Prepared>,
+    bullId: string,
+    outKey: string,
+  ): Promise<Check<Result>> {
     const buf = await getBytes(this.#redis, outKey);
     if (!buf) return undefined;
     run.unsettled.delete(bullId); // the worker completes the job itself (removed on completion)
@@ -255,16 +344,9 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
         error: new RemoteAttemptError(meta.error.reason, { permanent: meta.error.permanent }),
       };
     }
-    const want = frameSize(run.task.width, run.task.height);
-    if (data.length !== want) {
-      return {
-        error: new RemoteAttemptError(
-          `worker ${meta.worker} stored ${data.length} bytes, expected ${want}`,
-        ),
-      };
-    }
+    const result = this.#unit.result(run.task, meta, data);
+    if (result instanceof Error) return { error: result };
     this.#processed.set(meta.worker, (this.#processed.get(meta.worker) ?? 0) + 1);
-    const result = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { done: { result, worker: meta.worker } };
   }
 
@@ -273,7 +355,7 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
    * removes its jobs that may still wait or be kept as failed. Gives up after
    * {@link CLEANUP_WAIT_MS} when Redis does not answer: the keys' TTL covers the rest.
    */
-  #finish(run: FrameRun): Promise<void> {
+  #finish(run: TaskState<Task, Prepared>): Promise<void> {
     const work = (async () => {
       await this.#redis.del(run.inKey, ...run.outKeys);
       await Promise.all([...run.unsettled].map((id) => this.#queue.remove(id).catch(() => 0)));
@@ -344,5 +426,12 @@ export class BullmqTransport implements Transport<FrameTask, Uint8Array> {
         CLEANUP_WAIT_MS,
       );
     }
+  }
+}
+
+/** The frame transport (see {@link FRAME_BULLMQ_UNIT}). */
+export class BullmqTransport extends UnitTransport<FrameTask, Uint8Array, string> {
+  constructor(options: BullmqTransportOptions) {
+    super(options, FRAME_BULLMQ_UNIT);
   }
 }

@@ -1,0 +1,264 @@
+/**
+ * Segment planning: where to cut a video into segments of about `targetFrames` frames, and which
+ * packets each segment's chunk must hold so that decoding it gives the segment's frames. Pure.
+ *
+ * - Boundaries snap to a keyframe within half a segment of the ideal place, so chunks usually
+ *   start where their range starts. Where keyframes are further apart (long GOPs, a single
+ *   keyframe), a boundary falls between keyframes: that chunk then starts at the keyframe before
+ *   its range, and the worker decodes and drops the frames in between.
+ * - A chunk is the packets `[from, to)` in decode order: `from` a keyframe at or before the range,
+ *   `to` just past the last packet any frame up to the range's end needs. So B-frames shown
+ *   before a later packet, and the leading frames of the next keyframe in an open GOP (decoded
+ *   after it, shown before it), are in the chunk. The chunk then goes on until it leaves no gap:
+ *   every frame shown before the last frame it holds is in it (a decoder left with a hole in its
+ *   reordering at the end of a stream may not show the frames around it), and at least two
+ *   reordering groups past its keyframe (see `reorderTail`; near the video's end a chunk starts a
+ *   keyframe earlier instead).
+ * - The leading frames of the chunk's first keyframe (in an open GOP: decoded after it, shown
+ *   before it, referring to frames before the chunk) cannot be decoded from the chunk and belong
+ *   to the segment before: they are left out of the chunk (`drop`), so that the decoder starts
+ *   clean (a decoder that met them may then hide frames at the chunk's end).
+ * - What a chunk decodes to is known in advance: every packet it holds shows its frame. `skip`
+ *   frames come before the range, then the range, then frames after it that were needed only for
+ *   reordering.
+ */
+import type { Rational } from "../types.ts";
+import type { FrameOrder } from "./frame_order.ts";
+import { SegmentUnsupportedError } from "./errors.ts";
+
+/** One segment of a job and the chunk of packets it needs. */
+export interface SegmentPlan {
+  /** Position of the segment in the job, from 0. */
+  index: number;
+  /** Its frames, `[start, end)` in presentation order. */
+  start: number;
+  end: number;
+  /** The chunk's packets, `[from, to)` in decode order; `from` is a keyframe. */
+  from: number;
+  to: number;
+  /**
+   * Packets of `[from, to)` left out of the chunk, as offsets from `from`: the leading frames of
+   * the keyframe at `from` (an open GOP's). The chunk holds `to - from - drop.length` packets.
+   */
+  drop: number[];
+  /** Frames the chunk decodes to before the range's first one (dropped). */
+  skip: number;
+  /** Frames the whole chunk decodes to (`skip` + range + frames after it): its packets. */
+  decoded: number;
+}
+
+/** Segments given to every live worker, at least, where the video is long enough: 3. */
+export const SEGMENTS_PER_WORKER = 3;
+/** Shortest segment chosen to spread work over workers: half a second. */
+export const MIN_SEGMENT_SECONDS = 0.5;
+
+/** Options of {@link targetSegmentFrames}. */
+export interface TargetOptions {
+  /** Frames of the video. */
+  frames: number;
+  fps: Rational;
+  /** The wanted segment length, seconds (`--segment-seconds`). */
+  segmentSeconds: number;
+  /** Live workers (at least 1 is assumed). */
+  workers: number;
+  /** Segments per worker wanted at least (default {@link SEGMENTS_PER_WORKER}). */
+  perWorker?: number;
+}
+
+/**
+ * Frames per segment: `segmentSeconds` of video, shortened so that every live worker gets
+ * `perWorker` segments (so the last round does not leave most workers idle), but not below
+ * {@link MIN_SEGMENT_SECONDS} (or `segmentSeconds`, when that is shorter). At least 1.
+ * @throws RangeError for a bad option.
+ */
+export function targetSegmentFrames(options: TargetOptions): number {
+  const { frames, fps, segmentSeconds } = options;
+  if (!Number.isInteger(frames) || frames < 1) {
+    throw new RangeError(`frames must be an integer >= 1, got ${frames}`);
+  }
+  if (!(segmentSeconds > 0) || !Number.isFinite(segmentSeconds)) {
+    throw new RangeError(`segmentSeconds must be a number > 0, got ${segmentSeconds}`);
+  }
+  const rate = fps.num / fps.den;
+  if (!(rate > 0) || !Number.isFinite(rate)) {
+    throw new RangeError(`fps must be positive, got ${fps.num}/${fps.den}`);
+  }
+  const workers = Math.max(1, Math.floor(options.workers) || 1);
+  const perWorker = options.perWorker ?? SEGMENTS_PER_WORKER;
+  const byTime = Math.max(1, Math.round(segmentSeconds * rate));
+  const spread = Math.ceil(frames / (perWorker * workers));
+  const floor = Math.min(byTime, Math.max(1, Math.round(MIN_SEGMENT_SECONDS * rate)));
+  return Math.max(floor, Math.min(byTime, spread));
+}
+
+/**
+ * Where segments start: frame indices from 0, plus `frames` at the end. Each segment but the
+ * last is within half a target of `targetFrames` long; the last is at most 1.5 targets.
+ */
+export function planBoundaries(order: FrameOrder, targetFrames: number): number[] {
+  if (!Number.isInteger(targetFrames) || targetFrames < 1) {
+    throw new RangeError(`targetFrames must be an integer >= 1, got ${targetFrames}`);
+  }
+  const n = order.frames;
+  const keyFrames = Array.from(order.keyframes, (d) => order.frameOf[d]).sort((a, b) => a - b);
+  const bounds = [0];
+  let pos = 0;
+  let k = 0; // first keyframe index not yet behind pos
+  while (n - pos > targetFrames * 1.5) {
+    const ideal = pos + targetFrames;
+    const low = pos + Math.ceil(targetFrames / 2);
+    const high = Math.min(n - 1, pos + Math.floor(targetFrames * 1.5));
+    while (k < keyFrames.length && keyFrames[k] < low) k++;
+    let best = -1;
+    for (let j = k; j < keyFrames.length && keyFrames[j] <= high; j++) {
+      if (best < 0 || Math.abs(keyFrames[j] - ideal) < Math.abs(best - ideal)) best = keyFrames[j];
+    }
+    pos = best >= 0 ? best : ideal;
+    bounds.push(pos);
+  }
+  bounds.push(n);
+  return bounds;
+}
+
+/** Per-frame and per-keyframe facts the chunk computation needs, computed once: O(frames). */
+interface Prepared {
+  /** Keyframes as frame indices, ascending, with their decode positions. */
+  keyFrame: number[];
+  keyDecode: number[];
+  /** Decode positions of each keyframe's leading frames (decoded after it, shown before it). */
+  leading: number[][];
+  /** max(decodeOf[0..f]) */
+  prefixMax: Int32Array;
+  /** min(decodeOf[f..]) */
+  suffixMin: Int32Array;
+  /** max(frameOf[0..d)): the latest frame shown by the first `d` packets (-1 for none). */
+  shownBefore: Int32Array;
+  /** For each packet (decode order): the frame it shows. */
+  frameOf: Int32Array;
+}
+
+function prepare(order: FrameOrder): Prepared {
+  const { frames, decodeOf, frameOf } = order;
+  const prefixMax = new Int32Array(frames);
+  const suffixMin = new Int32Array(frames);
+  for (let f = 0, max = -1; f < frames; f++) prefixMax[f] = max = Math.max(max, decodeOf[f]);
+  for (let f = frames - 1, min = Infinity; f >= 0; f--) {
+    suffixMin[f] = min = Math.min(min, decodeOf[f]);
+  }
+  const shownBefore = new Int32Array(frameOf.length + 1);
+  shownBefore[0] = -1;
+  for (let d = 0; d < frameOf.length; d++) {
+    shownBefore[d + 1] = Math.max(shownBefore[d], frameOf[d]);
+  }
+  const keys = Array.from(order.keyframes).sort((a, b) => frameOf[a] - frameOf[b]);
+  const keyFrame = keys.map((d) => frameOf[d]);
+  const leading = keys.map((d, i) => {
+    const stop = i + 1 < keys.length ? Math.max(d + 1, keys[i + 1]) : frameOf.length;
+    const found: number[] = [];
+    for (let p = d + 1; p < stop && p < frameOf.length; p++) {
+      if (frameOf[p] < frameOf[d]) found.push(p);
+    }
+    return found;
+  });
+  return { keyFrame, keyDecode: keys, leading, prefixMax, suffixMin, shownBefore, frameOf };
+}
+
+/** Frames after a chunk's keyframe that set a new latest frame, that a chunk must reach: 2. */
+const TAIL_ANCHORS = 2;
+
+/**
+ * Where the packets after keyframe `k` have gone past {@link TAIL_ANCHORS} frames each shown after
+ * every frame before it (P-frames, typically): a chunk reaches at least that far, or
+ * undefined when the video ends first. A decoder that starts at a keyframe that is not an IDR
+ * (an open GOP's) may otherwise hide frames of the chunk's first reordering group (seen with
+ * ffmpeg 5.1's H.264 decoder: a chunk of the keyframe, one P-frame and its B-frames shows the
+ * keyframe and the B-frames only).
+ */
+function reorderTail(p: Prepared, k: number): number | undefined {
+  const frameOf = p.frameOf;
+  let latest = frameOf[p.keyDecode[k]];
+  let anchors = 0;
+  for (let d = p.keyDecode[k] + 1; d < frameOf.length; d++) {
+    if (frameOf[d] <= latest) continue;
+    latest = frameOf[d];
+    if (++anchors === TAIL_ANCHORS) return d + 1;
+  }
+  return undefined;
+}
+
+/** The chunk of frames `[start, end)`. */
+function chunkFor(
+  p: Prepared,
+  start: number,
+  end: number,
+  name: string,
+): Omit<SegmentPlan, "index" | "start" | "end"> {
+  // The last keyframe shown at or before `start` from which every later frame decodes.
+  let lo = 0;
+  let hi = p.keyFrame.length - 1;
+  let k = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (p.keyFrame[mid] <= start) {
+      k = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  while (k >= 0 && p.suffixMin[p.keyFrame[k]] < p.keyDecode[k]) k--;
+  if (k < 0) {
+    throw new SegmentUnsupportedError(
+      `${name}: no keyframe to decode frame ${start} from (frames shown after a keyframe are ` +
+        "decoded before it)",
+    );
+  }
+  let tail = reorderTail(p, k);
+  // Near the end of the video a chunk may not reach its tail: it starts a keyframe earlier.
+  while (tail === undefined && k > 0 && p.suffixMin[p.keyFrame[k - 1]] >= p.keyDecode[k - 1]) {
+    k--;
+    tail = reorderTail(p, k);
+  }
+  const from = p.keyDecode[k];
+  let to = Math.max(p.prefixMax[end - 1] + 1, tail ?? 0);
+  // No gap: every frame up to the latest one the chunk shows is in it.
+  for (let need = p.prefixMax[p.shownBefore[to]] + 1; need > to;) {
+    to = need;
+    need = p.prefixMax[p.shownBefore[to]] + 1;
+  }
+  const drop = p.leading[k].filter((d) => d < to).map((d) => d - from);
+  return {
+    from,
+    to,
+    drop,
+    skip: start - p.keyFrame[k],
+    decoded: to - from - drop.length,
+  };
+}
+
+/**
+ * Plans the segments of a video.
+ * @param name the input's name for messages.
+ * @throws RangeError for a bad target; SegmentUnsupportedError when a range has no keyframe to
+ *   decode from.
+ */
+export function planSegments(
+  order: FrameOrder,
+  targetFrames: number,
+  name = "the input",
+): SegmentPlan[] {
+  const bounds = planBoundaries(order, targetFrames);
+  const p = prepare(order);
+  const plans: SegmentPlan[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const start = bounds[i];
+    const end = bounds[i + 1];
+    const chunk = chunkFor(p, start, end, name);
+    if (chunk.decoded < chunk.skip + (end - start)) {
+      throw new SegmentUnsupportedError(
+        `${name}: frames ${start}..${end - 1} are not all in their chunk (packets ` +
+          `${chunk.from}..${chunk.to - 1})`,
+      );
+    }
+    plans.push({ index: i, start, end, ...chunk });
+  }
+  return plans;
+}
