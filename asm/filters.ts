@@ -16,6 +16,7 @@ export { drawbox } from "./drawbox";
 export { vignette } from "./vignette";
 export { colorbalance, curves } from "./rgb";
 export { scaleV } from "./scale";
+export { fade } from "./fade";
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

@@ -11,6 +11,14 @@
  *   --min-ms 300           minimum time spent measuring each wasm case
  *   --ref-runs 3           runs of each reference case (the median is shown)
  *   --no-ref               skip the reference kernels
+ *   --no-ffmpeg            skip ffmpeg's own filters
+ *   --ffmpeg-frames 30     frames per ffmpeg run
+ *   --ffmpeg-runs 3        ffmpeg runs per case (the median is shown)
+ *
+ * Beside each chain with an ffmpeg equivalent ({@link ffmpegEquivalent}) the native ffmpeg runs
+ * the same frames, on one thread: `ffmpeg -threads 1 -filter_threads 1 -f rawvideo -pix_fmt
+ * yuv420p -s WxH -i frames.yuv -vf VF -f null -` with `-benchmark`; the same run with `-vf null`
+ * is subtracted from its real time, so only the filter counts, and divided by the frames.
  *
  * The wasm time is the chain run on a frame already in wasm memory (FilterEngine
  * prepareInPlace); "apply()" adds copying the frame in and out. Mpx/s counts luma pixels
@@ -20,6 +28,7 @@ import {
   type BenchOptions,
   BenchUsageError,
   parseBenchArgs,
+  positiveInt,
   runDirectly,
   stringValue,
 } from "./args.ts";
@@ -42,6 +51,10 @@ Options:
   --min-ms MS        minimum time spent measuring each wasm case (default 300)
   --ref-runs N       runs of each reference case, the median is shown (default 3)
   --no-ref           skip the reference kernels
+  --no-ffmpeg        skip ffmpeg's own filter on the same frames (one thread, its
+                     -vf null run subtracted)
+  --ffmpeg-frames N  frames per ffmpeg run (default 30)
+  --ffmpeg-runs N    ffmpeg runs per case, the median is shown (default 3)
   -h, --help         this help`;
 
 /** The options of {@link main}. */
@@ -51,6 +64,9 @@ export const OPTIONS: BenchOptions = {
   "min-ms": "string",
   "ref-runs": "string",
   "no-ref": "boolean",
+  "no-ffmpeg": "boolean",
+  "ffmpeg-frames": "string",
+  "ffmpeg-runs": "string",
 };
 
 /** The chains timed by default. */
@@ -89,6 +105,7 @@ export const DEFAULT_CHAINS = [
   "crop=iw-100:ih-100",
   "pad=iw+64:ih+64:32:32",
   "transpose=clock",
+  "fade=t=in:st=0:d=1",
 ];
 
 const NAMED_SIZES: Record<string, [number, number]> = {
@@ -107,6 +124,104 @@ export interface BenchRow {
   wasmMs: number;
   applyMs: number;
   refMs?: number;
+  /** ffmpeg's own filter on the same frames, ms per frame (its `-vf null` run subtracted). */
+  ffmpegMs?: number;
+}
+
+/**
+ * ffmpeg's `-vf` for the default chains whose vframe syntax is not ffmpeg's (vframe's own
+ * filter names, or a different parameter syntax).
+ */
+const FFMPEG_FOR: Readonly<Record<string, string>> = {
+  "blur=sigma=1": "gblur=sigma=1",
+  "blur=sigma=5": "gblur=sigma=5",
+  "blur=sigma=30": "gblur=sigma=30",
+  "boxblur=radius=2": "boxblur=2:2",
+  "boxblur=radius=20": "boxblur=20:2",
+  "grayscale": "hue=s=0",
+  "invert": "negate",
+  "rotate=PI": "hflip,vflip",
+  "rotate=PI/2": "transpose=clock",
+};
+
+/** Filters whose vframe syntax is ffmpeg's, so a chain of only these runs as it is in ffmpeg. */
+const SAME_SYNTAX = new Set([
+  "scale",
+  "crop",
+  "pad",
+  "transpose",
+  "fade",
+  "hflip",
+  "vflip",
+  "hue",
+  "unsharp",
+  "vignette",
+  "drawbox",
+  "colorbalance",
+  "curves",
+  "eq",
+]);
+
+/**
+ * The ffmpeg `-vf` that does what `chain` does: from {@link FFMPEG_FOR}, else the chain itself
+ * when every filter in it has ffmpeg's syntax; undefined when ffmpeg has no equivalent.
+ */
+export function ffmpegEquivalent(chain: string): string | undefined {
+  const known = FFMPEG_FOR[chain];
+  if (known) return known;
+  const names = compileChain(chain).map((s) => s.name);
+  return names.length > 0 && names.every((n) => SAME_SYNTAX.has(n)) ? chain : undefined;
+}
+
+/**
+ * The arguments of one ffmpeg run of `vf` on the `frames`-frame raw yuv420p file `file` of
+ * w×h frames: one thread (`-threads 1 -filter_threads 1`), no output (`-f null -`),
+ * `-benchmark` for its times on stderr.
+ */
+export function ffmpegArgs(vf: string, w: number, h: number, file: string): string[] {
+  return [
+    ...["-hide_banner", "-nostdin", "-v", "error", "-benchmark"],
+    ...["-threads", "1", "-filter_threads", "1"],
+    ...["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", `${w}x${h}`, "-framerate", "25"],
+    ...["-i", file, "-vf", vf, "-f", "null", "-"],
+  ];
+}
+
+/** The real time in seconds ffmpeg's `-benchmark` reports (`bench: utime=… rtime=0.123s`). */
+export function benchRealTime(stderr: string): number {
+  const m = /bench:.*\brtime=([\d.]+)s/.exec(stderr);
+  if (!m) throw new Error(`ffmpeg -benchmark printed no 'rtime=': ${stderr.slice(-300)}`);
+  return Number(m[1]);
+}
+
+/**
+ * ffmpeg's filter time per frame, ms: the median real time of the filter's runs minus the median
+ * of the `-vf null` runs, over `frames` frames (never below 0).
+ */
+export function filterMsPerFrame(filterS: number[], nullS: number[], frames: number): number {
+  return Math.max(0, ((median(filterS) - median(nullS)) * 1000) / frames);
+}
+
+/** Runs ffmpeg once; its real time in seconds. */
+async function ffmpegRun(vf: string, w: number, h: number, file: string): Promise<number> {
+  const out = await new Deno.Command("ffmpeg", {
+    args: ffmpegArgs(vf, w, h, file),
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`ffmpeg -vf ${vf} failed: ${stderr.slice(-500)}`);
+  return benchRealTime(stderr);
+}
+
+/** True when `ffmpeg` runs. */
+async function haveFfmpeg(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("ffmpeg", { args: ["-version"], stdout: "null" }).output())
+      .success;
+  } catch {
+    return false;
+  }
 }
 
 function parseSize(text: string): [string, number, number] {
@@ -174,8 +289,9 @@ const mpx = (w: number, h: number, ms: number) => ((w * h) / ms / 1000).toFixed(
 /** The Markdown table of a set of rows. */
 export function table(rows: BenchRow[]): string {
   const lines = [
-    "| filter | size | wasm ms/frame | wasm Mpx/s | apply() ms | TS ms/frame | TS Mpx/s | wasm ÷ TS |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| filter | size | wasm ms/frame | wasm Mpx/s | apply() ms | TS ms/frame | TS Mpx/s | wasm ÷ TS " +
+    "| ffmpeg ms/frame | ffmpeg ÷ wasm |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of rows) {
     const ref = r.refMs === undefined
@@ -183,7 +299,11 @@ export function table(rows: BenchRow[]): string {
       : [fmt(r.refMs), mpx(r.width, r.height, r.refMs), `${(r.refMs / r.wasmMs).toFixed(1)}×`];
     lines.push(
       `| \`${r.chain}\` | ${r.size} | ${fmt(r.wasmMs)} | ${mpx(r.width, r.height, r.wasmMs)} | ` +
-        `${fmt(r.applyMs)} | ${ref.join(" | ")} |`,
+        `${fmt(r.applyMs)} | ${ref.join(" | ")} | ${
+          r.ffmpegMs === undefined
+            ? "– | –"
+            : `${fmt(r.ffmpegMs)} | ${(r.ffmpegMs / r.wasmMs).toFixed(1)}×`
+        } |`,
     );
   }
   return lines.join("\n");
@@ -204,6 +324,18 @@ export function targets(rows: BenchRow[]): string[] {
           slow.map((r) => `${r.chain} (${fmt(r.wasmMs)} ms)`).join(", ")
         }`,
     );
+  }
+  const scale = rows.filter((r) =>
+    r.width === 1920 && r.height === 1080 && /^scale=.*bicubic/.test(r.chain)
+  );
+  for (const r of scale) {
+    const within = r.wasmMs <= 2 ? "met" : "NOT met";
+    const vs = r.ffmpegMs === undefined
+      ? "ffmpeg not measured"
+      : r.wasmMs < r.ffmpegMs
+      ? `faster than swscale (${fmt(r.ffmpegMs)} ms): met`
+      : `faster than swscale (${fmt(r.ffmpegMs)} ms): NOT met`;
+    out.push(`- \`${r.chain}\` 1080p within 2 ms: ${within} (${fmt(r.wasmMs)} ms); ${vs}`);
   }
   const withRef = rows.filter((r) => r.refMs !== undefined);
   if (withRef.length) {
@@ -248,6 +380,10 @@ export async function main(args: string[]): Promise<BenchRow[]> {
   }
   const noRef = parsedArgs.values["no-ref"] === true;
   const parsed = chains.map((c) => [c, compileChain(c)] as const);
+  const ffmpegFrames = positiveInt(parsedArgs, "ffmpeg-frames", 30);
+  const ffmpegRuns = positiveInt(parsedArgs, "ffmpeg-runs", 3);
+  const withFfmpeg = parsedArgs.values["no-ffmpeg"] !== true && await haveFfmpeg();
+  const tmp = withFfmpeg ? await Deno.makeTempDir({ prefix: "vframe-bench-" }) : "";
 
   const engine = await FilterEngine.create();
   console.log(
@@ -257,23 +393,65 @@ export async function main(args: string[]): Promise<BenchRow[]> {
   );
   console.log("");
   const rows: BenchRow[] = [];
-  for (const [label, w, h] of sizes) {
-    const input = testFrame(w, h);
-    const output = new Uint8Array(input.length);
-    for (const [text, chain] of parsed) {
-      const run = engine.prepareInPlace(chain, w, h, input);
-      const wasmMs = time(run, minMs, 10);
-      const applyMs = time(() => engine.apply(chain, w, h, input, output), minMs / 3, 5, 1);
-      const refMs = noRef
-        ? undefined
-        : time(() => referenceApply(chain, w, h, input), 0, refRuns, 1);
-      rows.push({ chain: text, size: label, width: w, height: h, wasmMs, applyMs, refMs });
-    }
+  try {
+    await measure();
+  } finally {
+    if (tmp) await Deno.remove(tmp, { recursive: true });
   }
   console.log(table(rows));
   console.log("");
+  if (!withFfmpeg && parsedArgs.values["no-ffmpeg"] !== true) {
+    console.log("- ffmpeg not found on PATH: its columns are empty");
+  }
   for (const line of targets(rows)) console.log(line);
   return rows;
+
+  async function measure(): Promise<void> {
+    for (const [label, w, h] of sizes) {
+      const input = testFrame(w, h);
+      const output = new Uint8Array(input.length);
+      const file = `${tmp}/${w}x${h}.yuv`;
+      let nullS: number[] | undefined;
+      if (withFfmpeg) {
+        const frames = new Uint8Array(input.length * ffmpegFrames);
+        for (let i = 0; i < ffmpegFrames; i++) frames.set(input, i * input.length);
+        await Deno.writeFile(file, frames);
+      }
+      for (const [text, chain] of parsed) {
+        const run = engine.prepareInPlace(chain, w, h, input);
+        const wasmMs = time(run, minMs, 10);
+        const applyMs = time(() => engine.apply(chain, w, h, input, output), minMs / 3, 5, 1);
+        const refMs = noRef
+          ? undefined
+          : time(() => referenceApply(chain, w, h, input), 0, refRuns, 1);
+        const vf = withFfmpeg ? ffmpegEquivalent(text) : undefined;
+        let ffmpegMs: number | undefined;
+        if (vf) {
+          nullS ??= await repeat(() => ffmpegRun("null", w, h, file), ffmpegRuns);
+          const filterS = await repeat(() => ffmpegRun(vf, w, h, file), ffmpegRuns);
+          ffmpegMs = filterMsPerFrame(filterS, nullS, ffmpegFrames);
+        }
+        rows.push({
+          chain: text,
+          size: label,
+          width: w,
+          height: h,
+          wasmMs,
+          applyMs,
+          refMs,
+          ffmpegMs,
+        });
+      }
+      if (withFfmpeg) await Deno.remove(file);
+    }
+  }
+}
+
+/** `n` results of `f`, one after another. */
+async function repeat(f: () => Promise<number>, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await f());
+  return out;
 }
 
 if (import.meta.main) await runDirectly(() => main(Deno.args));

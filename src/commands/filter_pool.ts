@@ -21,7 +21,13 @@ export interface FramePool {
     width: number,
     height: number,
     data: Uint8Array,
-    options?: { timeoutMs?: number; signal?: AbortSignal; transfer?: boolean },
+    options?: {
+      timeoutMs?: number;
+      signal?: AbortSignal;
+      transfer?: boolean;
+      time?: number;
+      index?: number;
+    },
   ): Promise<{ data: Uint8Array }>;
   close(): Promise<void>;
 }
@@ -68,7 +74,8 @@ export interface FilterInOrderOptions {
 /**
  * A processor running `chain` on `pool`: resolves to the filtered bytes, rejects on failure.
  * The frame's buffer is transferred to the pool (`frame.data` is detached afterwards) and the
- * filtered bytes come back in the same memory.
+ * filtered bytes come back in the same memory. Each frame's time (its pts) and index go with it,
+ * for filters that vary with time (fade).
  */
 export function poolProcessor(
   pool: FramePool,
@@ -80,6 +87,8 @@ export function poolProcessor(
       timeoutMs,
       signal,
       transfer: true,
+      time: frame.pts,
+      index: frame.index,
     })).data;
 }
 

@@ -11,7 +11,7 @@
 import { type PlaneLayout, planeLayout } from "../codec/frame.ts";
 import { type ChainInput, chainSizes, type ChainStep, chainSteps } from "./compile.ts";
 import { FilterDefinitionError } from "./errors.ts";
-import type { FrameSize, WasmStep } from "./filter_module.ts";
+import type { FrameClock, FrameSize, WasmStep } from "./filter_module.ts";
 import { type FrameBuffers, frameBuffers, planeRects } from "./frame_buffers.ts";
 import { FILTERS } from "./registry.ts";
 import { checkFrameBytes } from "./validate.ts";
@@ -112,7 +112,8 @@ export class FilterEngine {
    * (allocated when not given) — a frame of the chain's output size (chainOutputSize,
    * compile.ts), which scale, crop, pad, transpose and rotate by 90° change. `output` may be
    * `input` itself when the size stays; otherwise `input` is not modified. A CompiledChain (compile.ts) is used as it is; text or a plain FilterChain is
-   * compiled first (remembered by text, see compileChain).
+   * compiled first (remembered by text, see compileChain). `clock`: the frame's time and index
+   * in its input, for filters that vary with time (fade); default 0 and 0.
    * @throws RangeError when a size is wrong; FilterChainError when the chain is not valid or
    *   would make an empty or over-limit frame from this size.
    */
@@ -122,6 +123,7 @@ export class FilterEngine {
     height: number,
     input: Uint8Array,
     output?: Uint8Array,
+    clock: FrameClock = {},
   ): Uint8Array {
     const steps = chainSteps(chain);
     const frame = planeLayout(width, height);
@@ -137,6 +139,8 @@ export class FilterEngine {
     }
     const prepared = this.#prepare(frame, sized?.capacity);
     prepared.step.memory.set(input, prepared.buffers.a);
+    prepared.step.time = clock.time ?? 0;
+    prepared.step.index = clock.index ?? 0;
     const result = this.#run(steps, prepared, sized?.layouts);
     out.set(prepared.step.memory.subarray(result, result + last.total));
     return out;
@@ -168,12 +172,14 @@ export class FilterEngine {
           prepared.step.memory = new Uint8Array(this.#k.memory.buffer);
         }
         prepared.step.memory.set(copy, prepared.buffers.a);
+        prepared.step.time = prepared.step.index = 0;
         this.#run(steps, prepared, layouts);
       };
     }
     const prepared = this.#prepare(frame);
     prepared.step.memory.set(input, prepared.buffers.a);
     return () => {
+      prepared.step.time = prepared.step.index = 0;
       const result = this.#run(steps, prepared);
       const a = prepared.buffers.a;
       if (result !== a) this.#k.copy(a, result, frame.total);
@@ -212,6 +218,8 @@ export class FilterEngine {
       scratch: buffers.scratch,
       scratch2: buffers.scratch2,
       weights: buffers.weights,
+      time: 0,
+      index: 0,
       separable: (src, dst, plane, passes) => runSeparable(k, buffers, src, dst, plane, passes),
     };
     this.#prepared = { buffers, step };

@@ -61,6 +61,21 @@ export interface WasmStep<K = FilterKernels> {
    * writing the plane at `dst` (a copy when `passes` is empty). Uses its own scratch planes.
    */
   separable(src: number, dst: number, plane: PlaneRect, passes: readonly Pass[]): void;
+  /**
+   * The frame's time in seconds from the input's first frame (its pts), for filters that vary
+   * with time (fade); 0 when the caller gave none.
+   */
+  readonly time: number;
+  /** The frame's 0-based index in its input; 0 when the caller gave none. */
+  readonly index: number;
+}
+
+/** Where a frame sits in its input's timeline: what `fade` needs (see {@link WasmStep.time}). */
+export interface FrameClock {
+  /** Seconds from the input's first frame (the frame's pts; index / fps at a constant rate). */
+  time?: number;
+  /** 0-based frame index. */
+  index?: number;
 }
 
 /** A yuv420p frame as three separate planes (rows packed: stride = plane width). */
@@ -76,6 +91,10 @@ export interface ReferenceFrame extends Readonly<Planes> {
   readonly height: number;
   readonly chromaWidth: number;
   readonly chromaHeight: number;
+  /** The frame's time in seconds (WasmStep.time); 0 when not given. */
+  readonly time?: number;
+  /** The frame's index (WasmStep.index); 0 when not given. */
+  readonly index?: number;
 }
 
 /** A frame size in pixels. */

@@ -62,6 +62,13 @@ export interface PoolRunOptions {
    */
   transfer?: boolean;
   /**
+   * The frame's time in seconds from the input's first frame (its pts), for filters that vary
+   * with time (fade); default 0. A finite number ≥ 0.
+   */
+  time?: number;
+  /** The frame's 0-based index in its input (fade's start_frame/nb_frames); default 0. */
+  index?: number;
+  /**
    * Test hook: the thread blocks this long (Atomics.wait, no CPU) before filtering, like a
    * kernel that hangs.
    */
@@ -98,6 +105,8 @@ interface Job {
   width: number;
   height: number;
   data: Uint8Array<ArrayBuffer>;
+  time: number;
+  index: number;
   timeoutMs?: number;
   busyMs?: number;
   signal?: AbortSignal;
@@ -191,7 +200,13 @@ export class FilterPool {
       checkFrameBytes("data", data, planeLayout(width, height));
       // An empty or over-limit output is refused here, before the frame is queued.
       if (chainResizes(compiled)) chainOutputSize(compiled, width, height);
-      const { timeoutMs, signal, simulateBusyMs, transfer } = options;
+      const { timeoutMs, signal, simulateBusyMs, transfer, time = 0, index = 0 } = options;
+      if (!(Number.isFinite(time) && time >= 0)) {
+        throw new RangeError(`time must be a finite number of seconds >= 0, got ${time}`);
+      }
+      if (!(Number.isInteger(index) && index >= 0)) {
+        throw new RangeError(`index must be an integer >= 0, got ${index}`);
+      }
       if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
         throw new RangeError(`timeoutMs must be a finite number > 0, got ${timeoutMs}`);
       }
@@ -203,6 +218,8 @@ export class FilterPool {
           width,
           height,
           data: transfer && isWholeBuffer(data) ? data : data.slice(),
+          time,
+          index,
           timeoutMs,
           busyMs: simulateBusyMs,
           signal,
@@ -375,6 +392,8 @@ export class FilterPool {
         width: job.width,
         height: job.height,
         data: job.data,
+        time: job.time,
+        index: job.index,
         busyMs: job.busyMs,
       };
       thread.worker.postMessage(msg, [job.data.buffer]);

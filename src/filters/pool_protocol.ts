@@ -22,6 +22,9 @@ export interface RunMessage {
   width: number;
   height: number;
   data: Uint8Array<ArrayBuffer>;
+  /** The frame's time in seconds and its index (FilterEngine.apply's clock). */
+  time: number;
+  index: number;
   /** Test hook: block this long before filtering (a kernel that hangs). */
   busyMs?: number;
 }

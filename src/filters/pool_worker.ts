@@ -39,7 +39,10 @@ function run(engine: FilterEngine, msg: RunMessage): void {
         data = new Uint8Array(frameSize(out.width, out.height));
       }
     }
-    engine.apply(chain, msg.width, msg.height, msg.data, data);
+    engine.apply(chain, msg.width, msg.height, msg.data, data, {
+      time: msg.time,
+      index: msg.index,
+    });
     const ms = performance.now() - start;
     send(
       { type: "done", id: msg.id, data, ms, memoryBytes: engine.memoryBytes },

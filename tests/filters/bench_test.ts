@@ -16,6 +16,7 @@ Deno.test("bench filters: prints a header, a Markdown table and the targets", as
       "1",
       "--ref-runs",
       "1",
+      "--no-ffmpeg",
     ]);
   } finally {
     console.log = log;
@@ -27,11 +28,11 @@ Deno.test("bench filters: prints a header, a Markdown table and the targets", as
   );
   assert.match(
     out,
-    /\| filter \| size \| wasm ms\/frame \| wasm Mpx\/s \| apply\(\) ms \| TS ms\/frame \| TS Mpx\/s \| wasm ÷ TS \|/,
+    /\| filter \| size \| wasm ms\/frame \| wasm Mpx\/s \| apply\(\) ms \| TS ms\/frame \| TS Mpx\/s \| wasm ÷ TS \| ffmpeg ms\/frame \| ffmpeg ÷ wasm \|/,
   );
   assert.match(
     out,
-    /\| `blur=sigma=5` \| 64x36 \| [\d.]+ \| \d+ \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+× \|/,
+    /\| `blur=sigma=5` \| 64x36 \| [\d.]+ \| \d+ \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+× \| – \| – \|/,
   );
   assert.match(out, /\| `invert` \| 33x17 \|/);
   assert.match(out, /every kernel at least 4× its TypeScript reference/);
@@ -65,7 +66,25 @@ Deno.test("bench filters: targets summarise 1080p blur time and the speed-up", (
   ]);
   assert.match(
     table([row("invert", 0.1, 1)]),
-    /\| `invert` \| 1080p \| 0\.10 \| 20736 \| 0\.10 \| 1\.00 \| 2074 \| 10\.0× \|/,
+    /\| `invert` \| 1080p \| 0\.10 \| 20736 \| 0\.10 \| 1\.00 \| 2074 \| 10\.0× \| – \| – \|/,
+  );
+  assert.match(
+    table([{ ...row("scale=-2:720:flags=bicubic", 1.5, 30), ffmpegMs: 4.5 }]),
+    /\| 1\.50 \| 1382 \| 1\.50 \| 30\.0 \| 69 \| 20\.0× \| 4\.50 \| 3\.0× \|$/,
+  );
+  assert.deepEqual(
+    targets([{ ...row("scale=-2:720:flags=bicubic", 1.5, 30), ffmpegMs: 4.5 }]).slice(0, 1),
+    [
+      "- `scale=-2:720:flags=bicubic` 1080p within 2 ms: met (1.50 ms); faster than swscale " +
+      "(4.50 ms): met",
+    ],
+  );
+  assert.deepEqual(
+    targets([{ ...row("scale=-2:720:flags=bicubic", 2.5, 30), ffmpegMs: 2 }]).slice(0, 1),
+    [
+      "- `scale=-2:720:flags=bicubic` 1080p within 2 ms: NOT met (2.50 ms); faster than " +
+      "swscale (2.00 ms): NOT met",
+    ],
   );
 });
 
@@ -93,4 +112,57 @@ Deno.test("bench filters: the default chains are valid and time every filter", a
   const { FILTERS } = await import("../../src/filters/registry.ts");
   const timed = new Set(DEFAULT_CHAINS.flatMap((c) => compileChain(c).map((s) => s.name)));
   for (const f of FILTERS) assert.ok(timed.has(f.name), `${f.name} is not in DEFAULT_CHAINS`);
+});
+
+Deno.test("bench filters: ffmpeg's equivalent chain, its one-thread command and its timing", async () => {
+  const { benchRealTime, ffmpegArgs, ffmpegEquivalent, filterMsPerFrame, DEFAULT_CHAINS } =
+    await import("../../scripts/bench/filters.ts");
+  assert.equal(ffmpegEquivalent("scale=-2:720:flags=bicubic"), "scale=-2:720:flags=bicubic");
+  assert.equal(ffmpegEquivalent("fade=t=in:st=0:d=1"), "fade=t=in:st=0:d=1");
+  assert.equal(ffmpegEquivalent("crop=iw-100:ih,hflip"), "crop=iw-100:ih,hflip");
+  assert.equal(ffmpegEquivalent("blur=sigma=5"), "gblur=sigma=5");
+  assert.equal(ffmpegEquivalent("invert"), "negate");
+  assert.equal(ffmpegEquivalent("pixelate"), undefined);
+  assert.equal(ffmpegEquivalent("scale=-2:720,pixelate"), undefined);
+  assert.throws(() => ffmpegEquivalent("nope"), /unknown filter/);
+  assert.ok(DEFAULT_CHAINS.filter((c) => ffmpegEquivalent(c)).length >= 20);
+  assert.deepEqual(ffmpegArgs("scale=-2:720:flags=bicubic", 1920, 1080, "/tmp/f.yuv"), [
+    "-hide_banner",
+    "-nostdin",
+    "-v",
+    "error",
+    "-benchmark",
+    "-threads",
+    "1",
+    "-filter_threads",
+    "1",
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "yuv420p",
+    "-s",
+    "1920x1080",
+    "-framerate",
+    "25",
+    "-i",
+    "/tmp/f.yuv",
+    "-vf",
+    "scale=-2:720:flags=bicubic",
+    "-f",
+    "null",
+    "-",
+  ]);
+  assert.equal(
+    benchRealTime("frame=   30 fps=0.0 q=-0.0\nbench: utime=0.210s stime=0.020s rtime=0.245s\n"),
+    0.245,
+  );
+  assert.throws(() => benchRealTime("no times"), /printed no 'rtime='/);
+  // medians 0.5 s and 0.2 s over 30 frames: 10 ms per frame; never below 0.
+  assert.equal(filterMsPerFrame([0.4, 0.5, 0.9], [0.2, 0.1, 0.3], 30), 10);
+  assert.equal(filterMsPerFrame([0.1], [0.2], 30), 0);
+});
+
+Deno.test("bench filters: refuses bad ffmpeg options", async () => {
+  await assert.rejects(main(["--ffmpeg-frames", "0"]), /--ffmpeg-frames must be an integer >= 1/);
+  await assert.rejects(main(["--ffmpeg-runs", "x"]), /--ffmpeg-runs must be an integer >= 1/);
 });

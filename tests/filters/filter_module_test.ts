@@ -136,6 +136,8 @@ Deno.test("the docs' example module: its kernel call matches its reference bit f
         dst: -1,
         table,
         sums: -1,
+        time: 0,
+        index: 0,
         out: frame,
         outPlanes: [
           { offset: 0, width: w, height: h },

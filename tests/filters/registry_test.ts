@@ -29,6 +29,7 @@ Deno.test("registry: the filters the issue asks for, each documented", () => {
     "crop",
     "pad",
     "transpose",
+    "fade",
   ]);
   for (const f of FILTERS) {
     assert.ok(f.description.length > 0, f.name);

@@ -11,6 +11,7 @@ import { curves } from "./curves.ts";
 import { drawbox } from "./drawbox.ts";
 import { edges } from "./edges.ts";
 import { emboss } from "./emboss.ts";
+import { fade } from "./fade.ts";
 import { eq } from "./eq.ts";
 import { grayscale } from "./grayscale.ts";
 import { hflip } from "./hflip.ts";
@@ -56,4 +57,5 @@ export const FILTER_MODULES: readonly AnyFilterModule[] = [
   crop,
   pad,
   transpose,
+  fade,
 ];
