@@ -10,6 +10,7 @@
  * - a `slow` frame: its filter thread busy-waits `SLOW_MS` first, as for frames.
  */
 import { processChunk } from "../codec/segment/process_chunk.ts";
+import { frameTimeInInput } from "../codec/segment/spec.ts";
 import type { CodecChoice } from "../codec/types.ts";
 import { AttemptTimeoutError, FaultInjectedError } from "./errors.ts";
 import { faultAction, type FaultPlan, SLOW_MS } from "./fault.ts";
@@ -97,11 +98,14 @@ export async function runSegmentAttempt(
       tempDir: dir,
       onFrame: o.onProgress,
       filter: async (frame, frameSignal) => {
-        const slow = o.fault &&
-          faultAction(o.fault, o.start + frame.index - o.spec.skip, o.attempt);
+        // The frame's index and time in the whole input, not in the chunk (fade needs them).
+        const position = frame.index - o.spec.skip;
+        const slow = o.fault && faultAction(o.fault, o.start + position, o.attempt);
         const result = await pool.run(o.chain, frame.width, frame.height, frame.data, {
           timeoutMs: frameTimeoutMs,
           signal: frameSignal,
+          index: o.start + position,
+          time: frameTimeInInput(o.spec, position),
           ...(slow === "slow" ? { simulateBusyMs: SLOW_MS } : {}),
         });
         return result.data;

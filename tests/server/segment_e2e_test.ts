@@ -22,6 +22,7 @@ import {
 import { makeVfrVideo } from "../helpers/vfr_video.ts";
 import { startWorker, type WorkerProcess } from "../queue/worker_process.ts";
 import { compareOutput } from "./compare.ts";
+import { decodeAll } from "./support.ts";
 
 const POLICY = { attempts: 2, backoffMs: 50, attemptTimeoutMs: 5_000, deadlineMs: 40_000 };
 
@@ -237,6 +238,28 @@ Deno.test("segment mode on the embedded pool: frame-exact", async () => {
     ]);
     assert.equal(size.trim(), "80,60");
     assert.deepEqual(await videoPtsTimes(`${dir}/scaled.mp4`), await videoPtsTimes(input));
+
+    // A filter that depends on the frame's time: every chunk's frames are faded at their time
+    // in the whole input, so the picture brightens steadily across the segments' joins (a chunk
+    // that counted from its own start would start black again).
+    const faded = await runJob({
+      input,
+      filter: "grayscale,fade=t=in:st=0:d=2",
+      server: `127.0.0.1:${stack.server.port}`,
+      output: `${dir}/faded.mp4`,
+    });
+    assert.equal(faded.state, "done", faded.error);
+    assert.ok(faded.segments!.total >= 3, JSON.stringify(faded.segments));
+    const luma = (await decodeAll(`${dir}/faded.mp4`)).map((f) => {
+      let sum = 0;
+      for (let i = 0; i < f.width * f.height; i++) sum += f.data[i];
+      return sum / (f.width * f.height);
+    });
+    assert.equal(luma.length, 60);
+    for (let i = 1; i < luma.length; i++) {
+      assert.ok(luma[i] >= luma[i - 1] - 1.5, `frame ${i}: luma ${luma[i]} after ${luma[i - 1]}`);
+    }
+    assert.ok(luma[59] > luma[0] + 20, `faded in: ${luma[0]} → ${luma[59]}`);
   } finally {
     await stack.close();
     await Deno.remove(dir, { recursive: true });

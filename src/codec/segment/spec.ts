@@ -38,6 +38,18 @@ export interface ChunkSpec {
   duration?: number;
   /** With `times`: the encoded chunk's timescale (the input's, so times stay on its ticks). */
   timescale?: number;
+  /**
+   * Time of the range's first frame in the input, seconds from the input's first frame: filters
+   * that depend on the time (fade) see each frame at `startTime` + its time in the range.
+   * Default 0.
+   */
+  startTime?: number;
+}
+
+/** The time of the range's `position`-th frame in the input, seconds (for time-aware filters). */
+export function frameTimeInInput(spec: ChunkSpec, position: number): number {
+  const inRange = spec.times ? spec.times[position] : (position * spec.fps.den) / spec.fps.num;
+  return (spec.startTime ?? 0) + inRange;
 }
 
 /** Frame times of a variable-rate input, for {@link chunkSpec}. */
@@ -103,6 +115,9 @@ export function chunkSpec(
   }
   if (video.crf !== undefined) spec.crf = video.crf;
   if (video.preset !== undefined) spec.preset = video.preset;
+  spec.startTime = timing
+    ? micro((timing.pts[plan.start] - timing.pts[0]) * (timing.timeBase.num / timing.timeBase.den))
+    : (plan.start * video.fps.den) / video.fps.num;
   if (timing) {
     const tick = timing.timeBase.num / timing.timeBase.den;
     const first = timing.pts[plan.start];
@@ -165,6 +180,12 @@ export function checkChunkSpec(value: unknown): ChunkSpec {
     throw new RangeError(`chunk spec preset must be a string, got ${v.preset}`);
   }
   void decoded;
+  if (
+    v.startTime !== undefined &&
+    (typeof v.startTime !== "number" || !Number.isFinite(v.startTime) || v.startTime < 0)
+  ) {
+    throw new RangeError(`chunk spec startTime must be seconds >= 0, got ${v.startTime}`);
+  }
   if (v.times !== undefined) {
     const times = v.times as unknown[];
     const ok = Array.isArray(times) && times.length === frames && times[0] === 0 &&
