@@ -180,7 +180,8 @@ export function ffmpegEquivalent(chain: string): string | undefined {
  */
 export function ffmpegArgs(vf: string, w: number, h: number, file: string): string[] {
   return [
-    ...["-hide_banner", "-nostdin", "-v", "error", "-benchmark"],
+    // ffmpeg prints its `bench:` line at the info level: `-v error` would hide it.
+    ...["-hide_banner", "-nostdin", "-nostats", "-v", "info", "-benchmark"],
     ...["-threads", "1", "-filter_threads", "1"],
     ...["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", `${w}x${h}`, "-framerate", "25"],
     ...["-i", file, "-vf", vf, "-f", "null", "-"],
