@@ -154,3 +154,15 @@ Deno.test("bench filters: refuses bad ffmpeg options", async () => {
   await assert.rejects(main(["--ffmpeg-frames", "0"]), /--ffmpeg-frames must be an integer >= 1/);
   await assert.rejects(main(["--ffmpeg-runs", "x"]), /--ffmpeg-runs must be an integer >= 1/);
 });
+
+Deno.test("bench filters: every default chain runs, size-changing ones included, beside ffmpeg", async () => {
+  const rows = await main([
+    ...["--sizes", "320x240", "--min-ms", "1", "--ref-runs", "1"],
+    ...["--ffmpeg-frames", "2", "--ffmpeg-runs", "1"],
+  ]);
+  const scale = rows.find((r) => r.chain.startsWith("scale="));
+  const crop = rows.find((r) => r.chain.startsWith("crop="));
+  assert.ok(scale && crop, rows.map((r) => r.chain).join("; "));
+  assert.ok(scale.wasmMs > 0 && scale.ffmpegMs !== undefined, JSON.stringify(scale));
+  assert.ok(crop.wasmMs > 0, JSON.stringify(crop));
+});
