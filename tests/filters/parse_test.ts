@@ -46,7 +46,8 @@ Deno.test("formatChain: canonical text round-trips for every filter", () => {
     "blur=0.5,boxblur=7:1,grayscale,invert,eq=-0.25:1.5:0.8,saturation=-2,sepia," +
       "sharpen=2:1.5,edges,emboss,pixelate=9,threshold=77,hflip,vflip,hue=90:2,unsharp=7:5:2.5," +
       "vignette=PI/4,drawbox=10:5:20:15:red@0.5:fill,colorbalance=rs=0.3,curves=vintage,rotate=PI," +
-      "scale=-2:ih/2:flags=lanczos,crop=iw-10:ih:center:0,pad=iw+2:ih+2:1:1:red,transpose=clock",
+      "scale=-2:ih/2:flags=lanczos,crop=iw-10:ih:center:0,pad=iw+2:ih+2:1:1:red,transpose=clock," +
+      "fade=t=out:st=1:d=0.5",
   );
   assert.deepEqual(new Set(chain.map((s) => s.name)), new Set(FILTERS.map((f) => f.name)));
   const text = formatChain(chain);
@@ -61,7 +62,8 @@ Deno.test("formatChain: canonical text round-trips for every filter", () => {
       "colorbalance=rs=0.3:gs=0:bs=0:rm=0:gm=0:bm=0:rh=0:gh=0:bh=0,curves=preset=vintage," +
       "rotate=angle=3.141592653589793,scale=w=-2:h=ih/2:flags=lanczos," +
       "crop=w=iw-10:h=ih:x=center:y=0:exact=0,pad=w=iw+2:h=ih+2:x=1:y=1:color=0xff0000ff," +
-      "transpose=dir=clock",
+      "transpose=dir=clock," +
+      "fade=type=out:startframe=0:nbframes=25:starttime=1:duration=0.5:color=0x000000ff",
   );
   assert.deepEqual(parseChain(text), chain);
   assert.equal(formatChain([]), "");
