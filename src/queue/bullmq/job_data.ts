@@ -31,26 +31,42 @@ const STRING_FIELDS = ["jobId", "chain", "inKey", "outKey", "cancelKey"] as cons
 const INT_FIELDS = ["index", "width", "height", "attempt", "timeoutMs", "ttlMs"] as const;
 
 /**
+ * The checks every unit's job data shares: an object whose `strings` are non-empty strings and
+ * whose `ints` are integers ≥ 1 (≥ 0 for those in `fromZero`). `unit` names it in messages.
+ * @throws QueueOptionError naming the first bad field and its value.
+ */
+export function checkDataFields(
+  unit: string,
+  data: unknown,
+  strings: readonly string[],
+  ints: readonly string[],
+  fromZero: readonly string[],
+): Record<string, unknown> {
+  if (data === null || typeof data !== "object") {
+    throw new QueueOptionError(`${unit} job data must be an object, got ${JSON.stringify(data)}`);
+  }
+  const d = data as Record<string, unknown>;
+  for (const f of strings) {
+    if (typeof d[f] !== "string" || d[f] === "") {
+      throw new QueueOptionError(`${unit} job data.${f} must be a non-empty string, got ${d[f]}`);
+    }
+  }
+  for (const f of ints) {
+    const v = d[f];
+    const min = fromZero.includes(f) ? 0 : 1;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+      throw new QueueOptionError(`${unit} job data.${f} must be an integer >= ${min}, got ${v}`);
+    }
+  }
+  return d;
+}
+
+/**
  * Checks job data read from Redis (it may come from another version of the server).
  * @throws QueueOptionError naming the first bad field and its value.
  */
 export function checkJobData(data: unknown): FrameJobData {
-  if (data === null || typeof data !== "object") {
-    throw new QueueOptionError(`frame job data must be an object, got ${JSON.stringify(data)}`);
-  }
-  const d = data as Record<string, unknown>;
-  for (const f of STRING_FIELDS) {
-    if (typeof d[f] !== "string" || d[f] === "") {
-      throw new QueueOptionError(`frame job data.${f} must be a non-empty string, got ${d[f]}`);
-    }
-  }
-  for (const f of INT_FIELDS) {
-    const v = d[f];
-    const min = f === "index" ? 0 : 1;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-      throw new QueueOptionError(`frame job data.${f} must be an integer >= ${min}, got ${v}`);
-    }
-  }
+  const d = checkDataFields("frame", data, STRING_FIELDS, INT_FIELDS, ["index"]);
   if (
     d.time !== undefined && !(typeof d.time === "number" && Number.isFinite(d.time) && d.time >= 0)
   ) {

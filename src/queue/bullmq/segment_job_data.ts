@@ -1,6 +1,7 @@
 /** The small JSON payload of a BullMQ segment job: keys, the chunk spec, never chunk bytes. */
 import { checkChunkSpec, type ChunkSpec } from "../../codec/segment/spec.ts";
 import { QueueOptionError } from "../errors.ts";
+import { checkDataFields } from "./job_data.ts";
 
 /** Data of one segment job (one attempt of one segment), as stored by BullMQ. */
 export interface SegmentJobData {
@@ -36,22 +37,7 @@ const INT_FIELDS = ["index", "start", "attempt", "timeoutMs", "ttlMs"] as const;
  * @throws QueueOptionError naming the first bad field and its value.
  */
 export function checkSegmentJobData(data: unknown): SegmentJobData {
-  if (data === null || typeof data !== "object") {
-    throw new QueueOptionError(`segment job data must be an object, got ${JSON.stringify(data)}`);
-  }
-  const d = data as Record<string, unknown>;
-  for (const f of STRING_FIELDS) {
-    if (typeof d[f] !== "string" || d[f] === "") {
-      throw new QueueOptionError(`segment job data.${f} must be a non-empty string, got ${d[f]}`);
-    }
-  }
-  for (const f of INT_FIELDS) {
-    const v = d[f];
-    const min = f === "index" || f === "start" ? 0 : 1;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-      throw new QueueOptionError(`segment job data.${f} must be an integer >= ${min}, got ${v}`);
-    }
-  }
+  const d = checkDataFields("segment", data, STRING_FIELDS, INT_FIELDS, ["index", "start"]);
   try {
     checkChunkSpec(d.spec);
   } catch (err) {
