@@ -17,6 +17,7 @@ export { vignette } from "./vignette";
 export { colorbalance, curves } from "./rgb";
 export { scaleV } from "./scale";
 export { fade } from "./fade";
+export { overlayBlend } from "./overlay";
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

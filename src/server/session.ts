@@ -22,6 +22,7 @@ import { ProtocolError, ReadTimeoutError } from "../protocol/errors.ts";
 import { type HelloMessage, PROTOCOL_VERSION } from "../protocol/messages.ts";
 import { withinMs } from "../util/sleep.ts";
 import type { FrameQueue } from "../queue/types.ts";
+import { remoteChainProblem } from "../filters/remote_chain.ts";
 import { admitAndReserve, type JobSlots, type Reservation } from "./admission.ts";
 import { authenticate, type ServerAuth } from "./auth.ts";
 import { HostedJob, type UploadMeter } from "./attach_host.ts";
@@ -151,6 +152,20 @@ async function serveHello(
     // Another version is refused before any challenge; with a token: challenge → auth → check.
     // Before admission, so that an unauthenticated client never holds a slot.
     if (!(await authenticate(c, hello, ctx.auth, { peer, log: (line) => ctx.log(line) }))) return;
+    // A chain that reads files of this machine (overlay) is refused before it is parsed.
+    const remote = remoteChainProblem(hello.filter);
+    if (remote) {
+      ctx.log(`refused ${peer}: bad-filter: ${remote}`);
+      await c.trySend({
+        type: "ack",
+        ok: false,
+        version: PROTOCOL_VERSION,
+        code: "bad-filter",
+        reason: remote,
+      });
+      await c.closeGracefully();
+      return;
+    }
     // The decision and the reservation are one synchronous step (no await in between).
     const verdict = admitAndReserve(hello, {
       slots: ctx.slots,

@@ -47,7 +47,7 @@ Deno.test("formatChain: canonical text round-trips for every filter", () => {
       "sharpen=2:1.5,edges,emboss,pixelate=9,threshold=77,hflip,vflip,hue=90:2,unsharp=7:5:2.5," +
       "vignette=PI/4,drawbox=10:5:20:15:red@0.5:fill,colorbalance=rs=0.3,curves=vintage,rotate=PI," +
       "scale=-2:ih/2:flags=lanczos,crop=iw-10:ih:center:0,pad=iw+2:ih+2:1:1:red,transpose=clock," +
-      "fade=t=out:st=1:d=0.5",
+      "fade=t=out:st=1:d=0.5,overlay=W-w-10:10:file=tests/filters/fixtures/overlay_logo.png",
   );
   assert.deepEqual(new Set(chain.map((s) => s.name)), new Set(FILTERS.map((f) => f.name)));
   const text = formatChain(chain);
@@ -63,7 +63,8 @@ Deno.test("formatChain: canonical text round-trips for every filter", () => {
       "rotate=angle=3.141592653589793,scale=w=-2:h=ih/2:flags=lanczos," +
       "crop=w=iw-10:h=ih:x=center:y=0:exact=0,pad=w=iw+2:h=ih+2:x=1:y=1:color=0xff0000ff," +
       "transpose=dir=clock," +
-      "fade=type=out:startframe=0:nbframes=25:starttime=1:duration=0.5:color=0x000000ff",
+      "fade=type=out:startframe=0:nbframes=25:starttime=1:duration=0.5:color=0x000000ff," +
+      "overlay=x=W-w-10:y=10:file=tests/filters/fixtures/overlay_logo.png",
   );
   assert.deepEqual(parseChain(text), chain);
   assert.equal(formatChain([]), "");

@@ -30,6 +30,7 @@ Deno.test("registry: the filters the issue asks for, each documented", () => {
     "pad",
     "transpose",
     "fade",
+    "overlay",
   ]);
   for (const f of FILTERS) {
     assert.ok(f.description.length > 0, f.name);

@@ -17,6 +17,7 @@ import { grayscale } from "./grayscale.ts";
 import { hflip } from "./hflip.ts";
 import { hue } from "./hue.ts";
 import { invert } from "./invert.ts";
+import { overlay } from "./overlay.ts";
 import { pad } from "./pad.ts";
 import { pixelate } from "./pixelate.ts";
 import { rotate } from "./rotate.ts";
@@ -58,4 +59,5 @@ export const FILTER_MODULES: readonly AnyFilterModule[] = [
   pad,
   transpose,
   fade,
+  overlay,
 ];

@@ -1,0 +1,165 @@
+/**
+ * The PNG image of `overlay`: read and decoded once (pngjs), converted once to yuv420p planes
+ * with alpha, and kept under a small integer handle, the value of overlay's `file` parameter
+ * (parameter values are numbers; the canonical chain text prints the path, so a chain still
+ * crosses processes, pool threads included, as text and each process loads the image once).
+ *
+ * The conversion is what ffmpeg's overlay gets for a yuv420p main input: BT.601 limited range
+ * (RGB_TO_Y_CCIR…), chroma from the 2×2 block's average, luma alpha as it is and chroma alpha
+ * the 2×2 average as ffmpeg's blend_plane takes it (at an odd edge, the average of the
+ * horizontal and vertical pairs).
+ */
+import { Buffer } from "node:buffer";
+import pngjs from "pngjs";
+import { rgbToYuvCcir } from "./defs/drawbox.ts";
+
+/** A decoded overlay image: yuv420p planes and their alpha, rows packed. */
+export interface OverlayImage {
+  /** The path as given in the chain. */
+  readonly path: string;
+  readonly width: number;
+  readonly height: number;
+  /** ceil(width / 2) × ceil(height / 2). */
+  readonly chromaWidth: number;
+  readonly chromaHeight: number;
+  readonly y: Uint8Array;
+  /** Alpha of each luma sample (0 transparent, 255 opaque). */
+  readonly a: Uint8Array;
+  readonly u: Uint8Array;
+  readonly v: Uint8Array;
+  /** Alpha of each chroma sample (ffmpeg's 2×2 average). */
+  readonly ca: Uint8Array;
+}
+
+/** Largest overlay image side accepted, in pixels. */
+export const OVERLAY_MAX_SIDE = 16384;
+
+interface Loaded {
+  stamp: string;
+  handle: number;
+}
+
+/** The part of pngjs used here (the package ships no types). */
+interface PngSync {
+  PNG: { sync: { read(bytes: Buffer): { width: number; height: number; data: Uint8Array } } };
+}
+
+const png = pngjs as unknown as PngSync;
+
+const images: OverlayImage[] = [];
+const byPath = new Map<string, Loaded>();
+
+/**
+ * Converts straight RGBA (8 bits, rows packed) to the image's planes.
+ */
+export function rgbaToOverlay(
+  path: string,
+  width: number,
+  height: number,
+  rgba: Uint8Array,
+): OverlayImage {
+  const cw = Math.ceil(width / 2);
+  const ch = Math.ceil(height / 2);
+  const y = new Uint8Array(width * height);
+  const a = new Uint8Array(width * height);
+  const us = new Uint8Array(width * height);
+  const vs = new Uint8Array(width * height);
+  for (let i = 0; i < width * height; i++) {
+    const [yy, u, v] = rgbToYuvCcir(rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2]);
+    y[i] = yy;
+    us[i] = u;
+    vs[i] = v;
+    a[i] = rgba[4 * i + 3];
+  }
+  const u = new Uint8Array(cw * ch);
+  const v = new Uint8Array(cw * ch);
+  const ca = new Uint8Array(cw * ch);
+  for (let j = 0; j < ch; j++) {
+    for (let i = 0; i < cw; i++) {
+      const p = 2 * j * width + 2 * i;
+      const right = 2 * i + 1 < width;
+      const down = 2 * j + 1 < height;
+      const at = [p];
+      if (right) at.push(p + 1);
+      if (down) at.push(p + width);
+      if (right && down) at.push(p + width + 1);
+      const mean = (plane: Uint8Array) =>
+        Math.trunc((at.reduce((s, k) => s + plane[k], 0) + (at.length >> 1)) / at.length);
+      u[j * cw + i] = mean(us);
+      v[j * cw + i] = mean(vs);
+      if (right && down) {
+        ca[j * cw + i] = (a[p] + a[p + 1] + a[p + width] + a[p + width + 1]) >> 2;
+      } else {
+        const h = right ? (a[p] + a[p + 1]) >> 1 : a[p];
+        const w = down ? (a[p] + a[p + width]) >> 1 : a[p];
+        ca[j * cw + i] = (h + w) >> 1;
+      }
+    }
+  }
+  return { path, width, height, chromaWidth: cw, chromaHeight: ch, y, a, u, v, ca };
+}
+
+/** Decodes PNG bytes (any bit depth, palette, grey or colour, with or without alpha). */
+function decodePng(path: string, bytes: Uint8Array): OverlayImage | string {
+  let decoded: { width: number; height: number; data: Uint8Array };
+  try {
+    decoded = png.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return `overlay file '${path}' is not a PNG image vframe can read (${why})`;
+  }
+  const { width, height, data } = decoded;
+  if (width > OVERLAY_MAX_SIDE || height > OVERLAY_MAX_SIDE) {
+    return `overlay file '${path}' is ${width}x${height}, past the limit of ` +
+      `${OVERLAY_MAX_SIDE} px per side`;
+  }
+  const rgba = new Uint8Array(data.buffer, data.byteOffset, width * height * 4);
+  return rgbaToOverlay(path, width, height, rgba);
+}
+
+/**
+ * The handle of the image at `path` (a PNG file), reading and decoding it the first time and
+ * again only when the file changed (size or modification time); or a sentence saying why it
+ * cannot be used (missing, unreadable, not a PNG).
+ */
+export function loadOverlayImage(path: string): number | string {
+  if (path === "") return "overlay needs file=PATH, a PNG image";
+  let stamp: string;
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile) return `overlay file '${path}' is not a file`;
+    stamp = `${info.size}:${info.mtime?.getTime()}`;
+  } catch (error) {
+    return `cannot read overlay file '${path}': ${reason(error)}`;
+  }
+  const known = byPath.get(path);
+  if (known && known.stamp === stamp) return known.handle;
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (error) {
+    return `cannot read overlay file '${path}': ${reason(error)}`;
+  }
+  const image = decodePng(path, bytes);
+  if (typeof image === "string") return image;
+  images.push(image);
+  const handle = images.length;
+  byPath.set(path, { stamp, handle });
+  return handle;
+}
+
+function reason(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The image of a handle from {@link loadOverlayImage}, or undefined (0, or not loaded here). */
+export function overlayImage(handle: number): OverlayImage | undefined {
+  return Number.isInteger(handle) && handle >= 1 ? images[handle - 1] : undefined;
+}
+
+/** The path of a handle, as the canonical text writes it ("" for none). */
+export function overlayPath(handle: number): string {
+  return overlayImage(handle)?.path ?? "";
+}
