@@ -106,6 +106,10 @@ export const DEFAULT_CHAINS = [
   "pad=iw+64:ih+64:32:32",
   "transpose=clock",
   "fade=t=in:st=0:d=1",
+  // The test fixture's watermark, found from this file wherever the bench runs from.
+  `overlay=file=${
+    new URL("../../tests/filters/fixtures/overlay_logo.png", import.meta.url).pathname
+  }:x=W-w-10:y=10`,
 ];
 
 const NAMED_SIZES: Record<string, [number, number]> = {
