@@ -4,7 +4,9 @@
  * still wants the work while it runs, and store the record only if it still does — atomically.
  */
 import type { Redis } from "ioredis";
-import { toBuffer } from "./redis.ts";
+import { describeError, isPermanent } from "../policy.ts";
+import { getBytes, toBuffer } from "./redis.ts";
+import { encodeResult, type ResultMeta } from "./result_codec.ts";
 
 /** How often a running attempt checks that the server still wants its work: 500 ms. */
 export const WATCH_MS = 500;
@@ -91,4 +93,90 @@ export function watchWanted(
       busy = false;
     }
   }, WATCH_MS);
+}
+
+/** What an attempt's job data holds, whatever the unit: its keys, number, limit and TTL. */
+export interface AttemptData extends RecordKeys {
+  attempt: number;
+  timeoutMs: number;
+  ttlMs: number;
+}
+
+/** Small return value of a unit's BullMQ job (copied into the events stream: no bytes). */
+export interface AttemptReturn {
+  worker: string;
+  attempts: number;
+  ms: number;
+  /** Set when the attempt failed (its record says why). */
+  failed?: string;
+  /**
+   * Why no record was stored: `exists` (already there), `abandoned` (input gone: expired, lost,
+   * or the server gave up) or `cancelled` (the server job was cancelled).
+   */
+  skipped?: "exists" | "abandoned" | "cancelled";
+}
+
+/** Options of {@link recordAttempt}. */
+export interface RecordAttemptOptions<D extends AttemptData> {
+  redis: Redis;
+  /** The worker, `HOST:PID`: written into the record. */
+  worker: string;
+  data: D;
+  /** Aborted when the worker's close ran out of time: no record, the job fails or stalls. */
+  stopped: AbortSignal;
+  /** BullMQ's own signal for the job, if any. */
+  signal?: AbortSignal;
+  /** The unit's work on its input: the result's bytes and the record fields it adds. */
+  work(
+    input: Uint8Array,
+    signal: AbortSignal,
+  ): Promise<{ data: Uint8Array; meta: Pick<ResultMeta, "ms"> & Partial<ResultMeta> }>;
+  /** A failed attempt (its reason is what the server will report). */
+  onFailed(reason: string): void;
+  /** The attempt's result was stored. */
+  onStored(): void;
+}
+
+/**
+ * One attempt of any unit, around its `work`: skipped when its job was cancelled or its record
+ * exists, abandoned when its input is gone; while it runs, dropped as soon as the server no longer
+ * wants it; its record (the result, or why it failed) stored only if the server still does.
+ * @throws Error when `stopped` aborted it (a close that ran out of time).
+ */
+export async function recordAttempt<D extends AttemptData>(
+  o: RecordAttemptOptions<D>,
+): Promise<AttemptReturn> {
+  const { redis, data: d } = o;
+  const base = { worker: o.worker, attempts: d.attempt, ms: 0 };
+  const skip = await skipReason(redis, d);
+  if (skip) return { ...base, skipped: skip };
+  const input = await getBytes(redis, d.inKey);
+  if (!input) return { ...base, skipped: "abandoned" };
+  const dropped = new AbortController(); // the server gave the work up, or cancelled its job
+  const watch = watchWanted(redis, d, dropped);
+  const stop = AbortSignal.any([dropped.signal, o.stopped, ...(o.signal ? [o.signal] : [])]);
+  let meta: ResultMeta;
+  let data: Uint8Array;
+  try {
+    const result = await o.work(input, stop);
+    meta = { ...base, ...result.meta };
+    data = result.data;
+  } catch (err) {
+    if (dropped.signal.aborted) return { ...base, skipped: dropped.signal.reason };
+    // Stopped by a close that ran out of time: no record. The job fails (or, Redis gone, stalls
+    // and is redelivered), and the server tries the work again.
+    if (o.stopped.aborted) throw new Error(`worker ${o.worker} stopped`);
+    const reason = describeError(err, d.timeoutMs);
+    meta = { ...base, error: { reason, permanent: isPermanent(err) } };
+    data = new Uint8Array(0);
+    o.onFailed(reason);
+  } finally {
+    clearInterval(watch);
+  }
+  const stored = await storeRecord(redis, d, encodeResult(meta, data), d.ttlMs);
+  if (stored === 1 && !meta.error) o.onStored();
+  const out: AttemptReturn = { worker: o.worker, attempts: d.attempt, ms: meta.ms };
+  if (meta.error) out.failed = meta.error.reason;
+  if (stored !== 1) out.skipped = stored === -1 ? "cancelled" : "abandoned";
+  return out;
 }

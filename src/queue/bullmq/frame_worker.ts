@@ -30,14 +30,12 @@ import { FilterPool } from "../../filters/pool.ts";
 import { QueueOptionError } from "../errors.ts";
 import { faultFromEnv, type FaultPlan, parseFault } from "../fault.ts";
 import { runAttempt } from "../filter_attempt.ts";
-import { describeError, isPermanent } from "../policy.ts";
 import { defaultThreads, processId } from "../task.ts";
 import { sleep, withinMs } from "../../util/sleep.ts";
 import { checkJobData, type FrameJobData } from "./job_data.ts";
-import { connectRedis, getBytes, redisOptionsFromUrl } from "./redis.ts";
-import { skipReason, storeRecord, watchWanted } from "./attempt_record.ts";
+import { connectRedis, redisOptionsFromUrl } from "./redis.ts";
+import { type AttemptReturn, recordAttempt } from "./attempt_record.ts";
 import { Heartbeat, HEARTBEAT_MS, HEARTBEAT_TTL_MS, type HeartbeatRecord } from "./heartbeat.ts";
-import { encodeResult, type ResultMeta } from "./result_codec.ts";
 import { KEEP_FAILED, resolveQueueName } from "./settings.ts";
 
 /** Default lock duration of an active job: 5 s (BullMQ's is 30 s). */
@@ -103,18 +101,7 @@ export interface FrameWorkerCloseReport {
 }
 
 /** Small return value of a frame job (it is copied into the events stream: no frame bytes). */
-export interface FrameJobReturn {
-  worker: string;
-  attempts: number;
-  ms: number;
-  /** Set when the attempt failed (its record says why). */
-  failed?: string;
-  /**
-   * Why no record was stored: `exists` (already there), `abandoned` (input gone: expired, lost,
-   * or the server gave up) or `cancelled` (the server job was cancelled).
-   */
-  skipped?: "exists" | "abandoned" | "cancelled";
-}
+export type FrameJobReturn = AttemptReturn;
 
 function checkPositiveInt(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
@@ -319,53 +306,34 @@ export class FrameWorker {
     d: FrameJobData,
     signal?: AbortSignal,
   ): Promise<FrameJobReturn> {
-    const base = { worker: this.id, attempts: d.attempt, ms: 0 };
-    const skip = await skipReason(this.#redis, d);
-    if (skip) return { ...base, skipped: skip };
-    const input = await getBytes(this.#redis, d.inKey);
-    if (!input) return { ...base, skipped: "abandoned" };
-    const dropped = new AbortController(); // the server gave the frame up, or cancelled its job
-    const watch = watchWanted(this.#redis, d, dropped);
-    const stop = AbortSignal.any([dropped.signal, this.#stop.signal, ...(signal ? [signal] : [])]);
-    let meta: ResultMeta;
-    let frame: Uint8Array;
-    try {
-      const want = frameSize(d.width, d.height);
-      if (input.length !== want) {
-        throw new RangeError(`input frame ${d.inKey} has ${input.length} bytes, want ${want}`);
-      }
-      const result = await runAttempt(this.#pool, {
-        chain: decodeChain(d.chain), // remembered: parsed once per job, not per frame
-        width: d.width,
-        height: d.height,
-        data: input,
-        index: d.index,
-        time: d.time,
-        attempt: d.attempt,
-        timeoutMs: d.timeoutMs,
-        signal: stop,
-        fault: this.#fault,
-      });
-      meta = { ...base, ms: result.ms };
-      frame = result.data;
-    } catch (err) {
-      if (dropped.signal.aborted) return { ...base, skipped: dropped.signal.reason };
-      // Stopped by a close that ran out of time: no record. The job fails (or, Redis gone,
-      // stalls and is redelivered), and the server tries the frame again.
-      if (this.#stop.signal.aborted) throw new Error(`worker ${this.id} stopped`);
-      const reason = describeError(err, d.timeoutMs);
-      meta = { ...base, error: { reason, permanent: isPermanent(err) } };
-      frame = new Uint8Array(0);
-      this.#emitFailed(job.id ?? "?", reason, d.attempt);
-    } finally {
-      clearInterval(watch);
-    }
-    const stored = await storeRecord(this.#redis, d, encodeResult(meta, frame), d.ttlMs);
-    if (stored === 1 && !meta.error) this.#processed++;
-    const out: FrameJobReturn = { worker: this.id, attempts: d.attempt, ms: meta.ms };
-    if (meta.error) out.failed = meta.error.reason;
-    if (stored !== 1) out.skipped = stored === -1 ? "cancelled" : "abandoned";
-    return out;
+    return await recordAttempt({
+      redis: this.#redis,
+      worker: this.id,
+      data: d,
+      stopped: this.#stop.signal,
+      signal,
+      work: async (input, stop) => {
+        const want = frameSize(d.width, d.height);
+        if (input.length !== want) {
+          throw new RangeError(`input frame ${d.inKey} has ${input.length} bytes, want ${want}`);
+        }
+        const result = await runAttempt(this.#pool, {
+          chain: decodeChain(d.chain), // remembered: parsed once per job, not per frame
+          width: d.width,
+          height: d.height,
+          data: input,
+          index: d.index,
+          time: d.time,
+          attempt: d.attempt,
+          timeoutMs: d.timeoutMs,
+          signal: stop,
+          fault: this.#fault,
+        });
+        return { data: result.data, meta: { ms: result.ms } };
+      },
+      onFailed: (reason) => this.#emitFailed(job.id ?? "?", reason, d.attempt),
+      onStored: () => this.#processed++,
+    });
   }
 
   /** Resolves when no frame is active. */

@@ -24,10 +24,9 @@ import type { FilterPool } from "../../filters/pool.ts";
 import { sleep, withinMs } from "../../util/sleep.ts";
 import { QueueOptionError } from "../errors.ts";
 import { faultFromEnv, type FaultPlan, parseFault } from "../fault.ts";
-import { describeError, isPermanent } from "../policy.ts";
 import { runSegmentAttempt } from "../segment_attempt.ts";
 import { processId } from "../task.ts";
-import { skipReason, storeRecord, watchWanted } from "./attempt_record.ts";
+import { recordAttempt } from "./attempt_record.ts";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_LOCK_DURATION_MS,
@@ -36,9 +35,8 @@ import {
   type FrameJobReturn,
   type FrameWorkerCloseReport,
 } from "./frame_worker.ts";
-import { connectRedis, getBytes, redisOptionsFromUrl } from "./redis.ts";
+import { connectRedis, redisOptionsFromUrl } from "./redis.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { encodeResult, type ResultMeta } from "./result_codec.ts";
 import { checkSegmentJobData, type SegmentJobData } from "./segment_job_data.ts";
 import { KEEP_FAILED, resolveQueueName, segmentQueueName } from "./settings.ts";
 
@@ -235,62 +233,47 @@ export class SegmentWorker {
     d: SegmentJobData,
     signal?: AbortSignal,
   ): Promise<FrameJobReturn> {
-    const base = { worker: this.id, attempts: d.attempt, ms: 0 };
-    const skip = await skipReason(this.#redis, d);
-    if (skip) return { ...base, skipped: skip };
-    const chunk = await getBytes(this.#redis, d.inKey);
-    if (!chunk) return { ...base, skipped: "abandoned" };
-    const dropped = new AbortController();
-    const watch = watchWanted(this.#redis, d, dropped);
-    const stop = AbortSignal.any([dropped.signal, this.#stop.signal, ...(signal ? [signal] : [])]);
     let lastReport = 0;
-    let meta: ResultMeta;
-    let data: Uint8Array;
-    try {
-      const result = await runSegmentAttempt(this.#o.pool, {
-        chunk,
-        spec: d.spec,
-        chain: decodeChain(d.chain),
-        index: d.index,
-        start: d.start,
-        attempt: d.attempt,
-        timeoutMs: d.timeoutMs,
-        signal: stop,
-        fault: this.#fault,
-        codec: this.#o.codec,
-        parallel: this.#o.parallel ?? Math.max(2, this.#o.pool.size * 2),
-        tempDir: this.#o.tempDir,
-        onProgress: (frames) => {
-          const now = performance.now();
-          if (now - lastReport < PROGRESS_MS && frames < d.spec.frames) return;
-          lastReport = now;
-          job.updateProgress(frames).catch(() => {});
-        },
-      });
-      meta = {
-        ...base,
-        ms: result.ms,
-        frames: result.frames,
-        headerHash: result.headerHash,
-        ...(result.level !== undefined ? { level: result.level } : {}),
-      };
-      data = result.data;
-    } catch (err) {
-      if (dropped.signal.aborted) return { ...base, skipped: dropped.signal.reason };
-      if (this.#stop.signal.aborted) throw new Error(`worker ${this.id} stopped`);
-      const reason = describeError(err, d.timeoutMs);
-      meta = { ...base, error: { reason, permanent: isPermanent(err) } };
-      data = new Uint8Array(0);
-      this.#emitFailed(job.id ?? "?", reason, d.attempt);
-    } finally {
-      clearInterval(watch);
-    }
-    const stored = await storeRecord(this.#redis, d, encodeResult(meta, data), d.ttlMs);
-    if (stored === 1 && !meta.error) this.#processed++;
-    const out: FrameJobReturn = { worker: this.id, attempts: d.attempt, ms: meta.ms };
-    if (meta.error) out.failed = meta.error.reason;
-    if (stored !== 1) out.skipped = stored === -1 ? "cancelled" : "abandoned";
-    return out;
+    return await recordAttempt({
+      redis: this.#redis,
+      worker: this.id,
+      data: d,
+      stopped: this.#stop.signal,
+      signal,
+      work: async (chunk, stop) => {
+        const result = await runSegmentAttempt(this.#o.pool, {
+          chunk,
+          spec: d.spec,
+          chain: decodeChain(d.chain),
+          index: d.index,
+          start: d.start,
+          attempt: d.attempt,
+          timeoutMs: d.timeoutMs,
+          signal: stop,
+          fault: this.#fault,
+          codec: this.#o.codec,
+          parallel: this.#o.parallel ?? Math.max(2, this.#o.pool.size * 2),
+          tempDir: this.#o.tempDir,
+          onProgress: (frames) => {
+            const now = performance.now();
+            if (now - lastReport < PROGRESS_MS && frames < d.spec.frames) return;
+            lastReport = now;
+            job.updateProgress(frames).catch(() => {});
+          },
+        });
+        return {
+          data: result.data,
+          meta: {
+            ms: result.ms,
+            frames: result.frames,
+            headerHash: result.headerHash,
+            ...(result.level !== undefined ? { level: result.level } : {}),
+          },
+        };
+      },
+      onFailed: (reason) => this.#emitFailed(job.id ?? "?", reason, d.attempt),
+      onStored: () => this.#processed++,
+    });
   }
 
   #whenIdle(): Promise<void> {
