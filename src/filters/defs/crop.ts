@@ -6,7 +6,7 @@
 import { defineFilter, type OutputSize } from "../filter_module.ts";
 import { type FilterParams, paramValue } from "../params.ts";
 import { copyRectRef, copyRectWasm, lrint } from "./geometry_rect.ts";
-import { SIZE_VARS } from "./size_vars.ts";
+import { SIZE_VARS, sizeVars } from "./size_vars.ts";
 
 /** The word for crop's default x and y: centred, ffmpeg's `(in_w-out_w)/2`. */
 export const CENTRE = -(2 ** 31);
@@ -25,25 +25,7 @@ const POS_VARS = [...SIZE_VARS, "x", "y"];
  * the input; x, y, x again (lrint), clamped into the frame, rounded down to even unless exact.
  */
 export function cropGeometry(p: FilterParams, iw: number, ih: number): CropGeometry {
-  const vars: Record<string, number> = {
-    iw,
-    ih,
-    in_w: iw,
-    in_h: ih,
-    a: iw / ih,
-    sar: 1,
-    dar: iw / ih,
-    hsub: 2,
-    vsub: 2,
-    ohsub: 2,
-    ovsub: 2,
-    x: NaN,
-    y: NaN,
-    ow: NaN,
-    oh: NaN,
-    out_w: NaN,
-    out_h: NaN,
-  };
+  const vars = sizeVars(iw, ih);
   const size = (v: number, input: number) => (v === 0 ? input : paramValue(v, vars));
   vars.ow = vars.out_w = size(p.w, iw);
   vars.oh = vars.out_h = size(p.h, ih);

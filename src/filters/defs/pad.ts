@@ -7,7 +7,7 @@ import { type FilterParams, paramValue } from "../params.ts";
 import { rgbToYuvCcir } from "./drawbox.ts";
 import { colorBytes, formatColor, INVERT_COLOR, parseColor } from "./drawbox_color.ts";
 import { copyRectRef, copyRectWasm, cTrunc } from "./geometry_rect.ts";
-import { SIZE_VARS } from "./size_vars.ts";
+import { SIZE_VARS, sizeVars } from "./size_vars.ts";
 
 /** Where the input goes on the canvas for one input size, or why it cannot. */
 export interface PadGeometry extends OutputSize {
@@ -29,25 +29,7 @@ function even(n: number): number {
  * input.
  */
 export function padGeometry(p: FilterParams, iw: number, ih: number): PadGeometry {
-  const vars: Record<string, number> = {
-    iw,
-    ih,
-    in_w: iw,
-    in_h: ih,
-    a: iw / ih,
-    sar: 1,
-    dar: iw / ih,
-    hsub: 2,
-    vsub: 2,
-    ohsub: 2,
-    ovsub: 2,
-    x: NaN,
-    y: NaN,
-    ow: NaN,
-    oh: NaN,
-    out_w: NaN,
-    out_h: NaN,
-  };
+  const vars = sizeVars(iw, ih);
   let w = cTrunc(paramValue(p.w, vars));
   vars.ow = vars.out_w = w;
   let h = cTrunc(paramValue(p.h, vars));

@@ -8,7 +8,7 @@ import { type FilterParams, paramValue } from "../params.ts";
 import { transpose } from "../reference_kernels.ts";
 import { resampleColumns, type ResampleTable, resampleTable, SCALE_METHODS } from "../resample.ts";
 import type { FilterKernels } from "../wasm.ts";
-import { SIZE_VARS } from "./size_vars.ts";
+import { SIZE_VARS, sizeVars } from "./size_vars.ts";
 
 /** The kernels scale calls beyond the shared ones. */
 export interface ScaleKernels extends FilterKernels {
@@ -41,23 +41,7 @@ function rescale(a: number, b: number, c: number): number {
  * 0 meaning the input's size; then -n (n ≥ 1) keeps the aspect ratio, rounded to a multiple of n.
  */
 export function scaleSize(p: FilterParams, iw: number, ih: number): OutputSize {
-  const vars: Record<string, number> = {
-    iw,
-    ih,
-    in_w: iw,
-    in_h: ih,
-    ow: NaN,
-    oh: NaN,
-    out_w: NaN,
-    out_h: NaN,
-    a: iw / ih,
-    sar: 1,
-    dar: iw / ih,
-    hsub: 2,
-    vsub: 2,
-    ohsub: 2,
-    ovsub: 2,
-  };
+  const vars = sizeVars(iw, ih);
   const evalW = () => {
     const r = cInt(paramValue(p.w, vars));
     return r === 0 ? iw : r;
