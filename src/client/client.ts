@@ -10,6 +10,9 @@
  */
 import { VframeError } from "../util/errors.ts";
 import { basename, extname } from "node:path";
+import { Buffer } from "node:buffer";
+import { FilterChainError } from "../filters/errors.ts";
+import { prepareRemoteChain } from "../filters/remote_chain.ts";
 import { formatServerAddress, isIpv6Literal } from "../util/address.ts";
 import type { EnvLookup } from "../util/config_dir.ts";
 import { authProof } from "../protocol/auth.ts";
@@ -19,6 +22,7 @@ import {
   type AckMessage,
   type AttachedMessage,
   FIELD_LIMITS,
+  type HelloAsset,
   type HelloMessage,
   type JobOptions,
   type JobState,
@@ -256,6 +260,8 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
   if (stat.size === 0) throw new JobFailedError(`input '${options.input}' is empty`);
   const output = options.output ?? defaultOutputPath(options.input);
   if (options.signal?.aborted) throw new JobCancelledError("cancelled before start");
+  // Images the chain names (overlay) are read here, where they are, and sent with the hello.
+  const remote = helloChain(options.filter);
 
   const link = await openLink(options);
   const download = new OutputDownload(output);
@@ -267,8 +273,9 @@ export async function runJob(options: RunJobOptions): Promise<JobResult> {
       version: PROTOCOL_VERSION,
       fileName: wireFileName(options.input),
       size: stat.size,
-      filter: options.filter,
+      filter: remote.filter,
       options: options.options ?? {},
+      ...(remote.assets.length ? { assets: remote.assets } : {}),
     };
     let ack: AckMessage;
     try {
@@ -655,6 +662,31 @@ function isHttp(first: Uint8Array): boolean {
 function printableFirstLine(first: Uint8Array): string | undefined {
   const line = new TextDecoder().decode(first).split(/\r?\n/)[0].slice(0, 60);
   return /^[\x20-\x7e]+$/.test(line) ? line : undefined;
+}
+
+/**
+ * The chain text and images of a hello: overlay's `file=PATH` becomes the image's reference and
+ * the image travels base64 in `hello.assets` (filters/remote_chain.ts).
+ * @throws FilterChainError when a chain naming an image is not valid here (a missing file), or
+ *   its images are over the protocol's limit.
+ */
+function helloChain(filter: string): { filter: string; assets: HelloAsset[] } {
+  const remote = prepareRemoteChain(filter);
+  const bytes = remote.assets.reduce((sum, a) => sum + a.bytes.length, 0);
+  if (remote.assets.length > FIELD_LIMITS.assets || bytes > FIELD_LIMITS.assetBytes) {
+    throw new FilterChainError(
+      `the chain's images are ${remote.assets.length} file(s) of ${bytes} bytes in all; a job ` +
+        `sends at most ${FIELD_LIMITS.assets} of ${FIELD_LIMITS.assetBytes} bytes in all`,
+      -1,
+    );
+  }
+  return {
+    filter: remote.filter,
+    assets: remote.assets.map((a) => ({
+      sha256: a.sha256,
+      data: Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.length).toString("base64"),
+    })),
+  };
 }
 
 /** The error for a peer at `where` that answered hello with something else than the protocol. */

@@ -12,6 +12,7 @@
 import { Buffer } from "node:buffer";
 import pngjs from "pngjs";
 import { rgbToYuvCcir } from "./defs/drawbox.ts";
+import { assetHash, assetRef, readAsset, sha256Hex } from "./overlay_assets.ts";
 
 /** A decoded overlay image: yuv420p planes and their alpha, rows packed. */
 export interface OverlayImage {
@@ -29,6 +30,8 @@ export interface OverlayImage {
   readonly v: Uint8Array;
   /** Alpha of each chroma sample (ffmpeg's 2×2 average). */
   readonly ca: Uint8Array;
+  /** The PNG file's bytes, when the image came from one (what a client sends a server). */
+  readonly source?: Uint8Array;
 }
 
 /** Largest overlay image side accepted, in pixels. */
@@ -99,8 +102,22 @@ export function rgbaToOverlay(
   return { path, width, height, chromaWidth: cw, chromaHeight: ch, y, a, u, v, ca };
 }
 
+/** Width and height from a PNG's IHDR chunk (bytes 16..23), or undefined when it has none. */
+function pngSize(bytes: Uint8Array): [number, number] | undefined {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 24 || signature.some((b, i) => bytes[i] !== b)) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  return [view.getUint32(16), view.getUint32(20)];
+}
+
 /** Decodes PNG bytes (any bit depth, palette, grey or colour, with or without alpha). */
 function decodePng(path: string, bytes: Uint8Array): OverlayImage | string {
+  // The size first, from the header: a small file may hold a huge image (never decoded then).
+  const size = pngSize(bytes);
+  if (size && (size[0] > OVERLAY_MAX_SIDE || size[1] > OVERLAY_MAX_SIDE)) {
+    return `overlay file '${path}' is ${size[0]}x${size[1]}, past the limit of ` +
+      `${OVERLAY_MAX_SIDE} px per side`;
+  }
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = png.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
@@ -114,7 +131,7 @@ function decodePng(path: string, bytes: Uint8Array): OverlayImage | string {
       `${OVERLAY_MAX_SIDE} px per side`;
   }
   const rgba = new Uint8Array(data.buffer, data.byteOffset, width * height * 4);
-  return rgbaToOverlay(path, width, height, rgba);
+  return { ...rgbaToOverlay(path, width, height, rgba), source: bytes };
 }
 
 /**
@@ -124,6 +141,8 @@ function decodePng(path: string, bytes: Uint8Array): OverlayImage | string {
  */
 export function loadOverlayImage(path: string): number | string {
   if (path === "") return "overlay needs file=PATH, a PNG image";
+  const hash = assetHash(path);
+  if (hash !== undefined) return loadAsset(path, hash);
   let stamp: string;
   try {
     const info = Deno.statSync(path);
@@ -142,10 +161,41 @@ export function loadOverlayImage(path: string): number | string {
   }
   const image = decodePng(path, bytes);
   if (typeof image === "string") return image;
+  return remember(path, image, stamp);
+}
+
+/** The handle of an image sent with a job (see overlay_assets.ts), loaded once per process. */
+function loadAsset(ref: string, hash: string): number | string {
+  const known = byPath.get(ref);
+  if (known) return known.handle; // named by its content: it never changes
+  const bytes = readAsset(hash);
+  if (!bytes) {
+    return `overlay image ${ref} is not on this machine (a server keeps the images a client ` +
+      `sends with its job; a chain naming one cannot be run elsewhere)`;
+  }
+  const image = decodePng(ref, bytes);
+  if (typeof image === "string") return image;
+  return remember(ref, image, "asset");
+}
+
+function remember(path: string, image: OverlayImage, stamp: string): number {
   images.push(image);
   const handle = images.length;
   byPath.set(path, { stamp, handle });
   return handle;
+}
+
+/**
+ * The asset reference (`vframe-asset-<sha256>`) of a loaded image and the PNG bytes it names,
+ * the image then known under that name too in this process: how a client sends the image of
+ * its chain to a server instead of its path. Undefined for a handle with no image.
+ */
+export function overlayAsset(handle: number): { ref: string; bytes: Uint8Array } | undefined {
+  const image = overlayImage(handle);
+  if (!image?.source) return undefined;
+  const ref = assetRef(sha256Hex(image.source));
+  if (!byPath.has(ref)) remember(ref, { ...image, path: ref }, "asset");
+  return { ref, bytes: image.source };
 }
 
 function reason(error: unknown): string {

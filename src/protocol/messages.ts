@@ -11,7 +11,7 @@ import type { JobResult } from "./result.ts";
 import { type Preset, PRESETS } from "../codec/presets.ts";
 
 /** The protocol version this code speaks. Any change to the wire format increments it. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** x264 presets a client may ask for: all but `placebo`, whose cost a server should not accept. */
 export const X264_PRESETS = PRESETS.filter((p): p is Exclude<Preset, "placebo"> => p !== "placebo");
@@ -99,6 +99,19 @@ export interface HelloMessage {
   /** Filter chain in ffmpeg `-vf` syntax, 1..4096 characters, no control characters. */
   filter: string;
   options: JobOptions;
+  /**
+   * The images the chain names by reference (overlay's `file=vframe-asset-<sha256>`), each once:
+   * at most {@link FIELD_LIMITS}.assets, {@link FIELD_LIMITS}.assetBytes bytes in all. Version 4.
+   */
+  assets?: HelloAsset[];
+}
+
+/** An image sent with a `hello`: a PNG file, named in the chain by its SHA-256. */
+export interface HelloAsset {
+  /** SHA-256 of the bytes, 64 lowercase hex digits. */
+  sha256: string;
+  /** The file's bytes, base64 (RFC 4648, with padding), 1..assetBytes bytes decoded. */
+  data: string;
 }
 
 /**
@@ -347,9 +360,17 @@ export const SENDERS: Readonly<Record<MessageType, readonly Peer[]>> = Object.fr
   "attached": ["server"],
 });
 
+/** Largest `hello` payload without assets, and what each asset adds besides its data. */
+const HELLO_BASE_BYTES = 16_384;
+const ASSET_OVERHEAD_BYTES = 128;
+const MAX_ASSETS = 4;
+const MAX_ASSET_BYTES = 4_194_304;
+
 /** Largest payload of each message type, in bytes (the header's length field). */
 export const MAX_PAYLOAD: Readonly<Record<MessageType, number>> = Object.freeze({
-  "hello": 16_384,
+  // Images sent with the chain (base64: 4 characters per 3 bytes).
+  "hello": HELLO_BASE_BYTES + Math.ceil(MAX_ASSET_BYTES / 3) * 4 +
+    MAX_ASSETS * ASSET_OVERHEAD_BYTES,
   "upload-chunk": CHUNK_CRC_BYTES + MAX_CHUNK_DATA,
   "upload-end": 1_024,
   "cancel": 1_024,
@@ -389,6 +410,10 @@ export const FIELD_LIMITS = Object.freeze({
   fileNameBytes: 255,
   /** `hello.filter`. */
   filter: 4_096,
+  /** `hello.assets`: how many images. */
+  assets: MAX_ASSETS,
+  /** `hello.assets`: their bytes in all (decoded): 4 MiB. */
+  assetBytes: MAX_ASSET_BYTES,
   /** `ack.jobId`, `attach.jobId`, `attached.jobId`. */
   jobId: 64,
   /** `ack.reason`, `error.message`. */

@@ -12,6 +12,7 @@ import {
   int,
   isObject,
   type JsonObject,
+  list,
   num,
   object,
   oneOf,
@@ -24,6 +25,7 @@ import {
   AUTH_METHODS,
   ERROR_CODES,
   FIELD_LIMITS,
+  type HelloAsset,
   isChunkType,
   JOB_STATES,
   type JobOptions,
@@ -65,6 +67,40 @@ function checkFileName(obj: JsonObject, path: string): string {
   return name;
 }
 
+const BASE64 = {
+  min: 4,
+  max: Math.ceil(FIELD_LIMITS.assetBytes / 3) * 4,
+  pattern: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+  describe: "base64 (RFC 4648, padded)",
+};
+
+/** Bytes that a padded base64 text decodes to. */
+function base64Bytes(text: string): number {
+  return (text.length / 4) * 3 - (text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0);
+}
+
+/** `hello.assets`: the images sent with the chain, each hash once, within the size limit. */
+function checkAssets(fields: JsonObject, path: string): HelloAsset[] {
+  const entries = list(fields, "assets", path, FIELD_LIMITS.assets);
+  const assets: HelloAsset[] = [];
+  let bytes = 0;
+  entries.forEach((entry, i) => {
+    const at = `${path}.assets[${i}]`;
+    const o = object(entry, at);
+    onlyKeys(o, ["sha256", "data"], at);
+    const asset = { sha256: str(o, "sha256", at, SHA256), data: str(o, "data", at, BASE64) };
+    if (assets.some((a) => a.sha256 === asset.sha256)) {
+      fail(`${at}.sha256`, "a hash not already in hello.assets", asset.sha256);
+    }
+    bytes += base64Bytes(asset.data);
+    if (bytes > FIELD_LIMITS.assetBytes) {
+      fail(`${at}.data`, `images of at most ${FIELD_LIMITS.assetBytes} bytes in all`, bytes);
+    }
+    assets.push(asset);
+  });
+  return assets;
+}
+
 /** Options of another protocol version: must be an object; not ours to read. */
 function foreignOptions(value: unknown, path: string): JobOptions {
   object(value, `${path}.options`);
@@ -104,7 +140,10 @@ export function checkFields(type: MessageType, fields: JsonObject): Message {
       // A hello of another version is read by its frozen fields only, so that the server can
       // refuse it with `version-mismatch`; its other fields and its options are not ours to judge.
       const foreign = version !== PROTOCOL_VERSION;
-      if (!foreign) onlyKeys(fields, ["version", "fileName", "size", "filter", "options"], p);
+      if (!foreign) {
+        onlyKeys(fields, ["version", "fileName", "size", "filter", "options", "assets"], p);
+      }
+      const assets = foreign ? undefined : optional(fields, "assets", () => checkAssets(fields, p));
       return {
         type,
         version,
@@ -112,6 +151,7 @@ export function checkFields(type: MessageType, fields: JsonObject): Message {
         size: int(fields, "size", p, { min: 1, max: MAX_SIZE }),
         filter: str(fields, "filter", p, { min: 1, max: FIELD_LIMITS.filter, noControl: true }),
         options: foreign ? foreignOptions(fields.options, p) : checkOptions(fields.options, p),
+        ...(assets?.length ? { assets } : {}),
       };
     }
     case "attach": {

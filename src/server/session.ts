@@ -20,9 +20,9 @@ import type { CodecBackendName, InputLimits } from "../codec/types.ts";
 import { MessageConnection } from "../protocol/connection.ts";
 import { ProtocolError, ReadTimeoutError } from "../protocol/errors.ts";
 import { type HelloMessage, PROTOCOL_VERSION } from "../protocol/messages.ts";
+import { storeHelloAssets } from "./hello_assets.ts";
 import { withinMs } from "../util/sleep.ts";
 import type { FrameQueue } from "../queue/types.ts";
-import { remoteChainProblem } from "../filters/remote_chain.ts";
 import { admitAndReserve, type JobSlots, type Reservation } from "./admission.ts";
 import { authenticate, type ServerAuth } from "./auth.ts";
 import { HostedJob, type UploadMeter } from "./attach_host.ts";
@@ -152,8 +152,9 @@ async function serveHello(
     // Another version is refused before any challenge; with a token: challenge → auth → check.
     // Before admission, so that an unauthenticated client never holds a slot.
     if (!(await authenticate(c, hello, ctx.auth, { peer, log: (line) => ctx.log(line) }))) return;
-    // A chain that reads files of this machine (overlay) is refused before it is parsed.
-    const remote = remoteChainProblem(hello.filter);
+    // A chain naming a file of this machine is refused before it is parsed; the images a chain
+    // names by content come with the hello and are stored before it is parsed.
+    const remote = storeHelloAssets(hello);
     if (remote) {
       ctx.log(`refused ${peer}: bad-filter: ${remote}`);
       await c.trySend({
@@ -166,6 +167,7 @@ async function serveHello(
       await c.closeGracefully();
       return;
     }
+    hello = { ...hello, assets: undefined }; // the images are on disk: not held for the job
     // The decision and the reservation are one synchronous step (no await in between).
     const verdict = admitAndReserve(hello, {
       slots: ctx.slots,

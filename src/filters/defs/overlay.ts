@@ -189,7 +189,8 @@ export const overlay = defineFilter<OverlayPlan, OverlayKernels>({
   differences: "The image's chroma is the plain 2×2 average, not swscale's filtered " +
     "downsampling, so U and V can differ from ffmpeg's at sharp colour edges of the image; luma " +
     "matches ffmpeg to within 2 levels (tested ≥ 40 dB PSNR). Only a still PNG; x and y are not " +
-    "evaluated per frame (no t or n). Not available over the network (the server refuses it).",
+    "evaluated per frame (no t or n). Over the network the client sends the image with the job " +
+    "(a server never opens a path a client names).",
   kernels: ["overlayBlend"],
   inPlace: true,
   plan: overlayPlan,

@@ -5,6 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import { describeError, isPermanent } from "../policy.ts";
+import { fetchChainAssets } from "./assets.ts";
 import { getBytes, toBuffer } from "./redis.ts";
 import { encodeResult, type ResultMeta } from "./result_codec.ts";
 
@@ -95,8 +96,10 @@ export function watchWanted(
   }, WATCH_MS);
 }
 
-/** What an attempt's job data holds, whatever the unit: its keys, number, limit and TTL. */
+/** What an attempt's job data holds, whatever the unit: its keys, chain, number, limit and TTL. */
 export interface AttemptData extends RecordKeys {
+  /** The filter chain, encoded: the images it names are fetched before the work. */
+  chain: string;
   attempt: number;
   timeoutMs: number;
   ttlMs: number;
@@ -158,6 +161,7 @@ export async function recordAttempt<D extends AttemptData>(
   let meta: ResultMeta;
   let data: Uint8Array;
   try {
+    await fetchChainAssets(redis, d.chain); // once per machine: the images the chain names
     const result = await o.work(input, stop);
     meta = { ...base, ...result.meta };
     data = result.data;

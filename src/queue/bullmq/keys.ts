@@ -86,3 +86,15 @@ export function workerKey(queueName: string, workerId: string): string {
 export function workerIndexKey(queueName: string): string {
   return `${WORKER_KEY_PREFIX}${queueName}:index`;
 }
+
+/**
+ * Key holding an image a chain names by content (overlay's `vframe-asset-<sha256>`): shared by
+ * every job that uses it, kept {@link ASSET_TTL_MS} after a server last published it. Not under
+ * `vframe:` (a job's own keys), like the heartbeats.
+ */
+export function assetKey(sha256: string): string {
+  return `vframe-assets:${sha256}`;
+}
+
+/** How long an image stays in Redis after a server last published it for a job: 1 hour. */
+export const ASSET_TTL_MS = 3_600_000;

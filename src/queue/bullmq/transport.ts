@@ -19,9 +19,11 @@ import { encodeChain } from "../../filters/chain_codec.ts";
 import { chainOutputSize } from "../../filters/compile.ts";
 import { untilAborted } from "../abort.ts";
 import { RemoteAttemptError, WorkLostError } from "../errors.ts";
+import { isPermanent } from "../policy.ts";
 import type { AttemptContext, Delivery, TaskRun, Transport } from "../transport.ts";
 import type { FrameTask, WorkerInfo, WorkersOptions } from "../types.ts";
 import { withinMs } from "../../util/sleep.ts";
+import { AssetPublisher } from "./assets.ts";
 import { OFFLINE_KEEP_MS, readHeartbeats } from "./heartbeat.ts";
 import type { FrameJobData } from "./job_data.ts";
 import { bullJobId, cancelKey, inputKey, outputKey } from "./keys.ts";
@@ -188,6 +190,7 @@ export class UnitTransport<Task, Result, Prepared = unknown> implements Transpor
   readonly #queueName: string;
   readonly #keepOfflineMs: number;
   readonly workerHint: string | undefined;
+  readonly #assets: AssetPublisher;
   #seq = 0;
 
   constructor(options: BullmqTransportOptions, unit: BullmqUnit<Task, Result, Prepared>) {
@@ -196,6 +199,7 @@ export class UnitTransport<Task, Result, Prepared = unknown> implements Transpor
     this.#keepOfflineMs = options.keepOfflineMs ?? OFFLINE_KEEP_MS;
     this.workerHint = options.workerHint;
     this.#redis = options.redis;
+    this.#assets = new AssetPublisher(options.redis);
     this.#queue = options.queue;
     this.#events = options.events;
     this.#ttl = options.frameTtlMs;
@@ -264,11 +268,15 @@ export class UnitTransport<Task, Result, Prepared = unknown> implements Transpor
           timeoutMs,
           ttlMs: this.#ttl,
         });
+        // The images the chain names (overlay), in Redis before any job that needs them.
+        if (typeof data.chain === "string") {
+          await untilAborted(this.#assets.publish(data.chain), signal);
+        }
         run.outKeys.add(outKey);
         run.unsettled.add(bullId);
         await untilAborted(this.#queue.add(unit.name, data, { jobId: bullId }), signal);
       } catch (err) {
-        if (signal.aborted) throw err;
+        if (signal.aborted || isPermanent(err)) throw err;
         run.stored = false;
         throw new WorkLostError(`redis error: ${(err as Error).message}`);
       }
