@@ -15,7 +15,7 @@ export { unsharpPlane } from "./unsharp";
 export { drawbox } from "./drawbox";
 export { vignette } from "./vignette";
 export { colorbalance, curves } from "./rgb";
-export { scaleV } from "./scale";
+export { scaleV, scaleVH } from "./scale";
 export { fade } from "./fade";
 export { overlayBlend } from "./overlay";
 
