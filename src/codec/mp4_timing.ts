@@ -9,6 +9,10 @@
  * longer or shorter, or several edits splice the media — only the frame times can tell.
  * `unknown`: no `moov`, a fragmented file (its durations are in `moof` boxes), an index too large
  * to read (over 64 MiB), or a box that does not parse. `not-mp4`: the file is not ISO BMFF.
+ *
+ * The same `moov` read also describes the first video track (`readMp4VideoTrack`): its sample
+ * count and its decoder configuration box (`avcC`), which segment mode checks encoded chunks
+ * with instead of running ffprobe.
  */
 import { isIsoBmff, walkTopLevelBoxes } from "./sniff.ts";
 
@@ -103,8 +107,14 @@ function playedEdits(data: Uint8Array, view: DataView, elst: Inner | undefined):
   return played;
 }
 
-/** Reads `path`'s `moov` and tells how its first video track spaces its frames. */
-export async function mp4Spacing(path: string): Promise<Mp4Spacing> {
+/** A `moov` box read from a file: its bytes and where its payload starts. */
+type Moov = { data: Uint8Array; header: number } | "not-mp4" | "unknown";
+
+/**
+ * Reads `path`'s `moov` box: `not-mp4` when the file is not ISO BMFF, `unknown` when there is no
+ * `moov`, the file is fragmented, the box is over 64 MiB or does not read.
+ */
+async function readMoov(path: string): Promise<Moov> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -131,11 +141,83 @@ export async function mp4Spacing(path: string): Promise<Mp4Spacing> {
     if (moov.size > MAX_MOOV_BYTES) return "unknown";
     const data = await read(moov.start, moov.size);
     if (data.length !== moov.size) return "unknown";
-    const header = new DataView(data.buffer).getUint32(0) === 1 ? 16 : 8;
-    return moovSpacing(data, header, data.length);
+    const header = new DataView(data.buffer, data.byteOffset).getUint32(0) === 1 ? 16 : 8;
+    return { data, header };
   } catch {
     return "unknown";
   } finally {
     file.close();
   }
+}
+
+/** Reads `path`'s `moov` and tells how its first video track spaces its frames. */
+export async function mp4Spacing(path: string): Promise<Mp4Spacing> {
+  const moov = await readMoov(path);
+  if (typeof moov === "string") return moov;
+  return moovSpacing(moov.data, moov.header, moov.data.length);
+}
+
+/** The first video track of an MP4/MOV file, as its sample tables describe it. */
+export interface Mp4VideoTrack {
+  /** Its samples (`stsz`/`stz2` sample count): the packets a demuxer reads, one per frame. */
+  samples: number;
+  /** The type of its first sample entry (`avc1`, `avc3`, `hvc1`, …). */
+  entry: string;
+  /**
+   * The decoder configuration box inside that entry (`avcC`, `hvcC`, …: the box whose type ends
+   * in `C`), its type and payload; undefined when there is none.
+   */
+  config?: { type: string; data: Uint8Array };
+}
+
+/** Bytes of a visual sample entry before its child boxes (ISO/IEC 14496-12 12.1.3): 78. */
+const VISUAL_ENTRY_HEADER = 78;
+
+/**
+ * The first video track of an in-memory `moov` box's payload (pure; exported for tests), or
+ * undefined when it has none or a box does not parse.
+ */
+export function moovVideoTrack(
+  data: Uint8Array,
+  start = 0,
+  end = data.length,
+): Mp4VideoTrack | undefined {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const traks = boxesIn(data, start, end)?.filter((b) => b.type === "trak") ?? [];
+  for (const trak of traks) {
+    const mdia = child(data, trak, "mdia");
+    const hdlr = child(data, mdia, "hdlr");
+    if (!hdlr || hdlr.end - hdlr.start < 12) continue;
+    if (String.fromCharCode(...data.subarray(hdlr.start + 8, hdlr.start + 12)) !== "vide") {
+      continue;
+    }
+    const stbl = child(data, child(data, mdia, "minf"), "stbl");
+    const sizes = child(data, stbl, "stsz") ?? child(data, stbl, "stz2");
+    if (!sizes || sizes.end - sizes.start < 12) return undefined;
+    const samples = view.getUint32(sizes.start + 8);
+    const stsd = child(data, stbl, "stsd");
+    if (!stsd || stsd.end - stsd.start < 8 || view.getUint32(stsd.start + 4) < 1) return undefined;
+    const entry = boxesIn(data, stsd.start + 8, stsd.end)?.[0];
+    if (!entry) return undefined;
+    const track: Mp4VideoTrack = { samples, entry: entry.type };
+    if (entry.end - entry.start >= VISUAL_ENTRY_HEADER) {
+      const inner = boxesIn(data, entry.start + VISUAL_ENTRY_HEADER, entry.end);
+      const config = inner?.find((b) => /^[a-z0-9]{3}C$/.test(b.type));
+      if (config) {
+        track.config = { type: config.type, data: data.slice(config.start, config.end) };
+      }
+    }
+    return track;
+  }
+  return undefined;
+}
+
+/**
+ * Reads `path`'s `moov` and describes its first video track (no ffprobe: a millisecond or so);
+ * undefined when the file is not a readable, unfragmented MP4/MOV with a video track.
+ */
+export async function readMp4VideoTrack(path: string): Promise<Mp4VideoTrack | undefined> {
+  const moov = await readMoov(path);
+  if (typeof moov === "string") return undefined;
+  return moovVideoTrack(moov.data, moov.header, moov.data.length);
 }

@@ -1,7 +1,8 @@
 /**
  * A server job in segment mode: the server only splits and joins. Once the upload is complete it
  * reads the input's packet index (no decoding), plans keyframe-aligned segments (about
- * `segmentSeconds` each, and at least a few per live worker), cuts each segment's chunk by stream
+ * `segmentSeconds` each, and at least a few per live worker, the last ones split in two where
+ * that lets the workers finish together), cuts each segment's chunk by stream
  * copy and sends the chunks through the segment queue; workers decode, filter on their own pool
  * and encode each chunk with the job's encoder settings. The server joins the encoded chunks by
  * stream copy, muxes the input's audio once, and checks the output is frame-exact (frame count,
@@ -28,6 +29,7 @@ import { Semaphore } from "../util/semaphore.ts";
 import { fps as framesPerSecond, latencySummary } from "../util/stats.ts";
 import type { CodecBackendName, VideoInfo } from "../codec/types.ts";
 import {
+  audioPlanOf,
   checkFrameExact,
   chunkDuration,
   chunkSpec,
@@ -38,13 +40,15 @@ import {
   type FrameOrder,
   type JoinChunk,
   joinChunks,
+  MIN_SEGMENT_SECONDS,
   orderFrames,
   type PacketIndex,
   planSegments,
   processChunk,
-  readPacketIndex,
+  readStreamListing,
   type SegmentPlan,
   SegmentUnsupportedError,
+  type StreamListing,
   targetSegmentFrames,
 } from "../codec/segment/mod.ts";
 import { raceAbort } from "../pipeline/mod.ts";
@@ -119,6 +123,8 @@ type Stage = JobCounters["stage"];
 /** What splitting found: the packets, their frames, the segments. */
 interface Split {
   index: PacketIndex;
+  /** The input's streams and packets (`index` is its video's). */
+  listing: StreamListing;
   order: FrameOrder;
   plans: SegmentPlan[];
   /** Frames per segment aimed at. */
@@ -243,7 +249,7 @@ class SegmentRun {
       this.#changed();
       const chunks = await this.#process(info, split);
       output = `${h.dir}/output.mp4`;
-      await this.#join(info, split.timescale, chunks, output);
+      await this.#join(info, split, chunks, output);
       r.outputBytes = (await Deno.stat(output)).size;
       const nothing = r.frames.processed === 0 && r.frames.fallback > 0;
       if (nothing) {
@@ -288,7 +294,10 @@ class SegmentRun {
         "splitting and joining need native ffmpeg on the server (its codec backend is wasm)",
       );
     }
-    const index = await readPacketIndex(h.input, { backend: h.codec, signal: this.#signal });
+    // One ffprobe lists the packets of every stream: the plan's index, and the audio plan and
+    // the input side of the final check, so neither reads the input again.
+    const listing = await readStreamListing(h.input, { backend: h.codec, signal: this.#signal });
+    const index = listing.video;
     const order = orderFrames(index, h.fileName);
     if (order.frames !== info.frameCount) {
       throw new SegmentUnsupportedError(
@@ -305,10 +314,22 @@ class SegmentRun {
       segmentSeconds: this.#mode.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS,
       workers: live,
     });
-    const plans = planSegments(order, target, h.fileName);
+    // The last round balanced over the live workers, never below the wanted length or half a
+    // second (whichever is shorter).
+    const rate = info.fps.num / info.fps.den;
+    const minFrames = Math.min(target, Math.max(1, Math.round(MIN_SEGMENT_SECONDS * rate)));
+    const plans = planSegments(order, target, h.fileName, { workers: live, minFrames });
     const tb = index.timeBase;
     const timescale = tb.num === 1 && tb.den <= 10_000_000 ? tb.den : undefined;
-    return { index, order, plans, target, timescale, timing: chunkTiming(info, index, order) };
+    return {
+      index,
+      listing,
+      order,
+      plans,
+      target,
+      timescale,
+      timing: chunkTiming(info, index, order),
+    };
   }
 
   /** Cuts the chunks and runs every segment (a bounded number at once); in segment order. */
@@ -566,7 +587,7 @@ class SegmentRun {
   /** Joins the encoded chunks with the input's audio and checks the output is frame-exact. */
   async #join(
     info: VideoInfo,
-    timescale: number | undefined,
+    split: Split,
     chunks: SegmentDone[],
     output: string,
   ): Promise<void> {
@@ -584,7 +605,8 @@ class SegmentRun {
       output,
       fps: info.fps,
       audioFrom: h.audio ? h.input : undefined,
-      timescale,
+      audioPlan: audioPlanOf(h.input, split.listing) ?? null,
+      timescale: split.timescale,
       backend: h.codec,
       signal: this.#signal,
     });
@@ -594,6 +616,7 @@ class SegmentRun {
       fps: info.fps,
       backend: h.codec,
       signal: this.#signal,
+      inputListing: split.listing,
     });
     if (!h.audio && check.problems.some((p) => /audio/.test(p))) {
       check.problems = check.problems.filter((p) => !/audio/.test(p));

@@ -1,18 +1,23 @@
 /**
  * Segment planning without ffmpeg: packet listings parsed, frames ordered, boundaries snapped to
  * keyframes, chunks covering B-frame reordering and open-GOP leading frames, cut times, segment
- * lengths spread over workers, ffconcat durations that do not drift, chunk specs checked.
+ * lengths spread over workers, the last round balanced, ffconcat durations that do not drift,
+ * chunk specs checked, every stream's packets listed at once.
  */
 import assert from "node:assert/strict";
 import {
+  audioPlanOf,
+  balanceBoundaries,
   checkChunkSpec,
   concatList,
   cutTime,
   DISCARD,
+  finishTime,
   KEY,
   orderFrames,
   type PacketIndex,
   parsePacketIndex,
+  parseStreamListing,
   planBoundaries,
   planSegments,
   SegmentUnsupportedError,
@@ -251,4 +256,107 @@ Deno.test("traceHeaderFields: SPS/PPS fields of the extradata, level-derived one
   assert.equal(a.level, 11);
   assert.equal(b.level, 12);
   assert.equal(traceHeaderFields("no extradata here"), undefined);
+});
+
+/** The segments' lengths of boundaries. */
+function lengths(bounds: number[]): number[] {
+  return bounds.slice(1).map((end, i) => end - bounds[i]);
+}
+
+Deno.test("finishTime: workers take the next segment in order when free", () => {
+  assert.equal(finishTime([60, 60, 60, 60, 60], 4, 0), 120);
+  assert.equal(finishTime([60, 60, 30, 30, 30, 30, 30], 4, 0), 90);
+  assert.equal(finishTime([60, 60, 60], 1, 6), 198);
+  assert.equal(finishTime([10], 0, 0), 10); // at least one worker
+});
+
+Deno.test("balanceBoundaries: the last segments split at keyframes so workers finish together", () => {
+  // 20 s, a keyframe every second, 4 workers: 2 s segments give 10 (three rounds, the last one
+  // leaves two workers idle); the last two split give 8 of 2 s and 4 of 1 s, shortest last.
+  const order = orderFrames(simple(600, 30));
+  const target = targetSegmentFrames({
+    frames: 600,
+    fps: { num: 30, den: 1 },
+    segmentSeconds: 2,
+    workers: 4,
+  });
+  const bounds = planBoundaries(order, target);
+  assert.deepEqual(lengths(bounds), Array(10).fill(60));
+  const balanced = balanceBoundaries(order, bounds, { workers: 4, targetFrames: target });
+  assert.deepEqual(lengths(balanced), [...Array(8).fill(60), 30, 30, 30, 30]);
+  assert.ok(balanced.slice(0, -1).every((b) => b % 30 === 0), "every boundary on a keyframe");
+  assert.deepEqual(
+    lengths(planSegments(order, target, "x", { workers: 4 }).map((p) => p.start).concat(600)),
+    lengths(balanced),
+  );
+  // 3 workers: 9 of 2 s then 2 of 1 s (three full rounds and a short one, not four).
+  assert.deepEqual(
+    lengths(balanceBoundaries(order, bounds, { workers: 3, targetFrames: 60 })),
+    [...Array(9).fill(60), 30, 30],
+  );
+  // One or two workers: 10 segments already balance; nothing is split.
+  assert.deepEqual(balanceBoundaries(order, bounds, { workers: 1, targetFrames: 60 }), bounds);
+  assert.deepEqual(balanceBoundaries(order, bounds, { workers: 2, targetFrames: 60 }), bounds);
+  assert.deepEqual(planSegments(order, 60).length, 10);
+  // Keyframes permitting: with one keyframe nothing splits; nor below minFrames.
+  const one = orderFrames(simple(600, 0));
+  const oneBounds = planBoundaries(one, 50);
+  assert.deepEqual(balanceBoundaries(one, oneBounds, { workers: 4, targetFrames: 50 }), oneBounds);
+  assert.deepEqual(
+    balanceBoundaries(order, bounds, { workers: 4, targetFrames: 50, minFrames: 31 }),
+    bounds,
+  );
+});
+
+Deno.test("parseStreamListing: the first video stream's index, the first audio's duration", () => {
+  const listing = parseStreamListing([
+    "packet|stream_index=1|pts=0|dts=0|duration=1024|flags=K__",
+    "packet|stream_index=0|pts=1024|dts=-512|duration=512|flags=K__",
+    "packet|stream_index=1|pts=1024|dts=1024|duration=1024|flags=K__",
+    "packet|stream_index=0|pts=2048|dts=0|duration=512|flags=___",
+    "packet|stream_index=2|pts=0|dts=0|duration=9999|flags=K__",
+    "packet|stream_index=1|pts=2048|dts=2048|duration=N/A|flags=K__",
+    "stream|index=0|codec_name=h264|codec_type=video|time_base=1/15360|avg_frame_rate=30/1|start_time=0.066667",
+    "stream|index=1|codec_name=aac|codec_type=audio|time_base=1/48000|avg_frame_rate=0/0|start_time=0.000000",
+    "stream|index=2|codec_name=mp3|codec_type=audio|time_base=1/44100|avg_frame_rate=0/0|start_time=N/A",
+    "format|start_time=0.000000|format_name=mov,mp4,m4a,3gp,3g2,mj2",
+  ].join("\n"));
+  assert.deepEqual(Array.from(listing.video.pts), [1024, 2048]);
+  assert.deepEqual(Array.from(listing.video.dts), [-512, 0]);
+  assert.deepEqual(Array.from(listing.video.flags), [KEY, 0]);
+  assert.deepEqual(listing.video.timeBase, { num: 1, den: 15360 });
+  assert.deepEqual(listing.video.avgFrameRate, { num: 30, den: 1 });
+  assert.equal(listing.video.formatName, "mov,mp4,m4a,3gp,3g2,mj2");
+  assert.equal(listing.audioDuration, 2048 / 48000); // the packet without a duration is left out
+  assert.equal(listing.streams.length, 3);
+  assert.equal(listing.streams[2].startTime, undefined);
+  assert.deepEqual(audioPlanOf("in.mp4", listing), {
+    input: "in.mp4",
+    actions: ["copy", "copy"],
+    videoOffset: 0.066667,
+  });
+  const silent = parseStreamListing(
+    "packet|stream_index=0|pts=0|dts=0|duration=1|flags=K__\n" +
+      "stream|index=0|codec_name=h264|codec_type=video|time_base=1/30|avg_frame_rate=30/1\n",
+  );
+  assert.equal(silent.audioDuration, undefined);
+  assert.equal(audioPlanOf("in.mp4", silent), undefined);
+  assert.throws(
+    () => parseStreamListing("stream|index=0|codec_type=audio|time_base=1/48000"),
+    SegmentUnsupportedError,
+  );
+});
+
+Deno.test("balanceBoundaries: a 10-hour video and 64 workers plan at once", () => {
+  const order = orderFrames(simple(1_080_000, 30));
+  const bounds = planBoundaries(order, 60);
+  const t0 = performance.now();
+  const balanced = balanceBoundaries(order, bounds, { workers: 64, targetFrames: 60 });
+  const ms = performance.now() - t0;
+  assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
+  assert.equal(balanced.at(-1), 1_080_000);
+  assert.ok(balanced.length >= bounds.length);
+  // 18,000 segments fill 64 workers' rounds to within one segment: a split cannot help much.
+  const before = finishTime(lengths(bounds), 64, 6);
+  assert.ok(finishTime(lengths(balanced), 64, 6) <= before);
 });

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  audioPlanOf,
   checkFrameExact,
   chunkDuration,
   ChunkMismatchError,
@@ -14,10 +15,13 @@ import {
   cutChunks,
   joinChunks,
   orderFrames,
+  planAudio,
   planSegments,
   processChunk,
   readPacketIndex,
+  readStreamListing,
   SegmentUnsupportedError,
+  type StreamListing,
 } from "../../src/codec/segment/mod.ts";
 import type { Frame } from "../../src/codec/frame.ts";
 import { probe } from "../../src/codec/probe.ts";
@@ -45,7 +49,9 @@ async function segmentRun(
   target: number,
   crf: number,
   chunkBackend: "native" | "wasm" = "native",
-): Promise<{ output: string; segments: number; skipped: number; dir: string }> {
+): Promise<
+  { output: string; segments: number; skipped: number; dir: string; listing: StreamListing }
+> {
   const dir = await Deno.makeTempDir({ prefix: "vframe-seg-test-" });
   try {
     return await segmentRunIn(dir, input, target, crf, chunkBackend);
@@ -61,12 +67,18 @@ async function segmentRunIn(
   target: number,
   crf: number,
   chunkBackend: "native" | "wasm",
-): Promise<{ output: string; segments: number; skipped: number; dir: string }> {
+): Promise<
+  { output: string; segments: number; skipped: number; dir: string; listing: StreamListing }
+> {
   const info = await probe(input, { backend: "native" });
-  const index = await readPacketIndex(input, { backend: "native" });
+  // As the server does: one listing of every stream gives the index, the audio plan and the
+  // input side of the final check; the plan balances the last round over 3 workers.
+  const listing = await readStreamListing(input, { backend: "native" });
+  const index = listing.video;
+  assert.deepEqual(index, await readPacketIndex(input, { backend: "native" }), "the same index");
   const order = orderFrames(index, input);
   assert.equal(order.frames, info.frameCount, "the packet index lists every frame");
-  const plans = planSegments(order, target, input);
+  const plans = planSegments(order, target, input, { workers: 3 });
   const chunks = await cutChunks({ input, index, plans, dir, backend: "native" });
   const encoded = [];
   const timing = chunkTiming(info, index, order);
@@ -96,12 +108,15 @@ async function segmentRunIn(
     output,
     fps: info.fps,
     audioFrom: input,
+    audioPlan: audioPlanOf(input, listing) ?? null,
     timescale: index.timeBase.num === 1 ? index.timeBase.den : undefined,
     backend: "native",
   });
+  assert.deepEqual(audioPlanOf(input, listing), await planAudio(input, "native"), "the same plan");
   return {
     output,
     dir,
+    listing,
     segments: plans.length,
     skipped: plans.reduce((n, p) => n + p.skip, 0),
   };
@@ -143,6 +158,15 @@ async function checkCase(
     });
     assert.deepEqual(report.problems, []);
     assert.ok(report.ok);
+    // The server's way: the input's listing from the split, only the output read again.
+    const known = await checkFrameExact({
+      input,
+      output: run.output,
+      fps: info.fps,
+      backend: "native",
+      inputListing: run.listing,
+    });
+    assert.deepEqual(known, report);
     if ("path" in options || options.audio) {
       const [a, b] = await Promise.all([audioSeconds(input), audioSeconds(run.output)]);
       assert.ok(Math.abs(a - b) <= 1 / 30, `audio ${b} s, input ${a} s`);

@@ -9,8 +9,9 @@ import { audioActionFor, type AudioPlan, concatArgs } from "../args.ts";
 import { CodecError } from "../errors.ts";
 import type { CodecBackendName, Rational } from "../types.ts";
 import { ChunkMismatchError } from "./errors.ts";
+import type { StreamListing } from "./packet_index.ts";
 import { checkExit, runTool, type ToolFile, toolPath } from "./tools.ts";
-import { probeEncodedChunk } from "./verify.ts";
+import { type EncodedChunkInfo, readEncodedChunk, traceEncodedChunk } from "./verify.ts";
 
 /** An encoded chunk to join. */
 export interface JoinChunk {
@@ -33,6 +34,11 @@ export interface JoinOptions {
   fps: Rational;
   /** The input whose audio streams are added (none: no audio). */
   audioFrom?: string;
+  /**
+   * How `audioFrom`'s audio is carried, when the caller knows it already ({@link audioPlanOf};
+   * null: it has none); else ffprobe reads it here ({@link planAudio}).
+   */
+  audioPlan?: AudioPlan | null;
   /** MP4 timescale of the video track (default: `fps.num`, exact for a constant rate). */
   timescale?: number;
   backend: CodecBackendName;
@@ -77,9 +83,22 @@ export async function planAudio(
 }
 
 /**
+ * {@link planAudio} from a listing of the file's streams (no ffprobe run): the same plan.
+ */
+export function audioPlanOf(path: string, listing: StreamListing): AudioPlan | undefined {
+  const actions = listing.streams.filter((s) => s.codecType === "audio")
+    .map((s) => audioActionFor(s.codecName));
+  if (actions.length === 0) return undefined;
+  const video = listing.streams.find((s) => s.codecType === "video");
+  const offset = (video?.startTime || 0) - (listing.video.startTime || 0);
+  return { input: path, actions, videoOffset: Math.max(0, offset) };
+}
+
+/**
  * Checks that the chunks' stream headers agree. The hashes the chunks came with are compared
- * first; when they differ (chunks hashed on different backends, e.g. wasm workers and the
- * server's native fallback, hash differently), every chunk is hashed again here, one way.
+ * first; when they differ (chunks hashed another way: a worker of an older version, or one whose
+ * chunk did not read in JS), every chunk is hashed again here, one way — in JS when every chunk
+ * reads so, else with ffmpeg's `trace_headers` for all.
  * @throws ChunkMismatchError when the headers differ: the chunks would not play as one stream.
  */
 async function checkHeaders(
@@ -89,7 +108,10 @@ async function checkHeaders(
 ): Promise<void> {
   const given = new Set(chunks.map((c) => c.headerHash));
   if (given.size <= 1 && !given.has(undefined) && !given.has("")) return;
-  const here = await Promise.all(chunks.map((c) => probeEncodedChunk(c.path, backend, signal)));
+  const read = await Promise.all(chunks.map((c) => readEncodedChunk(c.path)));
+  const here = read.every((r) => r !== undefined)
+    ? read as EncodedChunkInfo[]
+    : await Promise.all(chunks.map((c) => traceEncodedChunk(c.path, backend, signal)));
   const hashes = new Set(here.map((h) => h.headerHash));
   if (hashes.size > 1) {
     throw new ChunkMismatchError(
@@ -131,9 +153,11 @@ export async function joinChunks(options: JoinOptions): Promise<void> {
   const { chunks, backend, fps } = options;
   if (chunks.length === 0) throw new CodecError("no chunks to join");
   await checkHeaders(chunks, backend, options.signal);
-  const audio = options.audioFrom
-    ? await planAudio(options.audioFrom, backend, options.signal)
-    : undefined;
+  const audio = !options.audioFrom
+    ? undefined
+    : options.audioPlan !== undefined
+    ? options.audioPlan ?? undefined
+    : await planAudio(options.audioFrom, backend, options.signal);
   const slash = options.output.lastIndexOf("/");
   const dir = slash < 0 ? "." : options.output.slice(0, slash) || "/";
   const base = options.output.slice(slash + 1);

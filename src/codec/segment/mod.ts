@@ -16,16 +16,26 @@ export { ChunkMismatchError, SegmentUnsupportedError } from "./errors.ts";
 export {
   DISCARD,
   KEY,
+  type ListedStream,
   type PacketIndex,
   packetIndexArgs,
   parsePacketIndex,
+  parseStreamListing,
   readPacketIndex,
+  readStreamListing,
+  type StreamListing,
+  streamListingArgs,
 } from "./packet_index.ts";
 export { type FrameOrder, orderFrames } from "./frame_order.ts";
 export {
+  balanceBoundaries,
+  type BalanceOptions,
+  finishTime,
   MIN_SEGMENT_SECONDS,
   planBoundaries,
+  type PlanOptions,
   planSegments,
+  SEGMENT_OVERHEAD,
   type SegmentPlan,
   SEGMENTS_PER_WORKER,
   targetSegmentFrames,
@@ -45,10 +55,20 @@ export {
   type ProcessChunkOptions,
   type ProcessedChunk,
 } from "./process_chunk.ts";
-export { concatList, type JoinChunk, joinChunks, type JoinOptions, planAudio } from "./join.ts";
+export {
+  audioPlanOf,
+  concatList,
+  type JoinChunk,
+  joinChunks,
+  type JoinOptions,
+  planAudio,
+} from "./join.ts";
 export {
   checkFrameExact,
   type EncodedChunkInfo,
   type FrameExactReport,
   probeEncodedChunk,
+  readEncodedChunk,
+  traceEncodedChunk,
 } from "./verify.ts";
+export { type AvcHeader, avcHeader, spsFields } from "./h264_header.ts";

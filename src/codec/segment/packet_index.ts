@@ -138,3 +138,142 @@ export async function readPacketIndex(
   checkExit(result, `listing the packets of ${path}`, options.backend);
   return parsePacketIndex(result.stdout, path);
 }
+
+/** A stream of a {@link StreamListing}. */
+export interface ListedStream {
+  index: number;
+  /** `video`, `audio`, … */
+  codecType: string;
+  /** `h264`, `aac`, … (empty when ffprobe gave none). */
+  codecName: string;
+  /** Its start time, seconds, when known. */
+  startTime?: number;
+}
+
+/**
+ * One ffprobe pass over a file's container (no decoding) giving everything segment mode reads
+ * of it: the first video stream's packet index, the first audio stream's duration, and every
+ * stream's type, codec and start time (for carrying the audio over).
+ */
+export interface StreamListing {
+  video: PacketIndex;
+  /**
+   * The first audio stream's duration, seconds: from its first packet's time to its last packet's
+   * end. Undefined without audio (or without audio packets).
+   */
+  audioDuration?: number;
+  streams: ListedStream[];
+}
+
+/** ffprobe's arguments that list every packet of `input` and its streams (no decoding). */
+export function streamListingArgs(input: string): string[] {
+  return [
+    "-v",
+    "error",
+    "-show_entries",
+    "stream=index,codec_type,codec_name,time_base,avg_frame_rate,start_time:" +
+    "format=start_time,format_name:packet=stream_index,pts,dts,duration,flags",
+    "-of",
+    "compact",
+    input,
+  ];
+}
+
+/**
+ * Reads {@link streamListingArgs}' output.
+ * @param name the input's name for messages.
+ * @throws SegmentUnsupportedError when there is no video stream with a time base or no video
+ *   packet.
+ */
+export function parseStreamListing(stdout: string, name = "the input"): StreamListing {
+  const streams: (ListedStream & { timeBase?: Rational; avgFrameRate?: Rational })[] = [];
+  let startTime = 0;
+  let formatName: string | undefined;
+  const lines = stdout.split("\n");
+  // Streams and format first (ffprobe prints them last), then the packets, one line at a time.
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line.startsWith("stream|")) {
+      const f = fields(line);
+      const start = Number(f.get("start_time"));
+      streams.push({
+        index: Number(f.get("index")),
+        codecType: f.get("codec_type") ?? "",
+        codecName: f.get("codec_name") ?? "",
+        ...(Number.isFinite(start) && f.get("start_time") !== "N/A" ? { startTime: start } : {}),
+        timeBase: rational(f.get("time_base")),
+        avgFrameRate: rational(f.get("avg_frame_rate")),
+      });
+    } else if (line.startsWith("format|")) {
+      const f = fields(line);
+      const value = Number(f.get("start_time"));
+      if (Number.isFinite(value)) startTime = value;
+      formatName = f.get("format_name") || undefined;
+    }
+  }
+  const video = streams.find((s) => s.codecType === "video");
+  if (!video?.timeBase) {
+    throw new SegmentUnsupportedError(`${name} has no video stream with a time base`);
+  }
+  const audio = streams.find((s) => s.codecType === "audio");
+  const pts: number[] = [];
+  const dts: number[] = [];
+  const flags: number[] = [];
+  let audioStart = Infinity;
+  let audioEnd = -Infinity;
+  const videoKey = String(video.index);
+  const audioKey = audio ? String(audio.index) : undefined;
+  for (const raw of lines) {
+    if (!raw.startsWith("packet|")) continue;
+    const f = fields(raw.trim());
+    const stream = f.get("stream_index");
+    if (stream === videoKey) {
+      pts.push(ticks(f.get("pts")));
+      dts.push(ticks(f.get("dts")));
+      const text = f.get("flags") ?? "";
+      flags.push((text.includes("K") ? KEY : 0) | (text.includes("D") ? DISCARD : 0));
+    } else if (stream === audioKey) {
+      const at = ticks(f.get("pts"));
+      const duration = ticks(f.get("duration"));
+      if (Number.isNaN(at) || Number.isNaN(duration)) continue;
+      audioStart = Math.min(audioStart, at);
+      audioEnd = Math.max(audioEnd, at + duration);
+    }
+  }
+  if (pts.length === 0) throw new SegmentUnsupportedError(`${name} has no video packets`);
+  const tb = audio?.timeBase;
+  return {
+    video: {
+      timeBase: video.timeBase,
+      ...(video.avgFrameRate ? { avgFrameRate: video.avgFrameRate } : {}),
+      startTime,
+      ...(formatName ? { formatName } : {}),
+      pts: Float64Array.from(pts),
+      dts: Float64Array.from(dts),
+      flags: Uint8Array.from(flags),
+    },
+    ...(tb && Number.isFinite(audioStart)
+      ? { audioDuration: ((audioEnd - audioStart) * tb.num) / tb.den }
+      : {}),
+    streams: streams.map(({ timeBase: _t, avgFrameRate: _a, ...s }) => s),
+  };
+}
+
+/**
+ * Lists `path`'s packets and streams with one ffprobe (reads the container, decodes nothing).
+ * @throws CodecError when ffprobe fails; SegmentUnsupportedError when it lists no video packet.
+ */
+export async function readStreamListing(
+  path: string,
+  options: ReadPacketIndexOptions,
+): Promise<StreamListing> {
+  const result = await runTool({
+    backend: options.backend,
+    tool: "ffprobe",
+    files: { input: { host: path } },
+    args: (p) => streamListingArgs(p("input")),
+    signal: options.signal,
+  });
+  checkExit(result, `listing the packets of ${path}`, options.backend);
+  return parseStreamListing(result.stdout, path);
+}

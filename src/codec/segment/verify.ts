@@ -1,38 +1,34 @@
 /**
  * Checks that segment mode kept every frame where it was: an encoded chunk's frame count and
  * header, and the joined output against the input — the same number of frames, each at the same
- * time, and the audio as long. All from the containers' packet lists (ffprobe), no decoding.
+ * time, and the audio as long. No decoding: an encoded chunk (an MP4 our encoder wrote) is read
+ * in JS — its video track's sample count and its `avcC` header (h264_header.ts), no process to
+ * start — with ffprobe and ffmpeg's `trace_headers` as the fallback for anything else; the input
+ * and the joined output are listed by one ffprobe each (the input's listing may come from the
+ * split, which read it already).
  */
+import { readMp4VideoTrack } from "../mp4_timing.ts";
 import type { CodecBackendName, Rational } from "../types.ts";
 import { ChunkMismatchError } from "./errors.ts";
+import { avcHeader, LEVEL_FIELDS } from "./h264_header.ts";
 import { orderFrames } from "./frame_order.ts";
-import { readPacketIndex } from "./packet_index.ts";
+import { readStreamListing, type StreamListing } from "./packet_index.ts";
 import { checkExit, runTool } from "./tools.ts";
 
 /** An encoded chunk: its frames and its stream header's hash and level. */
 export interface EncodedChunkInfo {
   frames: number;
   /**
-   * `sha256:…` of the stream's header: for H.264 the decoding-relevant fields of its SPS and PPS
-   * (as ffmpeg's `trace_headers` reads them), without the level and the limits derived from it;
-   * chunks join by stream copy only when theirs are equal.
+   * `sha256:…` of the stream's header: for H.264 the decoding-relevant fields of its SPS and PPS,
+   * without the level and the limits derived from it; chunks join by stream copy only when theirs
+   * are equal. Read in JS (see {@link readEncodedChunk}) or, for a file that does not read so,
+   * from ffmpeg's `trace_headers` or ffprobe's extradata MD5: hashes read different ways differ
+   * for the same header (the join then reads every chunk again one way).
    */
   headerHash: string;
   /** H.264 `level_idc` (e.g. 31 for 3.1): x264 derives it from the frame rate it was given. */
   level?: number;
 }
-
-/**
- * SPS fields that follow from the level alone (x264 sets them from it): they differ between
- * chunks encoded at different nominal rates and change no decoded picture.
- */
-const LEVEL_FIELDS = new Set([
-  "level_idc",
-  "log2_max_mv_length_horizontal",
-  "log2_max_mv_length_vertical",
-  "max_bytes_per_pic_denom",
-  "max_bits_per_mb_denom",
-]);
 
 /**
  * The header fields of ffmpeg's `trace_headers` output for the stream's extradata (SPS, PPS),
@@ -75,12 +71,50 @@ async function sha256(text: string): Promise<string> {
 }
 
 /**
- * Counts the packets of `path`'s video stream and hashes its header (see
- * {@link EncodedChunkInfo.headerHash}; for a stream ffmpeg cannot trace, its extradata's MD5),
- * reading the container only.
+ * Reads an encoded chunk's frame count and header in JS, from its `moov` box (a millisecond; the
+ * same on every codec backend): the video track's sample count, and the hash of the fields of
+ * its `avcC` box (NAL length size, SPS fields but the level-derived ones, PPS bytes) and the
+ * sample entry's type. Undefined when the file is not an unfragmented MP4 with an H.264 video
+ * track whose header parses: ask {@link probeEncodedChunk}, which then runs ffprobe and ffmpeg.
+ */
+export async function readEncodedChunk(path: string): Promise<EncodedChunkInfo | undefined> {
+  const track = await readMp4VideoTrack(path);
+  if (!track || track.config?.type !== "avcC") return undefined;
+  let header;
+  try {
+    header = avcHeader(track.config.data);
+  } catch {
+    return undefined;
+  }
+  return {
+    frames: track.samples,
+    headerHash: await sha256([`entry=${track.entry}`, ...header.fields].join("\n")),
+    ...(header.level !== undefined ? { level: header.level } : {}),
+  };
+}
+
+/**
+ * Counts the frames of `path`'s video stream and hashes its header (see
+ * {@link EncodedChunkInfo.headerHash}), reading the container only: in JS when it reads so
+ * ({@link readEncodedChunk}), else with ffprobe and ffmpeg ({@link traceEncodedChunk}).
  * @throws CodecError when ffprobe fails; ChunkMismatchError when it finds no video stream.
  */
 export async function probeEncodedChunk(
+  path: string,
+  backend: CodecBackendName,
+  signal?: AbortSignal,
+): Promise<EncodedChunkInfo> {
+  signal?.throwIfAborted();
+  return await readEncodedChunk(path) ?? await traceEncodedChunk(path, backend, signal);
+}
+
+/**
+ * {@link probeEncodedChunk} with ffmpeg's tools only: ffprobe counts the packets, ffmpeg's
+ * `trace_headers` lists the header's fields (for a stream it cannot trace, ffprobe's MD5 of the
+ * extradata). Two processes.
+ * @throws CodecError when ffprobe fails; ChunkMismatchError when it finds no video stream.
+ */
+export async function traceEncodedChunk(
   path: string,
   backend: CodecBackendName,
   signal?: AbortSignal,
@@ -135,6 +169,8 @@ export interface FrameExactOptions {
   signal?: AbortSignal;
   /** Largest accepted distance between a frame's time in the input and in the output (1 ms). */
   toleranceS?: number;
+  /** The input's listing, when the caller has read it already (else it is read here). */
+  inputListing?: StreamListing;
 }
 
 /** What {@link checkFrameExact} found. */
@@ -155,56 +191,30 @@ export interface FrameExactReport {
 }
 
 /** Frame times, seconds from the first frame, in presentation order. */
-async function frameTimes(path: string, backend: CodecBackendName, signal?: AbortSignal) {
-  const index = await readPacketIndex(path, { backend, signal });
+function frameTimes(listing: StreamListing, path: string): number[] {
+  const index = listing.video;
   const order = orderFrames(index, path);
   const tick = index.timeBase.num / index.timeBase.den;
   const first = order.pts[0];
-  return { times: Array.from(order.pts, (pts) => (pts - first) * tick), timeBase: index.timeBase };
-}
-
-/** Duration of the first audio stream, seconds, or undefined without audio. */
-async function audioDuration(
-  path: string,
-  backend: CodecBackendName,
-  signal?: AbortSignal,
-): Promise<number | undefined> {
-  const result = await runTool({
-    backend,
-    tool: "ffprobe",
-    files: { input: { host: path } },
-    args: (p) => [
-      ...["-v", "error", "-select_streams", "a:0"],
-      ...["-show_entries", "stream=time_base:packet=pts,duration", "-of", "compact", p("input")],
-    ],
-    signal,
-  });
-  checkExit(result, `reading the audio of ${path}`, backend);
-  const tb = /time_base=(\d+)\/(\d+)/.exec(result.stdout);
-  if (!tb) return undefined;
-  let start = Infinity;
-  let end = -Infinity;
-  for (const m of result.stdout.matchAll(/pts=(-?\d+)\|duration=(\d+)/g)) {
-    start = Math.min(start, Number(m[1]));
-    end = Math.max(end, Number(m[1]) + Number(m[2]));
-  }
-  if (!Number.isFinite(start)) return undefined;
-  return ((end - start) * Number(tb[1])) / Number(tb[2]);
+  return Array.from(order.pts, (pts) => (pts - first) * tick);
 }
 
 /**
  * Compares `output` with `input`: frame count, every frame's time (relative to the first frame),
- * and the first audio stream's duration (within one frame).
+ * and the first audio stream's duration (within one frame). One ffprobe per file (none for the
+ * input when `inputListing` is given).
  */
 export async function checkFrameExact(options: FrameExactOptions): Promise<FrameExactReport> {
   const { backend, signal, fps } = options;
   const tolerance = options.toleranceS ?? 0.001;
-  const [input, output, audioIn, audioOut] = await Promise.all([
-    frameTimes(options.input, backend, signal),
-    frameTimes(options.output, backend, signal),
-    audioDuration(options.input, backend, signal),
-    audioDuration(options.output, backend, signal),
+  const [inListing, outListing] = await Promise.all([
+    options.inputListing ?? readStreamListing(options.input, { backend, signal }),
+    readStreamListing(options.output, { backend, signal }),
   ]);
+  const input = { times: frameTimes(inListing, options.input) };
+  const output = { times: frameTimes(outListing, options.output) };
+  const audioIn = inListing.audioDuration;
+  const audioOut = outListing.audioDuration;
   const frame = fps.den / fps.num;
   const problems: string[] = [];
   const inputFrames = input.times.length;
