@@ -307,7 +307,18 @@ Deno.test("segment mode: a straggler gets a second copy on an idle worker, the f
     assert.equal(result.state, "done", result.error);
     assert.equal(result.segments?.total, 4, JSON.stringify(result.segments));
     assert.equal(result.segments?.duplicated, 1);
-    assert.deepEqual(result.framesPerWorker, { [fast.id]: 60 }, "the copy won segment 0");
+    // Segment 0 takes the slow worker 15 s: done sooner, the fast worker's copy won it. Which of the
+    // other segments the slow worker took before the fast one was up depends on the machine's load.
+    const perWorker = result.framesPerWorker;
+    assert.ok(
+      (perWorker[fast.id] ?? 0) >= 15,
+      `the copy won segment 0: ${JSON.stringify(perWorker)}`,
+    );
+    assert.ok(
+      (perWorker[slow.id] ?? 0) <= 45,
+      `segment 0 not the slow one's: ${JSON.stringify(perWorker)}`,
+    );
+    assert.equal(Object.values(perWorker).reduce((a, b) => a + b, 0), 60);
     assert.ok(seconds < 14, `the job took ${seconds.toFixed(1)} s: segment 0 alone takes 15 s`);
     assert.deepEqual(await videoPtsTimes(`${dir}/out.mp4`), await videoPtsTimes(input));
     assert.deepEqual(await client.keys("vframe:*"), [], "the losing copy's keys are gone too");
