@@ -57,6 +57,29 @@ function child(data: Uint8Array, box: Inner | undefined, type: string): Inner | 
 }
 
 /**
+ * The video tracks of a `moov` payload, in order: each `trak` and its `mdia` (whose `hdlr` says
+ * `vide`); undefined when the payload does not parse.
+ */
+function videoTracks(
+  data: Uint8Array,
+  start: number,
+  end: number,
+): { trak: Inner; mdia: Inner }[] | undefined {
+  const traks = boxesIn(data, start, end)?.filter((b) => b.type === "trak");
+  if (!traks) return undefined;
+  const tracks: { trak: Inner; mdia: Inner }[] = [];
+  for (const trak of traks) {
+    const mdia = child(data, trak, "mdia");
+    const hdlr = child(data, mdia, "hdlr");
+    if (!mdia || !hdlr || hdlr.end - hdlr.start < 12) continue;
+    if (String.fromCharCode(...data.subarray(hdlr.start + 8, hdlr.start + 12)) === "vide") {
+      tracks.push({ trak, mdia });
+    }
+  }
+  return tracks;
+}
+
+/**
  * The spacing of the first video track of an in-memory `moov` box's payload (pure; exported for
  * tests).
  */
@@ -66,15 +89,9 @@ export function moovSpacing(
   end = data.length,
 ): "even" | "uneven" | "unknown" {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const traks = boxesIn(data, start, end)?.filter((b) => b.type === "trak");
-  if (!traks) return "unknown";
-  for (const trak of traks) {
-    const mdia = child(data, trak, "mdia");
-    const hdlr = child(data, mdia, "hdlr");
-    if (!hdlr || hdlr.end - hdlr.start < 12) continue;
-    if (String.fromCharCode(...data.subarray(hdlr.start + 8, hdlr.start + 12)) !== "vide") {
-      continue;
-    }
+  const tracks = videoTracks(data, start, end);
+  if (!tracks) return "unknown";
+  for (const { trak, mdia } of tracks) {
     const stts = child(data, child(data, child(data, mdia, "minf"), "stbl"), "stts");
     if (!stts || stts.end - stts.start < 8) return "unknown";
     const count = view.getUint32(stts.start + 4);
@@ -183,14 +200,7 @@ export function moovVideoTrack(
   end = data.length,
 ): Mp4VideoTrack | undefined {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const traks = boxesIn(data, start, end)?.filter((b) => b.type === "trak") ?? [];
-  for (const trak of traks) {
-    const mdia = child(data, trak, "mdia");
-    const hdlr = child(data, mdia, "hdlr");
-    if (!hdlr || hdlr.end - hdlr.start < 12) continue;
-    if (String.fromCharCode(...data.subarray(hdlr.start + 8, hdlr.start + 12)) !== "vide") {
-      continue;
-    }
+  for (const { mdia } of videoTracks(data, start, end) ?? []) {
     const stbl = child(data, child(data, mdia, "minf"), "stbl");
     const sizes = child(data, stbl, "stsz") ?? child(data, stbl, "stz2");
     if (!sizes || sizes.end - sizes.start < 12) return undefined;
