@@ -21,6 +21,7 @@ import { createSegmentQueue, resolveUnit, type UnitChoice } from "../queue/segme
 import type { SegmentQueue } from "../queue/segment_task.ts";
 import { FilterPool } from "../filters/pool.ts";
 
+import { removeStaleSegmentDirs } from "../queue/segment_temp.ts";
 /** Options of {@link startServerStack}: the server's, plus what picks the queue and the preview. */
 export interface StackOptions extends Omit<ServerOptions, "queue" | "metrics" | "segments"> {
   /** Use BullMQ workers on this Redis (`redis://host:port`); default: the embedded pool. */
@@ -100,6 +101,8 @@ export async function startServerStack(options: StackOptions = {}): Promise<Serv
   try {
     queue ??= await createQueue(options, options.queue ? undefined : pool);
     if (unit === "segment") {
+      // Attempt folders of a server killed mid-segment (the embedded pool runs them here).
+      if (backend === "embedded") await removeStaleSegmentDirs();
       segmentQueue = await createSegmentQueue({
         backend,
         redisUrl: options.redisUrl,

@@ -22,6 +22,7 @@ import {
 } from "../queue/bullmq/frame_worker.ts";
 import { redactUrl } from "../queue/bullmq/redis.ts";
 import { DEFAULT_SEGMENT_CONCURRENCY, SegmentWorker } from "../queue/bullmq/segment_worker.ts";
+import { removeStaleSegmentDirs } from "../queue/segment_temp.ts";
 import { FilterPool } from "../filters/pool.ts";
 import type { CodecChoice } from "../codec/types.ts";
 import { DEFAULT_QUEUE_NAME } from "../queue/bullmq/settings.ts";
@@ -156,6 +157,9 @@ export async function runWorker(opts: WorkerCommandOptions & { redis: string }):
   }
   try {
     if (takeSegments) {
+      // Attempt folders of workers killed mid-segment on this machine.
+      const stale = await removeStaleSegmentDirs();
+      if (stale > 0) console.error(`vframe worker: removed ${stale} folder(s) of killed workers`);
       segments = await SegmentWorker.start({
         redisUrl: opts.redis,
         queueName: opts.queue,

@@ -18,6 +18,7 @@ import type { FrameFilterer } from "./filter_attempt.ts";
 import type { SegmentResult, SegmentTask } from "./segment_task.ts";
 import { sleep } from "../util/sleep.ts";
 
+import { makeSegmentDir } from "./segment_temp.ts";
 /** Default time limit of one frame's filtering inside a segment: 10 s (the pool enforces it). */
 export const SEGMENT_FRAME_TIMEOUT_MS = 10_000;
 
@@ -73,7 +74,7 @@ export async function runSegmentAttempt(
     o.timeoutMs,
   );
   const signal = o.signal ? AbortSignal.any([o.signal, timeUp.signal]) : timeUp.signal;
-  const dir = await Deno.makeTempDir({ dir: o.tempDir, prefix: "vframe-segment-" });
+  const dir = await makeSegmentDir(o.tempDir);
   try {
     const fault = segmentFault(o);
     if (fault.action === "fail") {

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { BullmqSegmentQueue } from "../../src/queue/bullmq/segment_transport.ts";
 import type { SegmentOutcome } from "../../src/queue/segment_task.ts";
+import { tmpdir } from "node:os";
 import { startRedis } from "../helpers/redis.ts";
 import { startWorker, type WorkerProcess } from "./worker_process.ts";
 import { encodedFrames, segmentTasks } from "./segment_tasks.ts";
@@ -106,11 +107,19 @@ Deno.test("segments over BullMQ: real workers, retries, failures, a killed worke
       const survivor = await start("");
       doomed.kill("SIGKILL");
       await doomed.exited;
+      // Its attempt folder is left behind (checked at once: any worker starting on this machine,
+      // another test's too, removes it).
+      const left = () =>
+        Array.from(Deno.readDirSync(tmpdir()))
+          .filter((e) => e.name.startsWith(`vframe-segment-${doomed.child.pid}-`));
+      assert.equal(left().length, 1, "the killed worker could not remove its folder");
       const o = okOf(await pending);
       assert.equal(o.worker, survivor.id);
       assert.equal(o.attempts, 1, "a stalled job uses no attempt");
       assert.equal(await encodedFrames(o.data), task0.spec.frames);
       assert.deepEqual(await redis.keys("vframe:*"), []);
+      await start(""); // the next worker to start on this machine removes it
+      assert.deepEqual(left(), [], "removed when a worker starts");
     });
   } finally {
     await queue.close();
