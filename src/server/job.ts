@@ -19,7 +19,7 @@
  */
 import { freeBytes } from "../util/free_bytes.ts";
 import { errorCode } from "../util/errors.ts";
-import { type Frame, planeLayout } from "../codec/frame.ts";
+import type { Frame } from "../codec/frame.ts";
 import { conversionWarnings, openEncoder, probe } from "../codec/mod.ts";
 import type { CodecBackendName, FrameEncoder, InputLimits, VideoInfo } from "../codec/types.ts";
 import { chainOutputSize } from "../filters/compile.ts";
@@ -44,6 +44,7 @@ import type { Semaphore } from "../util/semaphore.ts";
 import { fps, latencySummary } from "../util/stats.ts";
 import { runSegmentJob, type SegmentMode } from "./segment_job.ts";
 
+import { fitFrame } from "../filters/fit_frame.ts";
 /** The part of the preview's `VframeMetrics` the pipeline calls. */
 export interface PipelineMetrics {
   frameDone(o: { ok: boolean; retried: boolean; latencyMs: number }): void;
@@ -500,12 +501,12 @@ export class PipelineJob {
         })();
         const encoder = await opening;
         const out = size!;
-        // A fallback frame of a chain that changes the size cannot be the original: black.
+        // A fallback frame of a chain that changes the size: the original fitted into it.
         const data = outcome.ok
           ? outcome.data
           : out.width === frame.width && out.height === frame.height
           ? frame.data
-          : blackFrame(out.width, out.height);
+          : fitFrame(frame.data, frame.width, frame.height, out.width, out.height);
         if (JobRegistry.shouldSample(frame.index, this.#info?.frameCount ?? 0)) {
           this.#o.registry.sample(this.id, {
             index: frame.index,
@@ -592,12 +593,4 @@ export class PipelineJob {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** A black yuv420p frame (Y 16, chroma 128): a fallback when the chain changes the size. */
-function blackFrame(width: number, height: number): Uint8Array {
-  const l = planeLayout(width, height);
-  const data = new Uint8Array(l.total).fill(128);
-  data.fill(16, 0, l.ySize);
-  return data;
 }

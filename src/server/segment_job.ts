@@ -60,6 +60,7 @@ import type { SegmentOutcome, SegmentQueue, SegmentTask } from "../queue/segment
 import type { TaskChain } from "../queue/types.ts";
 import type { JobCounters, JobRecord, JobRegistry } from "./registry.ts";
 
+import { fitFrame } from "../filters/fit_frame.ts";
 /** Default wanted segment length: 2 s. */
 export const DEFAULT_SEGMENT_SECONDS = 2;
 /** Default segments of one job in flight at once (chunks held in memory and Redis): 32. */
@@ -448,7 +449,10 @@ class SegmentRun {
     }
     if (outcome.fatal) throw new NoLiveWorkerError(outcome.reason);
     if (this.#signal.aborted) throw this.#signal.reason;
-    // The fallback: the segment's original frames, encoded unfiltered here.
+    // The fallback: the segment's original frames, encoded unfiltered here (fitted into the
+    // chain's output size when it changes the size).
+    const out = spec.output;
+    const resized = out && (out.width !== spec.width || out.height !== spec.height);
     const done = await processChunk({
       input: chunk.path,
       output: path,
@@ -456,6 +460,12 @@ class SegmentRun {
       backend: h.codec,
       signal: this.#signal,
       tempDir: dir,
+      ...(resized
+        ? {
+          filter: (frame) =>
+            Promise.resolve(fitFrame(frame.data, frame.width, frame.height, out.width, out.height)),
+        }
+        : {}),
     });
     await Deno.remove(chunk.path).catch(() => {});
     this.#fallback += frames;

@@ -44,7 +44,8 @@ export interface ProcessChunkOptions {
   spec: ChunkSpec;
   /**
    * The filter; none encodes the original frames (the fallback) — or, when the spec's output size
-   * is not the decoded one, black frames of that size (as the frame path's fallback does).
+   * is not the decoded one, black frames of that size (a server passes a filter that fits the
+   * original into that size instead: filters/fit_frame.ts).
    */
   filter?: FrameFilter;
   /** Frames handed to `filter` at once (default 1). */
