@@ -37,6 +37,12 @@ export interface OverlayImage {
 /** Largest overlay image side accepted, in pixels. */
 export const OVERLAY_MAX_SIDE = 16384;
 
+/**
+ * Largest side of an image sent with a job (by reference): 4096 px, a 4K frame's. A 4 MiB PNG
+ * may decode to gigabytes; a server decodes no more than 4096 × 4096 per image a client sends.
+ */
+export const OVERLAY_MAX_ASSET_SIDE = 4096;
+
 interface Loaded {
   stamp: string;
   handle: number;
@@ -49,8 +55,28 @@ interface PngSync {
 
 const png = pngjs as unknown as PngSync;
 
-const images: OverlayImage[] = [];
+/** Decoded images by handle − 1; an image sent with a job may be dropped (`undefined`). */
+const images: (OverlayImage | undefined)[] = [];
+/** The path of each handle (an asset reference for images sent with jobs), by handle − 1. */
+const paths: string[] = [];
 const byPath = new Map<string, Loaded>();
+
+/**
+ * Images sent with jobs kept decoded at once: 8. A server that sees many different images keeps
+ * only the last ones used; the others are decoded again from this machine's asset folder when a
+ * chain needs them (they never change: they are named by their content).
+ */
+export const OVERLAY_ASSETS_KEPT = 8;
+/** Handles of decoded asset images, least recently used first. */
+const keptAssets: number[] = [];
+
+/** Marks asset image `handle` as used, dropping the least recently used beyond the limit. */
+function keepAsset(handle: number): void {
+  const at = keptAssets.indexOf(handle);
+  if (at >= 0) keptAssets.splice(at, 1);
+  keptAssets.push(handle);
+  while (keptAssets.length > OVERLAY_ASSETS_KEPT) images[keptAssets.shift()! - 1] = undefined;
+}
 
 /**
  * Converts straight RGBA (8 bits, rows packed) to the image's planes.
@@ -110,13 +136,20 @@ function pngSize(bytes: Uint8Array): [number, number] | undefined {
   return [view.getUint32(16), view.getUint32(20)];
 }
 
-/** Decodes PNG bytes (any bit depth, palette, grey or colour, with or without alpha). */
-function decodePng(path: string, bytes: Uint8Array): OverlayImage | string {
+/**
+ * Decodes PNG bytes (any bit depth, palette, grey or colour, with or without alpha), refusing an
+ * image with a side over `maxSide`.
+ */
+function decodePng(
+  path: string,
+  bytes: Uint8Array,
+  maxSide = OVERLAY_MAX_SIDE,
+): OverlayImage | string {
   // The size first, from the header: a small file may hold a huge image (never decoded then).
   const size = pngSize(bytes);
-  if (size && (size[0] > OVERLAY_MAX_SIDE || size[1] > OVERLAY_MAX_SIDE)) {
+  if (size && (size[0] > maxSide || size[1] > maxSide)) {
     return `overlay file '${path}' is ${size[0]}x${size[1]}, past the limit of ` +
-      `${OVERLAY_MAX_SIDE} px per side`;
+      `${maxSide} px per side${maxSide < OVERLAY_MAX_SIDE ? " for an image sent with a job" : ""}`;
   }
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
@@ -126,9 +159,9 @@ function decodePng(path: string, bytes: Uint8Array): OverlayImage | string {
     return `overlay file '${path}' is not a PNG image vframe can read (${why})`;
   }
   const { width, height, data } = decoded;
-  if (width > OVERLAY_MAX_SIDE || height > OVERLAY_MAX_SIDE) {
+  if (width > maxSide || height > maxSide) {
     return `overlay file '${path}' is ${width}x${height}, past the limit of ` +
-      `${OVERLAY_MAX_SIDE} px per side`;
+      `${maxSide} px per side`;
   }
   const rgba = new Uint8Array(data.buffer, data.byteOffset, width * height * 4);
   return { ...rgbaToOverlay(path, width, height, rgba), source: bytes };
@@ -173,15 +206,17 @@ function loadAsset(ref: string, hash: string): number | string {
     return `overlay image ${ref} is not on this machine (a server keeps the images a client ` +
       `sends with its job; a chain naming one cannot be run elsewhere)`;
   }
-  const image = decodePng(ref, bytes);
+  const image = decodePng(ref, bytes, OVERLAY_MAX_ASSET_SIDE);
   if (typeof image === "string") return image;
   return remember(ref, image, "asset");
 }
 
 function remember(path: string, image: OverlayImage, stamp: string): number {
   images.push(image);
+  paths.push(path);
   const handle = images.length;
   byPath.set(path, { stamp, handle });
+  if (assetHash(path) !== undefined) keepAsset(handle);
   return handle;
 }
 
@@ -206,10 +241,23 @@ function reason(error: unknown): string {
 
 /** The image of a handle from {@link loadOverlayImage}, or undefined (0, or not loaded here). */
 export function overlayImage(handle: number): OverlayImage | undefined {
-  return Number.isInteger(handle) && handle >= 1 ? images[handle - 1] : undefined;
+  if (!Number.isInteger(handle) || handle < 1 || handle > images.length) return undefined;
+  const known = images[handle - 1];
+  if (known) {
+    if (keptAssets.includes(handle)) keepAsset(handle);
+    return known;
+  }
+  // An image sent with a job, dropped to bound memory: decoded again from the asset folder.
+  const ref = paths[handle - 1];
+  const bytes = readAsset(assetHash(ref)!);
+  const image = bytes && decodePng(ref, bytes, OVERLAY_MAX_ASSET_SIDE);
+  if (!image || typeof image === "string") return undefined;
+  images[handle - 1] = image;
+  keepAsset(handle);
+  return image;
 }
 
 /** The path of a handle, as the canonical text writes it ("" for none). */
 export function overlayPath(handle: number): string {
-  return overlayImage(handle)?.path ?? "";
+  return Number.isInteger(handle) && handle >= 1 ? paths[handle - 1] ?? "" : "";
 }

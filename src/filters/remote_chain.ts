@@ -7,7 +7,13 @@
  */
 import { compileChain } from "./compile.ts";
 import { assetHash } from "./overlay_assets.ts";
-import { loadOverlayImage, overlayAsset } from "./overlay_image.ts";
+import { FilterChainError } from "./errors.ts";
+import {
+  loadOverlayImage,
+  OVERLAY_MAX_ASSET_SIDE,
+  overlayAsset,
+  overlayImage,
+} from "./overlay_image.ts";
 import { formatChain } from "./parse.ts";
 
 /** Filters that read a file when their chain is parsed, and the parameter naming it. */
@@ -97,6 +103,14 @@ export function prepareRemoteChain(text: string): RemoteChain {
     if (!key) return spec;
     const asset = overlayAsset(spec.params[key]);
     if (!asset) return spec; // no image: the chain did not compile (never here)
+    const image = overlayImage(spec.params[key])!;
+    if (image.width > OVERLAY_MAX_ASSET_SIDE || image.height > OVERLAY_MAX_ASSET_SIDE) {
+      throw new FilterChainError(
+        `overlay file '${image.path}' is ${image.width}x${image.height}: an image sent to a ` +
+          `server may be at most ${OVERLAY_MAX_ASSET_SIDE} px per side`,
+        -1,
+      );
+    }
     assets.set(assetHash(asset.ref)!, asset.bytes);
     const handle = loadOverlayImage(asset.ref) as number; // known: overlayAsset registered it
     return { ...spec, params: { ...spec.params, [key]: handle } };

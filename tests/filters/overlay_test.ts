@@ -17,7 +17,15 @@ import {
 } from "../../src/filters/defs/overlay.ts";
 import { FilterEngine } from "../../src/filters/engine.ts";
 import { FilterChainError } from "../../src/filters/errors.ts";
-import { loadOverlayImage, overlayImage } from "../../src/filters/overlay_image.ts";
+import {
+  loadOverlayImage,
+  OVERLAY_ASSETS_KEPT,
+  OVERLAY_MAX_ASSET_SIDE,
+  overlayImage,
+  overlayPath,
+} from "../../src/filters/overlay_image.ts";
+import { assetPath, assetRef, storeAsset } from "../../src/filters/overlay_assets.ts";
+import { prepareRemoteChain } from "../../src/filters/remote_chain.ts";
 import { parseChain } from "../../src/filters/parse.ts";
 import { FilterPool } from "../../src/filters/pool.ts";
 import { assertFramesEqual, randomBytes, rng } from "./helpers.ts";
@@ -229,5 +237,59 @@ Deno.test("overlay: luma within 40 dB of the native ffmpeg's overlay", async () 
     }
   } finally {
     Deno.removeSync(file);
+  }
+});
+
+Deno.test("overlay: an image sent with a job is at most 4096 px a side, on the client and the server", () => {
+  const path = writePng(OVERLAY_MAX_ASSET_SIDE + 1, 1, () => [255, 255, 255, 255]);
+  const hash = storeAsset(Deno.readFileSync(path));
+  try {
+    // The server: the image it stored is refused when the chain naming it is read.
+    assert.match(
+      String(loadOverlayImage(assetRef(hash))),
+      /is 4097x1, past the limit of 4096 px per side for an image sent with a job/,
+    );
+    // The client: refused before anything is sent (the same file works offline).
+    assert.equal(typeof loadOverlayImage(path), "number");
+    assert.throws(
+      () => prepareRemoteChain(`overlay=file=${path}`),
+      /is 4097x1: an image sent to a server may be at most 4096 px per side/,
+    );
+  } finally {
+    Deno.removeSync(assetPath(hash));
+    Deno.removeSync(path);
+  }
+});
+
+Deno.test("overlay: only the last 8 images sent with jobs stay decoded; the others are decoded again", () => {
+  const files = Array.from(
+    { length: OVERLAY_ASSETS_KEPT + 1 },
+    (_, i) => writePng(3 + i, 2, (x) => [40 * i, x * 50, 90, 255]),
+  );
+  const hashes = files.map((f) => storeAsset(Deno.readFileSync(f)));
+  try {
+    const first = loadOverlayImage(assetRef(hashes[0])) as number;
+    const decoded = overlayImage(first)!;
+    for (const hash of hashes.slice(1)) loadOverlayImage(assetRef(hash));
+    const again = overlayImage(first)!;
+    assert.notEqual(again, decoded, "dropped, then decoded again from the asset folder");
+    assert.deepEqual([again.width, again.y, again.u], [decoded.width, decoded.y, decoded.u]);
+    assert.equal(overlayImage(first), again, "kept again once used");
+    // Dropped with its file gone: no image (the chain naming it is refused), no throw.
+    const second = loadOverlayImage(assetRef(hashes[1])) as number;
+    for (const hash of hashes.slice(2)) overlayImage(loadOverlayImage(assetRef(hash)) as number);
+    overlayImage(first);
+    Deno.removeSync(assetPath(hashes[1]));
+    assert.equal(overlayImage(second), undefined);
+    assert.equal(overlayPath(second), assetRef(hashes[1]), "its name is still known");
+  } finally {
+    for (const hash of hashes) {
+      try {
+        Deno.removeSync(assetPath(hash));
+      } catch {
+        // removed by the test
+      }
+    }
+    for (const f of files) Deno.removeSync(f);
   }
 });
