@@ -67,12 +67,27 @@ function checkFileName(obj: JsonObject, path: string): string {
   return name;
 }
 
-const BASE64 = {
-  min: 4,
-  max: Math.ceil(FIELD_LIMITS.assetBytes / 3) * 4,
-  pattern: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
-  describe: "base64 (RFC 4648, padded)",
-};
+const BASE64 = { min: 4, max: Math.ceil(FIELD_LIMITS.assetBytes / 3) * 4 };
+
+/** The base64 alphabet (RFC 4648), by character code. */
+const BASE64_CHARS = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+  BASE64_CHARS[c.charCodeAt(0)] = 1;
+}
+
+/**
+ * Whether `text` is padded base64: whole groups of 4, the alphabet, at most two `=` at the end.
+ * A loop, not a regular expression: a backtracking match of megabytes overflows V8's stack.
+ */
+function isBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  for (let i = 0; i < text.length - pad; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || BASE64_CHARS[c] === 0) return false;
+  }
+  return true;
+}
 
 /** Bytes that a padded base64 text decodes to. */
 function base64Bytes(text: string): number {
@@ -89,6 +104,7 @@ function checkAssets(fields: JsonObject, path: string): HelloAsset[] {
     const o = object(entry, at);
     onlyKeys(o, ["sha256", "data"], at);
     const asset = { sha256: str(o, "sha256", at, SHA256), data: str(o, "data", at, BASE64) };
+    if (!isBase64(asset.data)) fail(`${at}.data`, "base64 (RFC 4648, padded)", asset.data);
     if (assets.some((a) => a.sha256 === asset.sha256)) {
       fail(`${at}.sha256`, "a hash not already in hello.assets", asset.sha256);
     }

@@ -74,3 +74,11 @@ Deno.test("hello.assets: bad entries are refused, naming the field", () => {
     /hello\.assets\[1\]\.data.*4194304 bytes in all/,
   );
 });
+
+Deno.test("hello.assets: one image of the whole 4 MiB is checked without overflowing the stack", () => {
+  const data = Buffer.from(new Uint8Array(FIELD_LIMITS.assetBytes).fill(0x5a)).toString("base64");
+  const msg = hello([{ sha256: HASH, data }]);
+  const [decoded] = new MessageDecoder({ from: "client" }).push(encodeMessage(msg));
+  assert.equal((decoded as HelloMessage).assets?.[0].data.length, data.length);
+  refused(hello([{ sha256: HASH, data: `${data.slice(0, -4)}ab=c` }]), /base64/);
+});
