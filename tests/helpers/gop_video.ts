@@ -1,12 +1,15 @@
 /**
  * Test clips with the GOP structures segment mode must survive, made with native ffmpeg (lavfi
  * `testsrc2`, and `sine` for audio; x264 with the given parameters). Each distinct request is
- * made once per test process, in a temporary directory removed when the process ends.
+ * made once per test process, in the sample clips' temporary directory (removed when the process
+ * ends).
  *
  * ```ts
  * const path = await makeGopVideo(GOP_CASES.openGop);
  * ```
  */
+
+import { sampleDir } from "./video.ts";
 
 /** What to make. */
 export interface GopVideoOptions {
@@ -50,23 +53,7 @@ export const GOP_CASES = {
   withAudio: { audio: true, preset: "veryfast", x264: "keyint=30:min-keyint=30:scenecut=0" },
 } satisfies Record<string, GopVideoOptions>;
 
-let dir: string | undefined;
 const made = new Map<string, Promise<string>>();
-
-function tempDir(): string {
-  if (!dir) {
-    dir = Deno.makeTempDirSync({ prefix: "vframe-gop-" });
-    const path = dir;
-    globalThis.addEventListener("unload", () => {
-      try {
-        Deno.removeSync(path, { recursive: true });
-      } catch {
-        // already gone
-      }
-    });
-  }
-  return dir;
-}
 
 /** Makes (or returns the cached) clip and resolves to its path. */
 export function makeGopVideo(options: GopVideoOptions = {}): Promise<string> {
@@ -91,7 +78,7 @@ export function makeGopVideo(options: GopVideoOptions = {}): Promise<string> {
 }
 
 async function make(o: Required<GopVideoOptions>, n: number): Promise<string> {
-  const path = `${tempDir()}/gop-${n}-${o.width}x${o.height}.${o.container}`;
+  const path = `${sampleDir()}/gop-${n}-${o.width}x${o.height}.${o.container}`;
   const evenW = o.width + (o.width & 1);
   const evenH = o.height + (o.height & 1);
   const odd = evenW !== o.width || evenH !== o.height;
@@ -120,7 +107,7 @@ async function make(o: Required<GopVideoOptions>, n: number): Promise<string> {
  */
 export async function makeCopiedVideo(kind: "edit-list" | "raw-h264"): Promise<string> {
   const source = await makeGopVideo(GOP_CASES.keyframeEverySecond);
-  const path = `${tempDir()}/${kind}.${kind === "edit-list" ? "mp4" : "h264"}`;
+  const path = `${sampleDir()}/gop-${kind}.${kind === "edit-list" ? "mp4" : "h264"}`;
   const args = [
     ...["-nostdin", "-hide_banner", "-loglevel", "error", "-y"],
     ...(kind === "edit-list" ? ["-ss", "0.5", "-i", source, "-t", "1"] : ["-i", source]),
