@@ -35,6 +35,7 @@ import { sleep, withinMs } from "../../util/sleep.ts";
 import { checkJobData, type FrameJobData } from "./job_data.ts";
 import { connectRedis, redisOptionsFromUrl } from "./redis.ts";
 import { type AttemptReturn, recordAttempt } from "./attempt_record.ts";
+import { AttemptTally, type FailedListener } from "./attempt_tally.ts";
 import { Heartbeat, HEARTBEAT_MS, HEARTBEAT_TTL_MS, type HeartbeatRecord } from "./heartbeat.ts";
 import { KEEP_FAILED, resolveQueueName } from "./settings.ts";
 
@@ -110,7 +111,6 @@ function checkPositiveInt(name: string, value: number, min: number): void {
 }
 
 /** A listener for failed attempts: BullMQ job id, reason, attempt number. */
-type FailedListener = (jobId: string, reason: string, attempt: number) => void;
 
 /** A BullMQ frame worker process's engine. */
 export class FrameWorker {
@@ -126,10 +126,7 @@ export class FrameWorker {
   #ownsPool: boolean;
   #heartbeat: Heartbeat | undefined;
   readonly #startedAt = new Date().toISOString();
-  #processed = 0;
-  #active = 0;
-  #idle: (() => void)[] = [];
-  #failed: FailedListener[] = [];
+  readonly #tally = new AttemptTally();
   /** Aborted when a close runs out of time: active attempts end at once. */
   #stop = new AbortController();
   #closing: Promise<FrameWorkerCloseReport> | undefined;
@@ -220,7 +217,7 @@ export class FrameWorker {
     );
     fw.#worker.on("error", () => {}); // connection errors: BullMQ reconnects and retries
     fw.#worker.on("failed", (job, err) => {
-      fw.#emitFailed(job?.id ?? "?", err.message, job?.data?.attempt ?? 0);
+      fw.#tally.failed(job?.id ?? "?", err.message, job?.data?.attempt ?? 0);
     });
     fw.#worker.run().catch(() => {}); // settles on close
     try {
@@ -249,20 +246,20 @@ export class FrameWorker {
       host: this.id.slice(0, at),
       pid: Deno.pid,
       concurrency: this.concurrency,
-      busy: this.#active,
-      processed: this.#processed,
+      busy: this.#tally.active,
+      processed: this.#tally.processed,
       startedAt: this.#startedAt,
     };
   }
 
   /** Frames this worker has filtered and stored. */
   get processed(): number {
-    return this.#processed;
+    return this.#tally.processed;
   }
 
   /** Frames being processed now. */
   get active(): number {
-    return this.#active;
+    return this.#tally.active;
   }
 
   /**
@@ -270,17 +267,7 @@ export class FrameWorker {
    * and for jobs BullMQ failed (stalled too often, unreadable data). For logging.
    */
   onFailed(listener: FailedListener): void {
-    this.#failed.push(listener);
-  }
-
-  #emitFailed(jobId: string, reason: string, attempt: number): void {
-    for (const listener of this.#failed) {
-      try {
-        listener(jobId, reason, attempt);
-      } catch {
-        // a logging listener must not break the worker
-      }
-    }
+    this.#tally.onFailed(listener);
   }
 
   async #run(
@@ -293,12 +280,7 @@ export class FrameWorker {
     } catch (err) {
       throw new UnrecoverableError((err as Error).message);
     }
-    this.#active++;
-    try {
-      return await this.#attempt(job, d, signal);
-    } finally {
-      if (--this.#active === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
-    }
+    return await this.#tally.track(() => this.#attempt(job, d, signal));
   }
 
   async #attempt(
@@ -331,15 +313,9 @@ export class FrameWorker {
         });
         return { data: result.data, meta: { ms: result.ms } };
       },
-      onFailed: (reason) => this.#emitFailed(job.id ?? "?", reason, d.attempt),
-      onStored: () => this.#processed++,
+      onFailed: (reason) => this.#tally.failed(job.id ?? "?", reason, d.attempt),
+      onStored: () => this.#tally.stored(),
     });
-  }
-
-  /** Resolves when no frame is active. */
-  #whenIdle(): Promise<void> {
-    if (this.#active === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /**
@@ -366,9 +342,9 @@ export class FrameWorker {
     // It takes no more work: servers no longer count it as alive (bounded when Redis is gone).
     const leaving = this.#heartbeat?.stop({ remove: true, waitMs: DISCONNECT_WAIT_MS });
     const timeUp = new AbortController();
-    await Promise.race([this.#whenIdle(), sleep(timeoutMs, timeUp.signal).catch(() => {})]);
+    await Promise.race([this.#tally.whenIdle(), sleep(timeoutMs, timeUp.signal).catch(() => {})]);
     timeUp.abort();
-    const abandoned = this.#active;
+    const abandoned = this.#tally.active;
     if (abandoned > 0) this.#stop.abort(new Error("worker stopped"));
     await withinMs(closing, DISCONNECT_WAIT_MS);
     await leaving;

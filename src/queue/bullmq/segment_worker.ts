@@ -27,6 +27,7 @@ import { faultFromEnv, type FaultPlan, parseFault } from "../fault.ts";
 import { runSegmentAttempt } from "../segment_attempt.ts";
 import { processId } from "../task.ts";
 import { recordAttempt } from "./attempt_record.ts";
+import { AttemptTally, type FailedListener } from "./attempt_tally.ts";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_LOCK_DURATION_MS,
@@ -74,7 +75,6 @@ export interface SegmentWorkerOptions {
 }
 
 /** A listener for failed attempts: BullMQ job id, reason, attempt number. */
-type FailedListener = (jobId: string, reason: string, attempt: number) => void;
 
 function checkInt(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
@@ -94,10 +94,7 @@ export class SegmentWorker {
   readonly #redis: Redis;
   readonly #fault: FaultPlan;
   #worker!: Worker<SegmentJobData, FrameJobReturn>;
-  #processed = 0;
-  #active = 0;
-  #idle: (() => void)[] = [];
-  #failed: FailedListener[] = [];
+  readonly #tally = new AttemptTally();
   #stop = new AbortController();
   #closing: Promise<FrameWorkerCloseReport> | undefined;
   #heartbeat: Heartbeat | undefined;
@@ -159,7 +156,7 @@ export class SegmentWorker {
     );
     sw.#worker.on("error", () => {});
     sw.#worker.on("failed", (job, err) => {
-      sw.#emitFailed(job?.id ?? "?", err.message, job?.data?.attempt ?? 0);
+      sw.#tally.failed(job?.id ?? "?", err.message, job?.data?.attempt ?? 0);
     });
     sw.#worker.run().catch(() => {});
     try {
@@ -172,8 +169,8 @@ export class SegmentWorker {
           host: sw.id.slice(0, sw.id.lastIndexOf(":")),
           pid: Deno.pid,
           concurrency,
-          busy: sw.#active,
-          processed: sw.#processed,
+          busy: sw.#tally.active,
+          processed: sw.#tally.processed,
           startedAt: sw.#startedAt,
         }),
       });
@@ -187,27 +184,17 @@ export class SegmentWorker {
 
   /** Segments this worker has processed and stored. */
   get processed(): number {
-    return this.#processed;
+    return this.#tally.processed;
   }
 
   /** Segments being processed now. */
   get active(): number {
-    return this.#active;
+    return this.#tally.active;
   }
 
   /** Adds a listener for attempts that failed here, and for jobs BullMQ failed. For logging. */
   onFailed(listener: FailedListener): void {
-    this.#failed.push(listener);
-  }
-
-  #emitFailed(jobId: string, reason: string, attempt: number): void {
-    for (const listener of this.#failed) {
-      try {
-        listener(jobId, reason, attempt);
-      } catch {
-        // a logging listener must not break the worker
-      }
-    }
+    this.#tally.onFailed(listener);
   }
 
   async #run(
@@ -220,12 +207,7 @@ export class SegmentWorker {
     } catch (err) {
       throw new UnrecoverableError((err as Error).message);
     }
-    this.#active++;
-    try {
-      return await this.#attempt(job, d, signal);
-    } finally {
-      if (--this.#active === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
-    }
+    return await this.#tally.track(() => this.#attempt(job, d, signal));
   }
 
   async #attempt(
@@ -271,14 +253,9 @@ export class SegmentWorker {
           },
         };
       },
-      onFailed: (reason) => this.#emitFailed(job.id ?? "?", reason, d.attempt),
-      onStored: () => this.#processed++,
+      onFailed: (reason) => this.#tally.failed(job.id ?? "?", reason, d.attempt),
+      onStored: () => this.#tally.stored(),
     });
-  }
-
-  #whenIdle(): Promise<void> {
-    if (this.#active === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /**
@@ -302,9 +279,9 @@ export class SegmentWorker {
     const closing = this.#worker.close().catch(() => {}).then(() => closed = true);
     const leaving = this.#heartbeat?.stop({ remove: true, waitMs: DISCONNECT_WAIT_MS });
     const timeUp = new AbortController();
-    await Promise.race([this.#whenIdle(), sleep(timeoutMs, timeUp.signal).catch(() => {})]);
+    await Promise.race([this.#tally.whenIdle(), sleep(timeoutMs, timeUp.signal).catch(() => {})]);
     timeUp.abort();
-    const abandoned = this.#active;
+    const abandoned = this.#tally.active;
     if (abandoned > 0) this.#stop.abort(new Error("worker stopped"));
     await withinMs(closing, DISCONNECT_WAIT_MS);
     await leaving;
