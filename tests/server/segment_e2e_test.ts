@@ -282,7 +282,13 @@ Deno.test("segment mode: a straggler gets a second copy on an idle worker, the f
   });
   try {
     // The first worker keeps its one filter thread busy 1 s per frame of segment 0 (15 frames).
-    const slow = await startWorker({ redisUrl: redis.url, fault: "slow=0-14" });
+    // One segment at a time, so that the first it takes is segment 0 (with two at once, a loaded
+    // machine could let it report a frame of segment 1 first and the fast worker take segment 0).
+    const slow = await startWorker({
+      redisUrl: redis.url,
+      fault: "slow=0-14",
+      args: ["--segment-concurrency", "1"],
+    });
     workers.push(slow);
     const input = await makeGopVideo(GOP_CASES.keyframeEverySecond);
     let jobId = "";
