@@ -6,10 +6,13 @@
  * image; a BullMQ worker writes it from Redis before its first frame of the job; every process
  * and pool thread of that machine then reads it from there, checking its hash on each read — a
  * file changed or planted under that name is refused, never used.
+ *
+ * No `node:` module here (filter threads load this file): SHA-256 from @noble/hashes (audited,
+ * pure JS, synchronous — Web Crypto's digest is asynchronous and a chain is parsed synchronously).
  */
-import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { joinPath as join, tempDir } from "../util/temp_dir.ts";
 
 /** The prefix of an asset reference; the SHA-256 of the image, 64 lowercase hex digits, follows. */
 export const ASSET_PREFIX = "vframe-asset-";
@@ -19,7 +22,7 @@ const REFS = /vframe-asset-([0-9a-f]{64})/g;
 
 /** SHA-256 of `bytes`, 64 lowercase hex digits. */
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  return bytesToHex(sha256(bytes));
 }
 
 /** The reference of the image whose SHA-256 is `hash`. */
@@ -39,7 +42,7 @@ export function chainAssetHashes(chain: string): string[] {
 
 /** The folder of this machine's asset files. */
 export function assetDir(): string {
-  return Deno.env.get("VFRAME_ASSET_DIR") || join(tmpdir(), "vframe-assets");
+  return Deno.env.get("VFRAME_ASSET_DIR") || join(tempDir(), "vframe-assets");
 }
 
 /** The file of asset `hash` on this machine (it may not exist). */

@@ -1,5 +1,5 @@
 /**
- * The PNG image of `overlay`: read and decoded once (pngjs), converted once to yuv420p planes
+ * The PNG image of `overlay`: read and decoded once (png_rgba.ts), converted once to yuv420p planes
  * with alpha, and kept under a small integer handle, the value of overlay's `file` parameter
  * (parameter values are numbers; the canonical chain text prints the path, so a chain still
  * crosses processes, pool threads included, as text and each process loads the image once).
@@ -9,10 +9,9 @@
  * the 2×2 average as ffmpeg's blend_plane takes it (at an odd edge, the average of the
  * horizontal and vertical pairs).
  */
-import { Buffer } from "node:buffer";
-import pngjs from "pngjs";
 import { rgbToYuvCcir } from "./defs/drawbox.ts";
 import { assetHash, assetRef, readAsset, sha256Hex } from "./overlay_assets.ts";
+import { decodePngRgba, type RgbaImage } from "./png_rgba.ts";
 
 /** A decoded overlay image: yuv420p planes and their alpha, rows packed. */
 export interface OverlayImage {
@@ -47,13 +46,6 @@ interface Loaded {
   stamp: string;
   handle: number;
 }
-
-/** The part of pngjs used here (the package ships no types). */
-interface PngSync {
-  PNG: { sync: { read(bytes: Buffer): { width: number; height: number; data: Uint8Array } } };
-}
-
-const png = pngjs as unknown as PngSync;
 
 /** Decoded images by handle − 1; an image sent with a job may be dropped (`undefined`). */
 const images: (OverlayImage | undefined)[] = [];
@@ -151,19 +143,18 @@ function decodePng(
     return `overlay file '${path}' is ${size[0]}x${size[1]}, past the limit of ` +
       `${maxSide} px per side${maxSide < OVERLAY_MAX_SIDE ? " for an image sent with a job" : ""}`;
   }
-  let decoded: { width: number; height: number; data: Uint8Array };
+  let decoded: RgbaImage;
   try {
-    decoded = png.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    decoded = decodePngRgba(bytes);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     return `overlay file '${path}' is not a PNG image vframe can read (${why})`;
   }
-  const { width, height, data } = decoded;
+  const { width, height, rgba } = decoded;
   if (width > maxSide || height > maxSide) {
     return `overlay file '${path}' is ${width}x${height}, past the limit of ` +
       `${maxSide} px per side`;
   }
-  const rgba = new Uint8Array(data.buffer, data.byteOffset, width * height * 4);
   return { ...rgbaToOverlay(path, width, height, rgba), source: bytes };
 }
 
