@@ -1,9 +1,10 @@
 /**
- * png_rgba.ts (fast-png plus the conversion to 8-bit RGBA) gives, value for value, what pngjs's
- * `PNG.sync.read` gave before it — for every colour type and bit depth native ffmpeg writes
- * (grey 1/8/16 bits, grey + alpha, RGB, RGBA 8/16 bits, palette), interlaced (Adam7), and
+ * png_rgba.ts gives, value for value, what pngjs's `PNG.sync.read` gave before it — for every
+ * colour type and bit depth native ffmpeg writes (grey 1/8/16 bits, grey + alpha, RGB, RGBA 8/16
+ * bits, palette), each of the five row filters and pngjs's adaptive mix, interlaced (Adam7), and
  * hand-built files ffmpeg does not write: tRNS colour keys on grey and RGB, a 2-bit palette with
- * tRNS alpha. Broken files are refused with an error, not decoded into garbage.
+ * tRNS alpha, a 4-bit grey row ending inside a byte, image data split over several IDAT chunks.
+ * Broken files are refused with an error, not decoded into garbage.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
@@ -69,12 +70,28 @@ Deno.test("png_rgba: palette (pal8) and 1-bit (monob) PNGs decode as pngjs decod
   assertSameAsPngjs(await ffmpegPng("monob"), "monob");
 });
 
+Deno.test("png_rgba: every row filter (ffmpeg's -pred) and pngjs's adaptive choice", async () => {
+  for (const pred of ["sub", "up", "avg", "paeth", "mixed"]) {
+    for (const pixFmt of ["rgba", "gray16be", "monob", "pal8"]) {
+      assertSameAsPngjs(await ffmpegPng(pixFmt, ["-pred", pred]), `${pixFmt} -pred ${pred}`);
+    }
+  }
+  // The fixtures were written by pngjs, which picks a filter per row.
+  for (const name of ["overlay_big.png", "overlay_logo.png"]) {
+    assertSameAsPngjs(await Deno.readFile(new URL(`./fixtures/${name}`, import.meta.url)), name);
+  }
+});
+
 Deno.test("png_rgba: interlaced (Adam7) PNGs decode as pngjs decodes them", async () => {
   // ffmpeg's PNG encoder writes Adam7 with the interlaced-DCT flag.
   const rgba = await ffmpegPng("rgba", ["-flags", "+ildct"]);
   assert.equal(rgba[28], 1, "IHDR says interlaced");
   assertSameAsPngjs(rgba, "rgba Adam7");
   assertSameAsPngjs(await ffmpegPng("gray16be", ["-flags", "+ildct"]), "gray16be Adam7");
+  assertSameAsPngjs(
+    await ffmpegPng("monob", ["-flags", "+ildct", "-pred", "paeth"]),
+    "monob Adam7 paeth",
+  );
 });
 
 /** One PNG chunk: length, type, data, CRC. */
@@ -89,6 +106,16 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The zlib stream in one IDAT chunk, or split after every 3 bytes. */
+function idatChunks(stream: Uint8Array, split: boolean): Uint8Array[] {
+  if (!split) return [chunk("IDAT", stream)];
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < stream.length; at += 3) {
+    parts.push(chunk("IDAT", stream.subarray(at, at + 3)));
+  }
+  return parts;
+}
+
 /** A PNG from raw (unfiltered) rows, with optional PLTE and tRNS chunks. */
 function buildPng(
   width: number,
@@ -96,7 +123,7 @@ function buildPng(
   depth: number,
   colorType: number,
   rows: number[][],
-  extra: { plte?: number[]; trns?: number[] } = {},
+  extra: { plte?: number[]; trns?: number[]; splitIdat?: boolean } = {},
 ): Uint8Array {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
@@ -109,7 +136,7 @@ function buildPng(
     chunk("IHDR", ihdr),
     ...(extra.plte ? [chunk("PLTE", new Uint8Array(extra.plte))] : []),
     ...(extra.trns ? [chunk("tRNS", new Uint8Array(extra.trns))] : []),
-    chunk("IDAT", zlibSync(new Uint8Array(raw))),
+    ...idatChunks(zlibSync(new Uint8Array(raw)), extra.splitIdat ?? false),
     chunk("IEND", new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -150,6 +177,10 @@ Deno.test("png_rgba: tRNS colour keys (grey, RGB 16-bit) and a 2-bit palette wit
   const grey4 = buildPng(3, 1, 4, 0, [[0x0f, 0x80]]);
   assertSameAsPngjs(grey4, "4-bit grey");
   assert.deepEqual([...decodePngRgba(grey4).rgba.subarray(0, 4)], [0, 0, 0, 255]);
+  // The image data split over many IDAT chunks.
+  const split = buildPng(5, 2, 8, 0, [[9, 8, 7, 6, 5], [4, 3, 2, 1, 0]], { splitIdat: true });
+  assertSameAsPngjs(split, "split IDAT");
+  assert.equal(decodePngRgba(split).rgba[4 * 9], 0);
 });
 
 Deno.test("png_rgba: broken files are refused with an error", () => {
@@ -162,4 +193,7 @@ Deno.test("png_rgba: broken files are refused with an error", () => {
   // A palette index past the palette.
   const pastPalette = buildPng(2, 1, 8, 3, [[0, 5]], { plte: [1, 2, 3] });
   assert.throws(() => decodePngRgba(pastPalette), /palette/);
+  // Image data shorter than the header's size says.
+  const short = buildPng(4, 3, 8, 0, [[1, 2, 3, 4], [5, 6, 7, 8]]);
+  assert.throws(() => decodePngRgba(short), /too short/);
 });
