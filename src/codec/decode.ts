@@ -111,7 +111,7 @@ async function* generate(
   let expected: ProbeResult | undefined;
   let cleanup = async () => {};
   if (typeof input === "string") {
-    expected = await probeDetailed(input, { backend, limits });
+    if (options.probe !== false) expected = await probeDetailed(input, { backend, limits });
     source = { kind: "file", path: input };
   } else {
     const prepared = await prepareStream(input, name);

@@ -64,6 +64,13 @@ export interface DecodeOptions {
   maxBuffered?: number;
   limits?: InputLimits;
   signal?: AbortSignal;
+  /**
+   * Probe a file input before decoding it (default true): its size checked against the limits
+   * before any frame, a variable frame rate's own frame times read, and the frames decoded
+   * counted against its index. false: the caller knows the file (a chunk it cut and checks
+   * itself) — ffmpeg starts on it at once, one process fewer, frames timed at index / fps.
+   */
+  probe?: boolean;
 }
 
 /** Options for opening an encoder. */

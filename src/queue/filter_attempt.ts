@@ -20,6 +20,8 @@ export interface FrameFilterer {
       simulateBusyMs?: number;
       time?: number;
       index?: number;
+      /** Move `data` to the thread and back (FilterPool's `transfer`): the caller's is detached. */
+      transfer?: boolean;
     },
   ): Promise<{ data: Uint8Array; thread: number; ms: number }>;
 }

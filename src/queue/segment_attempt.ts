@@ -107,6 +107,8 @@ export async function runSegmentAttempt(
           signal: frameSignal,
           index: o.start + position,
           time: frameTimeInInput(o.spec, position),
+          // The decoded frame's buffer goes to the thread and comes back filtered (no copy).
+          transfer: true,
           ...(slow === "slow" ? { simulateBusyMs: SLOW_MS } : {}),
         });
         return result.data;

@@ -4,8 +4,11 @@
  * encode the results with the job's settings, and check that the chunk decoded to exactly the
  * frames its plan promised and that the encoded chunk holds exactly the range's frames.
  *
- * The chunk is decoded as a stream (it is written `+faststart`), front to back; frames after the
- * range (needed only for B-frame reordering) are decoded and dropped.
+ * The chunk is decoded from its file without a probe (its plan says what it holds, and the frames
+ * decoded are counted against it); frames after the range (needed only for B-frame reordering)
+ * are decoded and dropped. Frame buffers go round: each frame's bytes may be moved to a filter
+ * thread and come back filtered (see {@link FrameFilter}), and once the encoder took them they go
+ * back to the decoder for a later frame — no new frame memory per frame.
  *
  * Timing: frames are encoded at the constant `spec.fps`, or, for a variable frame rate, each at
  * its own time (`spec.times`, the encoder's `timing: "pts"`), the last one lasting up to the
@@ -31,7 +34,9 @@ function blackFrame(width: number, height: number): Uint8Array {
 
 /**
  * Filters one frame: resolves to the filtered yuv420p bytes, of the spec's output size (the
- * decoded size unless the chain changes it).
+ * decoded size unless the chain changes it). It may take `frame.data` (transfer it to a filter
+ * thread and resolve to the same memory filtered): processChunk does not read `frame.data` once
+ * it is handed over, and gives the bytes resolved to back to the decoder after encoding them.
  */
 export type FrameFilter = (frame: Frame, signal: AbortSignal) => Promise<Uint8Array>;
 
@@ -85,8 +90,7 @@ export async function processChunk(options: ProcessChunkOptions): Promise<Proces
   const backend = await resolveBackend(options.backend);
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const file = await Deno.open(options.input, { read: true });
-  const frames = decodeFrames(file.readable, { backend, signal });
+  const frames = decodeFrames(options.input, { backend, signal, probe: false });
   let encoder: FrameEncoder | undefined;
   const pending: { frame: Frame; result: Promise<Uint8Array> }[] = [];
   let decoded = 0;
@@ -126,6 +130,8 @@ export async function processChunk(options: ProcessChunkOptions): Promise<Proces
       data,
     });
     written++;
+    // Encoded: the buffer receives a later frame (one of another size is not taken).
+    frames.recycle(data);
     options.onFrame?.(written);
   };
   try {
@@ -161,12 +167,6 @@ export async function processChunk(options: ProcessChunkOptions): Promise<Proces
     stop.abort(error);
     await encoder?.abort();
     throw error;
-  } finally {
-    try {
-      file.close();
-    } catch {
-      // already closed with its stream
-    }
   }
   const probed = await probeEncodedChunk(options.output, backend, options.signal);
   if (probed.frames !== spec.frames) {
