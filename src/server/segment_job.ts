@@ -63,6 +63,11 @@ import type { JobCounters, JobRecord, JobRegistry } from "./registry.ts";
 import { fitFrame } from "../filters/fit_frame.ts";
 /** Default wanted segment length: 2 s. */
 export const DEFAULT_SEGMENT_SECONDS = 2;
+/**
+ * With one live worker, how far a segment may grow to end on a keyframe: 12 s of video (x264's
+ * default GOP, 250 frames, is 10 s at 25 fps), or 4 segments' length when that is longer.
+ */
+export const ONE_WORKER_REACH_SECONDS = 12;
 /** Default segments of one job in flight at once (chunks held in memory and Redis): 32. */
 export const DEFAULT_SEGMENTS_IN_FLIGHT = 32;
 
@@ -319,7 +324,14 @@ class SegmentRun {
     // second (whichever is shorter).
     const rate = info.fps.num / info.fps.den;
     const minFrames = Math.min(target, Math.max(1, Math.round(MIN_SEGMENT_SECONDS * rate)));
-    const plans = planSegments(order, target, h.fileName, { workers: live, minFrames });
+    // One worker: segments grow to the next keyframe (up to 12 s, or 4 targets) rather than
+    // make it decode frames it drops.
+    const keyframeReach = Math.max(4 * target, Math.round(ONE_WORKER_REACH_SECONDS * rate));
+    const plans = planSegments(order, target, h.fileName, {
+      workers: live,
+      minFrames,
+      keyframeReach,
+    });
     const tb = index.timeBase;
     const timescale = tb.num === 1 && tb.den <= 10_000_000 ? tb.den : undefined;
     return {

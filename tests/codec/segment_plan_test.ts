@@ -100,6 +100,31 @@ Deno.test("planBoundaries snaps to keyframes within half a segment, else cuts be
   assert.throws(() => planBoundaries(orderFrames(simple(10, 0)), 0), RangeError);
 });
 
+Deno.test("planBoundaries with a reach (one worker): a segment grows to the next keyframe", () => {
+  // x264's default GOP (250) in a 300-frame clip, 60-frame segments.
+  const gop250 = orderFrames(simple(300, 250));
+  assert.deepEqual(planBoundaries(gop250, 60), [0, 60, 120, 180, 250, 300]);
+  assert.deepEqual(planBoundaries(gop250, 60, 360), [0, 250, 300]);
+  // The next keyframe past the reach of the first segment: it ends between keyframes, as without
+  // a reach; the second reaches the keyframe.
+  assert.deepEqual(planBoundaries(gop250, 60, 249), [0, 60, 250, 300]);
+  assert.deepEqual(planBoundaries(gop250, 60, 100), [0, 60, 120, 180, 250, 300]);
+  // No keyframe after: the rest is one segment when within the reach.
+  assert.deepEqual(planBoundaries(orderFrames(simple(100, 0)), 30, 100), [0, 100]);
+  assert.deepEqual(planBoundaries(orderFrames(simple(100, 0)), 30, 99), [0, 30, 100]);
+  assert.deepEqual(planBoundaries(orderFrames(simple(100, 0)), 30, 69), [0, 30, 60, 100]);
+  // Keyframes near the ideal places still win.
+  assert.deepEqual(planBoundaries(orderFrames(simple(120, 30)), 25, 1000), [0, 30, 60, 90, 120]);
+});
+
+Deno.test("planSegments: keyframeReach applies to one worker only; then no chunk skips", () => {
+  const gop250 = orderFrames(simple(300, 250));
+  const one = planSegments(gop250, 60, "clip", { workers: 1, keyframeReach: 360 });
+  assert.deepEqual(one.map((p) => [p.start, p.end, p.skip]), [[0, 250, 0], [250, 300, 0]]);
+  const two = planSegments(gop250, 60, "clip", { workers: 2, keyframeReach: 360 });
+  assert.ok(two.length > 2 && two.some((p) => p.skip > 0), JSON.stringify(two));
+});
+
 Deno.test("planSegments: a chunk between keyframes decodes from the one before and skips", () => {
   const plans = planSegments(orderFrames(simple(100, 0)), 30);
   assert.deepEqual(

@@ -10,6 +10,7 @@ import type { Frame } from "../../src/codec/frame.ts";
 import type { JobResult } from "../../src/protocol/result.ts";
 import { EmbeddedQueue } from "../../src/queue/embedded.ts";
 import { fitFrame } from "../../src/filters/fit_frame.ts";
+import { makeGopVideo } from "../helpers/gop_video.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
 import { startRedis } from "../helpers/redis.ts";
 import { decodeAll, meanAbsDiff, startWorker } from "./support.ts";
@@ -17,13 +18,23 @@ import { decodeAll, meanAbsDiff, startWorker } from "./support.ts";
 /** 320x240 → 160x60: the fitted original is 80x60 between black bars. */
 const CHAIN = "scale=iw/2:ih/4,invert";
 
-/** Runs CHAIN on a 320x240 clip through a server started with `options`. */
-async function runFallbackJob(seconds: number, options: StackOptions): Promise<{
+/**
+ * Runs CHAIN on a 320x240 clip of `seconds` through a server started with `options`; `keyint`
+ * frames between keyframes when given (segment mode: one worker cuts segments at keyframes only).
+ */
+async function runFallbackJob(seconds: number, options: StackOptions, keyint?: number): Promise<{
   result: JobResult;
   original: Frame[];
   out: Frame[];
 }> {
-  const input = await makeSampleVideo({ width: 320, height: 240, seconds });
+  const input = keyint
+    ? await makeGopVideo({
+      width: 320,
+      height: 240,
+      seconds,
+      x264: `keyint=${keyint}:min-keyint=${keyint}:scenecut=0`,
+    })
+    : await makeSampleVideo({ width: 320, height: 240, seconds });
   const dir = await Deno.makeTempDir({ prefix: "vframe-fallback-fit-" });
   const stack = await startServerStack({ port: 0, preview: false, codec: "native", ...options });
   try {
@@ -75,7 +86,7 @@ Deno.test("segment mode: a fallen-back segment of a size-changing chain holds th
       redisUrl: redis.url,
       unit: "segment",
       policy: { attempts: 2, backoffMs: 10 },
-    });
+    }, 10);
     assert.equal(result.unit, "segment");
     const range = result.fallbackRanges?.[0];
     assert.ok(range && range.start <= 5 && 5 < range.end, JSON.stringify(result.fallbackRanges));

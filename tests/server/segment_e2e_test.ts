@@ -290,7 +290,9 @@ Deno.test("segment mode: a straggler gets a second copy on an idle worker, the f
       args: ["--segment-concurrency", "1"],
     });
     workers.push(slow);
-    const input = await makeGopVideo(GOP_CASES.keyframeEverySecond);
+    // A keyframe every 0.5 s, so that the plan (made for one worker, which cuts only at
+    // keyframes) has four segments of 15 frames.
+    const input = await makeGopVideo({ x264: "keyint=15:min-keyint=15:scenecut=0" });
     let jobId = "";
     const t0 = performance.now();
     const running = runJob({

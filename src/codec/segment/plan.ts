@@ -98,8 +98,17 @@ export function targetSegmentFrames(options: TargetOptions): number {
 /**
  * Where segments start: frame indices from 0, plus `frames` at the end. Each segment but the
  * last is within half a target of `targetFrames` long; the last is at most 1.5 targets.
+ *
+ * `reach` (frames, for one worker: see {@link PlanOptions.keyframeReach}): where no keyframe lies
+ * within half a target of the ideal place, the segment grows to the next keyframe — or to the end
+ * of the video — when that is at most `reach` frames from its start, instead of ending between
+ * keyframes (which makes the next chunk decode and drop the frames from its keyframe on).
  */
-export function planBoundaries(order: FrameOrder, targetFrames: number): number[] {
+export function planBoundaries(
+  order: FrameOrder,
+  targetFrames: number,
+  reach = 0,
+): number[] {
   if (!Number.isInteger(targetFrames) || targetFrames < 1) {
     throw new RangeError(`targetFrames must be an integer >= 1, got ${targetFrames}`);
   }
@@ -114,8 +123,16 @@ export function planBoundaries(order: FrameOrder, targetFrames: number): number[
     const high = Math.min(n - 1, pos + Math.floor(targetFrames * 1.5));
     while (k < keyFrames.length && keyFrames[k] < low) k++;
     let best = -1;
-    for (let j = k; j < keyFrames.length && keyFrames[j] <= high; j++) {
+    let j = k;
+    for (; j < keyFrames.length && keyFrames[j] <= high; j++) {
       if (best < 0 || Math.abs(keyFrames[j] - ideal) < Math.abs(best - ideal)) best = keyFrames[j];
+    }
+    if (best < 0 && reach > 0) {
+      const next = j < keyFrames.length ? keyFrames[j] : n;
+      if (next - pos <= reach) {
+        if (next >= n) break; // the rest is one segment
+        best = next;
+      }
     }
     pos = best >= 0 ? best : ideal;
     bounds.push(pos);
@@ -350,6 +367,14 @@ export interface PlanOptions {
   workers?: number;
   /** Shortest segment balancing may make (see {@link BalanceOptions.minFrames}). */
   minFrames?: number;
+  /**
+   * For one worker: the longest a segment may grow to end on a keyframe, frames (default 0:
+   * never). Cutting between keyframes spreads a long GOP over several workers; with one worker
+   * it only makes the chunk after the cut decode and drop the frames from its keyframe on — with
+   * x264's default GOP of 250 frames and 2 s segments, over twice the decoding of the video.
+   * Ignored with more than one worker.
+   */
+  keyframeReach?: number;
 }
 
 /**
@@ -364,8 +389,9 @@ export function planSegments(
   name = "the input",
   options: PlanOptions = {},
 ): SegmentPlan[] {
-  let bounds = planBoundaries(order, targetFrames);
-  if ((options.workers ?? 1) > 1) {
+  const workers = options.workers ?? 1;
+  let bounds = planBoundaries(order, targetFrames, workers > 1 ? 0 : options.keyframeReach ?? 0);
+  if (workers > 1) {
     bounds = balanceBoundaries(order, bounds, {
       workers: options.workers!,
       targetFrames,
