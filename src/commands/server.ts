@@ -109,7 +109,8 @@ export function serverCommand(): Command {
     )
     .option(
       "--segment-seconds <s>",
-      "segment length in segment mode, seconds (shortened so every live worker gets at least 3)",
+      "segment length in segment mode, seconds (shortened so every live worker gets at least 3; " +
+        "with one live worker grown to the next keyframe, up to 12 s)",
       numberArg(0.04, 3600),
       DEFAULT_SEGMENT_SECONDS,
     )
