@@ -17,6 +17,7 @@ import { CodecError } from "./errors.ts";
 import type { Frame } from "./frame.ts";
 import { frameSize } from "./frame.ts";
 import { startNativeEncoder } from "./native/encoder.ts";
+import { encoderThreads } from "./native/threads.ts";
 import { padToEven } from "./pad.ts";
 import { readFrameTimes, runProbe } from "./probe.ts";
 import { frameTime, lastFrameDuration, timescaleOf } from "./frame_times.ts";
@@ -239,6 +240,7 @@ export async function openEncoder(options: EncodeOptions): Promise<FrameEncoder>
           lastFrameDuration: timing.lastFrameDuration,
           timescale,
           inputQueue: NATIVE_INPUT_QUEUE,
+          threads: encoderThreads(preset),
         }),
       inputName,
     );

@@ -44,6 +44,8 @@ export interface StackOptions extends Omit<ServerOptions, "queue" | "metrics" | 
   unit?: UnitChoice;
   /** Wanted segment length, seconds (`--segment-seconds`, default 2). */
   segmentSeconds?: number;
+  /** Segments of one job in flight, in segments of the wanted length (default 32). */
+  segmentsInFlight?: number;
   /** Time limit of one attempt at a segment, ms (default: 30 s + 1 s per frame). */
   segmentTimeoutMs?: number;
 }
@@ -120,6 +122,7 @@ export async function startServerStack(options: StackOptions = {}): Promise<Serv
       segments: segmentQueue && {
         queue: segmentQueue,
         segmentSeconds: options.segmentSeconds,
+        maxInFlight: options.segmentsInFlight,
         attemptTimeoutMs: options.segmentTimeoutMs,
       },
     });

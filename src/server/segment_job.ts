@@ -68,7 +68,10 @@ export const DEFAULT_SEGMENT_SECONDS = 2;
  * default GOP, 250 frames, is 10 s at 25 fps), or 4 segments' length when that is longer.
  */
 export const ONE_WORKER_REACH_SECONDS = 12;
-/** Default segments of one job in flight at once (chunks held in memory and Redis): 32. */
+/**
+ * Default segments of one job in flight at once (chunks held in memory and Redis): 32, counted in
+ * segments of the wanted length — one grown to a keyframe 3 times as long counts 3.
+ */
 export const DEFAULT_SEGMENTS_IN_FLIGHT = 32;
 
 /** How a server runs segment jobs (`--unit segment`, or `auto` with BullMQ workers). */
@@ -77,7 +80,7 @@ export interface SegmentMode {
   queue: SegmentQueue;
   /** Wanted segment length, seconds (default 2); shortened so every live worker gets several. */
   segmentSeconds?: number;
-  /** Segments of one job in flight at once (default 32). */
+  /** Segments of one job in flight at once, in segments of the wanted length (default 32). */
   maxInFlight?: number;
   /** Time limit of one attempt at a segment, ms (default: 30 s + 1 s per frame). */
   attemptTimeoutMs?: number;
@@ -353,7 +356,8 @@ class SegmentRun {
     const h = this.#h;
     const dir = `${h.dir}/segments`;
     await Deno.mkdir(dir, { recursive: true });
-    const slots = new Semaphore(this.#mode.maxInFlight ?? DEFAULT_SEGMENTS_IN_FLIGHT);
+    const limit = this.#mode.maxInFlight ?? DEFAULT_SEGMENTS_IN_FLIGHT;
+    const slots = new Semaphore(limit);
     const running: Promise<SegmentDone>[] = [];
     const first = (error: unknown) => {
       if (!this.#stop.signal.aborted) this.#stop.abort(error);
@@ -373,7 +377,19 @@ class SegmentRun {
             this.#result.timings.decode = Math.round(performance.now() - this.#splitAt);
           }
           for (const chunk of chunks) {
-            const release = await slots.acquire(this.#signal);
+            // A segment longer than the wanted length (grown to a keyframe) takes a slot per
+            // wanted length, so the video in flight stays bounded. One acquirer at a time (this
+            // loop), so partial holds cannot deadlock.
+            const { start, end } = chunk.plan;
+            const weight = Math.min(limit, Math.max(1, Math.round((end - start) / split.target)));
+            const releases: (() => void)[] = [];
+            const release = () => releases.forEach((r) => r());
+            try {
+              for (let i = 0; i < weight; i++) releases.push(await slots.acquire(this.#signal));
+            } catch (error) {
+              release();
+              throw error;
+            }
             const one = this.#segment(info, chunk, dir, split.timing).finally(release);
             one.catch(first);
             running.push(one);

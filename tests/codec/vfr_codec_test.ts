@@ -82,6 +82,22 @@ for (const backend of BACKENDS) {
     assert.ok(Math.abs(frames[60].pts - 3.25) < 1e-6, `frame 60 at ${frames[60].pts}`);
   });
 
+  Deno.test(`[${backend}] decodeFrames with probe: false: the same frames, timed at index / fps`, async () => {
+    const clip = await makeVfrVideo();
+    const probed = await collect(clip.path, backend);
+    const frames: Frame[] = [];
+    for await (const f of decodeFrames(clip.path, { backend, probe: false })) frames.push(f);
+    assert.equal(frames.length, probed.length);
+    assert.deepEqual(frames[60].data, probed[60].data);
+    // Not probed: the variable rate is not known, frame 60 is at 60 / fps (the header's rate).
+    const fps = frames[1].pts;
+    assert.ok(
+      fps > 0 && Math.abs(frames[60].pts - 60 * fps) < 1e-9,
+      `frame 60 at ${frames[60].pts}`,
+    );
+    assert.ok(Math.abs(frames[60].pts - 3.25) > 0.1, "not the probed time");
+  });
+
   const encoders: [string, Partial<EncodeOptions>][] = backend === "wasm"
     ? [["one encoder", { workers: 1 }], ["segments", { workers: 2, segmentFrames: 4 }]]
     : [["", {}]];

@@ -266,6 +266,43 @@ Deno.test("segment mode on the embedded pool: frame-exact", async () => {
   }
 });
 
+Deno.test("segment mode, one worker: a one-keyframe clip is one segment, even with 1 in flight", async () => {
+  // The segment grows to the end (no keyframe to stop at): four times the wanted 15 frames, so it
+  // weighs 4 slots of the in-flight limit — capped at the limit, or it would wait forever.
+  const dir = await Deno.makeTempDir({ prefix: "vframe-seg-reach-" });
+  const stack = await startServerStack({
+    port: 0,
+    preview: false,
+    codec: "native",
+    unit: "segment",
+    segmentSeconds: 0.5,
+    segmentsInFlight: 1,
+    threads: 2,
+  });
+  try {
+    const input = await makeGopVideo(GOP_CASES.oneKeyframe);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const result = await Promise.race([
+      runJob({
+        input,
+        filter: "invert",
+        server: `127.0.0.1:${stack.server.port}`,
+        output: `${dir}/out.mp4`,
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("the job did not end in 60 s")), 60_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(result.state, "done", result.error);
+    assert.equal(result.segments?.total, 1, JSON.stringify(result.segments));
+    assert.equal(result.frames.total, 60);
+    assert.deepEqual(await videoPtsTimes(`${dir}/out.mp4`), await videoPtsTimes(input));
+  } finally {
+    await stack.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("segment mode: a straggler gets a second copy on an idle worker, the first to finish wins", async () => {
   const redis = await startRedis();
   const client = new Redis(redis.url);

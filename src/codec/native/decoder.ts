@@ -15,13 +15,7 @@ import type { Y4mHeader } from "../y4m.d.ts";
 import { Y4mReader } from "../y4m_reader.ts";
 import { type ReadingProcess, spawnReading } from "./channel.ts";
 import { kill } from "./process.ts";
-
-/**
- * Decoder threads: half the logical cores, at least 1. ffmpeg's own choice (cores + 1 frame
- * threads) spends CPU on thread hand-offs and holds a frame context per thread, while the encoder
- * and the filter threads need the other cores; one thread decodes 1080p H.264 at ~150 fps here.
- */
-const DECODE_THREADS = Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / 2));
+import { DECODE_THREADS } from "./threads.ts";
 
 /** Starts `ffmpeg` decoding `source`. */
 export function startNativeDecoder(source: DecodeSource, options: RawDecoderOptions): RawDecoder {
