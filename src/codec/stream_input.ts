@@ -7,6 +7,7 @@
 import { InvalidInputError } from "./errors.ts";
 import type { DecodeSource } from "./raw_codec.ts";
 import { isIsoBmff, mp4StreamLayout, sniffHead } from "./sniff.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** Bytes looked at before deciding (more are read only for an undecided MP4). */
 const HEAD_BYTES = 64 * 1024;
@@ -18,16 +19,6 @@ export interface PreparedStream {
   source: DecodeSource;
   /** Removes the temporary file, if any. */
   cleanup(): Promise<void>;
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /**
@@ -53,7 +44,7 @@ export async function prepareStream(
   };
   try {
     while (!ended && total < HEAD_BYTES) await readMore();
-    let head = concat(chunks, total);
+    let head = concatBytes(chunks);
     const kind = sniffHead(head);
     if (kind.kind === "empty") {
       throw new InvalidInputError("empty", name, "the stream is empty (0 bytes); send a video");
@@ -69,7 +60,7 @@ export async function prepareStream(
       layout = mp4StreamLayout(head);
       while (layout === "need-more" && !ended && total < MP4_DECIDE_BYTES) {
         await readMore();
-        head = concat(chunks, total);
+        head = concatBytes(chunks);
         layout = mp4StreamLayout(head);
       }
     }

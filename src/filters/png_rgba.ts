@@ -11,6 +11,7 @@
  * 0, 0, 0, 0; depths other than 8 scaled as ⌊v · 255 / max + ½⌋.
  */
 import { unzlibSync } from "fflate/browser";
+import { concatBytes } from "../util/bytes.ts";
 
 /** A decoded PNG: `rgba` holds width × height pixels of four bytes. */
 export interface RgbaImage {
@@ -68,7 +69,9 @@ export function decodePngRgba(bytes: Uint8Array): RgbaImage {
   const expected = sizes.reduce((n, { w, h }) => n + (w && h ? h * (1 + rowBytes(w)) : 0), 0);
   // Inflated into a buffer of exactly the size the header implies: a small file cannot grow
   // into more memory than its image.
-  const raw = unzlibSync(concat(png.idat), { out: new Uint8Array(expected) });
+  const raw = unzlibSync(png.idat.length === 1 ? png.idat[0] : concatBytes(png.idat), {
+    out: new Uint8Array(expected),
+  });
   if (raw.length < expected) throw new Error(`image data too short for ${png.width}x${png.height}`);
   const samples = png.depth === 16
     ? new Uint16Array(png.width * png.height * png.channels)
@@ -246,17 +249,6 @@ function colourKey(png: PngFile): number[] | undefined {
   const fields = png.colorType === 0 ? 1 : png.colorType === 2 ? 3 : 0;
   if (!png.trns || fields === 0 || png.trns.length < 2 * fields) return undefined;
   return Array.from({ length: fields }, (_, i) => (png.trns![2 * i] << 8) | png.trns![2 * i + 1]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 let crcTable: Uint32Array | undefined;

@@ -12,6 +12,7 @@ import { crc32 } from "node:zlib";
 import pngjs from "pngjs";
 import { zlibSync } from "fflate";
 import { decodePngRgba } from "../../src/filters/png_rgba.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 /** The part of pngjs used here (the package ships no types). */
 interface PngSync {
@@ -139,13 +140,7 @@ function buildPng(
     ...idatChunks(zlibSync(new Uint8Array(raw)), extra.splitIdat ?? false),
     chunk("IEND", new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 Deno.test("png_rgba: tRNS colour keys (grey, RGB 16-bit) and a 2-bit palette with alpha", () => {

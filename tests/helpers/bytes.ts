@@ -1,10 +1,2 @@
-/** Concatenates byte arrays into one new Uint8Array (the tests' one copy of this). */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** The tests' byte concatenation: the source's own (src/util/bytes.ts). */
+export { concatBytes } from "../../src/util/bytes.ts";

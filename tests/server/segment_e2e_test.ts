@@ -205,6 +205,8 @@ Deno.test("segment mode on the embedded pool: frame-exact", async () => {
     codec: "native",
     unit: "segment",
     segmentSeconds: 0.5,
+    // One segment of the wanted length in flight: a longer one must still go (see the end).
+    segmentsInFlight: 1,
     threads: 2,
   });
   try {
@@ -260,43 +262,27 @@ Deno.test("segment mode on the embedded pool: frame-exact", async () => {
       assert.ok(luma[i] >= luma[i - 1] - 1.5, `frame ${i}: luma ${luma[i]} after ${luma[i - 1]}`);
     }
     assert.ok(luma[59] > luma[0] + 20, `faded in: ${luma[0]} → ${luma[59]}`);
-  } finally {
-    await stack.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
 
-Deno.test("segment mode, one worker: a one-keyframe clip is one segment, even with 1 in flight", async () => {
-  // The segment grows to the end (no keyframe to stop at): four times the wanted 15 frames, so it
-  // weighs 4 slots of the in-flight limit — capped at the limit, or it would wait forever.
-  const dir = await Deno.makeTempDir({ prefix: "vframe-seg-reach-" });
-  const stack = await startServerStack({
-    port: 0,
-    preview: false,
-    codec: "native",
-    unit: "segment",
-    segmentSeconds: 0.5,
-    segmentsInFlight: 1,
-    threads: 2,
-  });
-  try {
-    const input = await makeGopVideo(GOP_CASES.oneKeyframe);
+    // One keyframe, one worker: the segment grows to the end (no keyframe to stop at), four times
+    // the wanted 15 frames, so it weighs 4 slots of the in-flight limit — capped at the limit's 1,
+    // or it would wait forever.
+    const single = await makeGopVideo(GOP_CASES.oneKeyframe);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const result = await Promise.race([
+    const whole = await Promise.race([
       runJob({
-        input,
+        input: single,
         filter: "invert",
         server: `127.0.0.1:${stack.server.port}`,
-        output: `${dir}/out.mp4`,
+        output: `${dir}/single.mp4`,
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error("the job did not end in 60 s")), 60_000);
       }),
     ]).finally(() => clearTimeout(timer));
-    assert.equal(result.state, "done", result.error);
-    assert.equal(result.segments?.total, 1, JSON.stringify(result.segments));
-    assert.equal(result.frames.total, 60);
-    assert.deepEqual(await videoPtsTimes(`${dir}/out.mp4`), await videoPtsTimes(input));
+    assert.equal(whole.state, "done", whole.error);
+    assert.equal(whole.segments?.total, 1, JSON.stringify(whole.segments));
+    assert.equal(whole.frames.total, 60);
+    assert.deepEqual(await videoPtsTimes(`${dir}/single.mp4`), await videoPtsTimes(single));
   } finally {
     await stack.close();
     await Deno.remove(dir, { recursive: true });
