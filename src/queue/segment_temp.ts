@@ -5,8 +5,7 @@
  * folders of processes that no longer exist ({@link removeStaleSegmentDirs}).
  */
 import process from "node:process";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { joinPath as join, tempDir } from "../util/temp_dir.ts";
 
 const PREFIX = "vframe-segment-";
 const NAME = /^vframe-segment-(\d+)-/;
@@ -31,7 +30,7 @@ function alive(pid: number): boolean {
  * no longer exist; resolves to how many were removed. Folders of live processes, of this one and
  * of other names are left alone; a folder that cannot be removed is skipped.
  */
-export async function removeStaleSegmentDirs(dir = tmpdir()): Promise<number> {
+export async function removeStaleSegmentDirs(dir = tempDir()): Promise<number> {
   let removed = 0;
   let entries: Deno.DirEntry[];
   try {
