@@ -6,7 +6,7 @@
  * the complete file, decoding resumes from the complete file, skipping the frames already yielded.
  */
 import type { Frame } from "../codec/frame.ts";
-import { decodeFrames } from "../codec/mod.ts";
+import { type DecodedFrames, decodeFrames } from "../codec/mod.ts";
 import { sniffStreamable } from "../codec/streamable.ts";
 import type { CodecBackendName, InputLimits, VideoInfo } from "../codec/types.ts";
 import type { GrowingFile } from "../util/growing_file.ts";
@@ -29,6 +29,11 @@ export interface UploadFramesOptions {
   limits?: InputLimits;
   /** Called once, when the first decoder starts. */
   onStart?: () => void;
+  /**
+   * Called with each decoder as it starts (a second one when streamed decoding falls back to the
+   * complete file): where the consumer gives frame buffers back (`DecodedFrames.recycle`).
+   */
+  onDecoder?: (frames: DecodedFrames) => void;
 }
 
 /**
@@ -45,12 +50,14 @@ export async function* uploadFrames(
   const decode = (source: string | ReadableStream<Uint8Array>) => {
     if (!started) options.onStart?.();
     started = true;
-    return decodeFrames(source, {
+    const frames = decodeFrames(source, {
       backend: options.backend,
       maxBuffered: options.maxBuffered ?? 8,
       limits: options.limits,
       signal,
     });
+    options.onDecoder?.(frames);
+    return frames;
   };
   const streamed = options.stream !== false && await streamable(upload, signal);
   let next = 0;

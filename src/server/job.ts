@@ -20,7 +20,7 @@
 import { freeBytes } from "../util/free_bytes.ts";
 import { errorCode } from "../util/errors.ts";
 import type { Frame } from "../codec/frame.ts";
-import { conversionWarnings, openEncoder, probe } from "../codec/mod.ts";
+import { conversionWarnings, type DecodedFrames, openEncoder, probe } from "../codec/mod.ts";
 import type { CodecBackendName, FrameEncoder, InputLimits, VideoInfo } from "../codec/types.ts";
 import { chainOutputSize } from "../filters/compile.ts";
 import { parseChain } from "../filters/parse.ts";
@@ -120,6 +120,8 @@ export class PipelineJob {
   readonly #latencies: number[] = [];
   readonly #perWorker: Record<string, number> = {};
   #info?: VideoInfo;
+  /** The decoder the frames come from now: written frames' buffers go back to it. */
+  #decoder?: DecodedFrames;
   #probe?: Promise<VideoInfo>;
   /** The probe itself, once the upload is complete and it started. */
   #probing?: Promise<VideoInfo>;
@@ -367,6 +369,14 @@ export class PipelineJob {
     return info;
   }
 
+  /**
+   * A written frame's buffer: to the current decoder for reuse (a buffer of another size is freed
+   * by it), else freed.
+   */
+  #giveBack(data: Uint8Array): void {
+    if (!this.#decoder?.recycle(data)) freeBytes(data);
+  }
+
   /** The upload's frames (see upload_source.ts); records the decode stage when they end. */
   async *#frames(signal: AbortSignal): AsyncGenerator<Frame> {
     yield* uploadFrames({
@@ -377,6 +387,7 @@ export class PipelineJob {
       maxBuffered: this.#o.maxBuffered,
       limits: this.#o.limits,
       onStart: () => this.#decodeStart = performance.now(),
+      onDecoder: (frames) => this.#decoder = frames,
     }, signal);
     this.#decodeEnd = performance.now();
     const ms = this.#decodeEnd - (this.#decodeStart ?? this.#decodeEnd);
@@ -514,16 +525,20 @@ export class PipelineJob {
             height: frame.height,
             processedWidth: out.width,
             processedHeight: out.height,
-            original: frame.data.slice(),
-            processed: data.slice(),
+            // The registry keeps copies (at most 640 px a side: boundedSamples).
+            original: frame.data,
+            processed: data,
             fallback: !outcome.ok,
           });
         }
         await encoder.write({ ...frame, width: out.width, height: out.height, data });
-        // Written: neither the original nor the filtered frame is used again (samples are
-        // copies), so their memory goes back now, not at a garbage collection after the job.
-        freeBytes(frame.data);
-        if (outcome.ok) freeBytes(outcome.data);
+        // Written: neither the original nor the filtered frame is used again (the registry
+        // copied its sample), so their memory goes back now, not at a garbage collection. The
+        // original goes to the decoder, which reads a later frame into it (no new buffer zeroed
+        // per frame); one given back per frame taken, so no more buffers live than before. The
+        // filtered one is freed.
+        this.#giveBack(frame.data);
+        if (outcome.ok && outcome.data !== frame.data) freeBytes(outcome.data);
       },
       close: async () => {
         if (!opening) throw new JobFailedError("the input has no video frames");

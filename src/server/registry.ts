@@ -217,10 +217,19 @@ export class JobRegistry extends EventTarget {
     return index % step === 0;
   }
 
-  /** Keeps a sampled frame (call {@link shouldSample} first); bounded per job. */
-  sample(id: string, sample: FrameSample): void {
+  /**
+   * Keeps a copy of a sampled frame (call {@link shouldSample} first); bounded per job. The
+   * sample's arrays stay the caller's: they may be frame buffers it reuses once this returns.
+   */
+  sample(id: string, given: FrameSample): void {
     const job = this.#jobs.get(id);
     if (!job) return;
+    const original = given.original.slice();
+    const sample: FrameSample = {
+      ...given,
+      original,
+      processed: given.processed === given.original ? original : given.processed?.slice(),
+    };
     if (!job.samples.has(sample.index) && job.samples.size >= MAX_SAMPLES) {
       const oldest = job.samples.keys().next().value as number;
       job.samples.delete(oldest);

@@ -293,3 +293,21 @@ Deno.test("boundedSamples: the job's registry stores shrunk samples, the rest is
   assert.equal(kept.original.length + kept.processed!.length, 2 * planeLayout(640, 360).total);
   assert.equal(registry.get("j1")!.latestSample, 0);
 });
+
+Deno.test("JobRegistry.sample keeps copies: the job reuses its frame buffers as soon as it returns", () => {
+  const registry = new JobRegistry();
+  const result = { jobId: "j1", state: "running", startedAt: new Date().toISOString() };
+  registry.add(result as unknown as JobResult);
+  const size = planeLayout(64, 48).total;
+  const original = new Uint8Array(size).fill(10);
+  const processed = new Uint8Array(size).fill(20);
+  registry.sample("j1", { index: 0, width: 64, height: 48, original, processed });
+  // A fallback frame: the processed frame is the original itself, kept once.
+  registry.sample("j1", { index: 1, width: 64, height: 48, original, processed: original });
+  original.fill(99); // the decoder reads a later frame into the buffer
+  processed.fill(99);
+  const [first, fallback] = [0, 1].map((i) => registry.get("j1")!.samples.get(i)!);
+  assert.deepEqual([first.original[0], first.processed![size - 1]], [10, 20]);
+  assert.equal(fallback.original[0], 10);
+  assert.equal(fallback.processed, fallback.original);
+});
