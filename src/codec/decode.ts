@@ -166,6 +166,9 @@ async function* generate(
   } finally {
     signal?.removeEventListener("abort", onAbort);
     await decoder.cancel();
+    // Frames still in flight at the consumer are freed when given back, not kept for a decoder
+    // that will not take them.
+    options.recycler.close();
     await cleanup();
   }
 }

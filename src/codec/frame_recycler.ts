@@ -80,4 +80,14 @@ export class FrameRecycler {
     data.buffer.transfer(0);
     return false;
   }
+
+  /**
+   * The decoder is done: frees the spares now and every buffer given back from here on (a
+   * consumer may still hold frames in flight; kept, they would live as long as this object).
+   */
+  close(): void {
+    this.maxSpare = 0;
+    for (const spare of this.#spare) spare.buffer.transfer(0);
+    this.#spare = [];
+  }
 }

@@ -50,3 +50,17 @@ Deno.test("FrameRecycler with no spares frees everything given back", () => {
   assert.equal(frame.length, 0);
   assert.equal(recycler.take().length, 8);
 });
+
+Deno.test("FrameRecycler.close frees the spares and every buffer given back afterwards", () => {
+  const recycler = new FrameRecycler(4);
+  recycler.frameBytes = 24;
+  const spare = recycler.take();
+  const inFlight = recycler.take();
+  assert.equal(recycler.give(spare), true);
+  recycler.close();
+  assert.equal(spare.length, 0, "the spare is freed (detached) at once");
+  assert.equal(recycler.spare, 0);
+  assert.equal(recycler.give(inFlight), false, "a frame given back after the end is not kept");
+  assert.equal(inFlight.length, 0, "but freed at once");
+  assert.equal(recycler.take().length, 24, "take still works, with new buffers");
+});

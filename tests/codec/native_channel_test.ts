@@ -61,6 +61,17 @@ Deno.test("[native] recycled frame buffers are refilled: the same frames, fewer 
   assert.equal(frames.recycle(new Uint8Array(5)), false);
 });
 
+Deno.test("[native] once decoding ended, frames given back are freed, not kept for it", async () => {
+  const path = await makeSampleVideo({ width: 96, height: 64, seconds: 1 });
+  const frames = decodeFrames(path, { backend: "native", maxBuffered: 2 });
+  const held = [];
+  for await (const frame of frames) held.push(frame.data); // still "in flight" at the end
+  assert.ok(held.length >= 25, `${held.length} frames`);
+  assert.equal(frames.recycle(held[0]), false, "not kept");
+  assert.equal(held[0].length, 0, "freed (detached) at once");
+  assert.equal(held[1].length, 96 * 64 * 1.5, "a frame not given back is the caller's");
+});
+
 Deno.test("[native] an ffmpeg without the unix protocol: decoding and encoding fall back to the pipe", async () => {
   // In a child process: PATH is process-wide, and other test modules run beside this one.
   const which = (program: string) =>
