@@ -2,7 +2,9 @@
  * End to end: a real vframe server (embedded pool, preview on an ephemeral port) runs a real job
  * sent by the real client over TCP, and headless Chromium watches it on the dashboard. Injected
  * faults (one flaky frame, one failing frame) put a retry and a fallback on the timeline.
- * Saves the finished dashboard as docs/preview.png.
+ * Takes a screenshot of the finished dashboard: into the test's temporary folder, or, with
+ * VFRAME_UPDATE_SCREENSHOT=1, over docs/preview.png (the README's picture), so a test run leaves the
+ * checkout as it found it.
  */
 import assert from "node:assert/strict";
 import { runJob } from "../../src/client/client.ts";
@@ -13,7 +15,8 @@ import { launchBrowser } from "../helpers/browser.ts";
 import { makeSampleVideo } from "../helpers/video.ts";
 import { assertProgressClimbed, driveDashboard } from "./dashboard_driver.ts";
 
-const SCREENSHOT = new URL("../../docs/preview.png", import.meta.url).pathname;
+const DOCS_SCREENSHOT = new URL("../../docs/preview.png", import.meta.url).pathname;
+const UPDATE_DOCS = Deno.env.get("VFRAME_UPDATE_SCREENSHOT") === "1";
 
 Deno.test("browser: the dashboard follows a real job from upload to playable output", async () => {
   const input = await makeSampleVideo({
@@ -24,6 +27,7 @@ Deno.test("browser: the dashboard follows a real job from upload to playable out
     audio: true,
   });
   const dir = await Deno.makeTempDir({ prefix: "vframe-browser-" });
+  const screenshot = UPDATE_DOCS ? DOCS_SCREENSHOT : `${dir}/preview.png`;
   // Faults: frame 5 fails its first attempt (retry), frame 20 fails every attempt (fallback).
   // The rate limit stretches the job over ~2 s so the page sees it running.
   const queue = await EmbeddedQueue.create({
@@ -41,7 +45,7 @@ Deno.test("browser: the dashboard follows a real job from upload to playable out
     const report = await driveDashboard({
       browser,
       url: stack.previewUrl,
-      screenshot: SCREENSHOT,
+      screenshot,
       startJob: () =>
         new Promise<string>((resolve, reject) => {
           job = runJob({
@@ -71,7 +75,7 @@ Deno.test("browser: the dashboard follows a real job from upload to playable out
     );
     assert.ok(report.outputStatuses.includes(206), `range requests: ${report.outputStatuses}`);
     assert.equal(report.canPlayH264, "probably", "Debian's Chromium plays H.264");
-    const png = await Deno.stat(SCREENSHOT);
+    const png = await Deno.stat(screenshot);
     assert.ok(png.size > 10_000, "screenshot written");
   } finally {
     await job?.catch(() => {});
