@@ -42,12 +42,12 @@ export interface DecodedFrames extends AsyncIterable<Frame> {
   /**
    * Gives a frame buffer back to the decoder: the native decoder fills it with a later frame
    * instead of allocating a new buffer; otherwise (ffmpeg.wasm, enough spares kept, or decoding
-   * already ended) its memory is freed at once rather than at the next garbage collection. Either way `data` is no
-   * longer the caller's: call it only once nothing reads or writes `data` any more (e.g. after
-   * `FrameEncoder.write(frame)` resolved), at most once per buffer. A filtered frame that came
-   * back from `FilterPool.run(…, { transfer: true })` may be given back too (any whole buffer of
-   * one frame's size is taken). Buffers that do not fit (another size, a view into a larger
-   * buffer, a SharedArrayBuffer, a detached one) are ignored.
+   * already ended) its memory is freed at once rather than at the next garbage collection. Either
+   * way `data` is no longer the caller's: call it only once nothing reads or writes `data` any
+   * more (e.g. after `FrameEncoder.write(frame)` resolved), at most once per buffer. A filtered
+   * frame that came back from `FilterPool.run(…, { transfer: true })` may be given back too (any
+   * whole buffer of one frame's size is taken). Buffers that do not fit (another size, a view into
+   * a larger buffer, a SharedArrayBuffer, a detached one) are ignored.
    * @returns whether the buffer was kept for reuse.
    */
   recycle(data: Uint8Array): boolean;

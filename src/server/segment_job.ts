@@ -25,7 +25,7 @@
  * segment mode, and goes on frame by frame when it answers `frame`.
  */
 import { errorCode } from "../util/errors.ts";
-import { Semaphore } from "../util/semaphore.ts";
+import { acquireAll, Semaphore } from "../util/semaphore.ts";
 import { fps as framesPerSecond, latencySummary } from "../util/stats.ts";
 import type { CodecBackendName, VideoInfo } from "../codec/types.ts";
 import {
@@ -382,14 +382,7 @@ class SegmentRun {
             // loop), so partial holds cannot deadlock.
             const { start, end } = chunk.plan;
             const weight = Math.min(limit, Math.max(1, Math.round((end - start) / split.target)));
-            const releases: (() => void)[] = [];
-            const release = () => releases.forEach((r) => r());
-            try {
-              for (let i = 0; i < weight; i++) releases.push(await slots.acquire(this.#signal));
-            } catch (error) {
-              release();
-              throw error;
-            }
+            const release = await acquireAll(new Array(weight).fill(slots), this.#signal);
             const one = this.#segment(info, chunk, dir, split.timing).finally(release);
             one.catch(first);
             running.push(one);
